@@ -47,6 +47,8 @@ export interface PluginRegistrationEnv {
 export interface PluginDefinition {
   readonly manifest: PluginManifest;
   register(env: PluginRegistrationEnv): void;
+  /** The plugin's `api/` exports (refs, extension points) handed to vendor plugins. */
+  readonly publicApi?: Readonly<Record<string, unknown>>;
 }
 
 /** Identity helper that keeps the definition's type. */

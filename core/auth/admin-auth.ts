@@ -1,0 +1,148 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { AdminSessionRow, AdminUserRow } from '../store/core-entities';
+import type { Store } from '../store/store';
+import { AppError, badRequest, tooMany, unauthorized } from '../http/errors';
+import type { AuthGuard } from '../http/route';
+import type { AuditLog } from './audit';
+import { hashPassword, verifyPassword } from './password';
+
+export const DEFAULT_ADMIN = 'admin';
+export const DEFAULT_PASSWORD = '888';
+export const SESSION_COOKIE = 'examsite_session';
+const MIN_PASSWORD_LENGTH = 6;
+
+export interface AdminPrincipal {
+  readonly username: string;
+  readonly tokenHash: string;
+}
+
+const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/**
+ * The administrator account (R1.2, R9.4): admin/888 on first start, scrypt hashes,
+ * throttled wrong logins per account+address, a new session token at every login.
+ */
+export class AdminAuthService {
+  // 5 wrong passwords within 15 minutes lock that account from that address for 15 minutes.
+  private readonly failures = new RateLimiterMemory({ points: 5, duration: 15 * 60, blockDuration: 15 * 60 });
+
+  constructor(
+    private readonly store: Store,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async ensureDefaultAdmin(): Promise<void> {
+    const existing = await this.store.manager.findOneBy(AdminUserRow, { username: DEFAULT_ADMIN });
+    if (existing) return;
+    const passwordHash = await hashPassword(DEFAULT_PASSWORD);
+    await this.store.write(async (em) => {
+      if (await em.findOneBy(AdminUserRow, { username: DEFAULT_ADMIN })) return;
+      await em.insert(AdminUserRow, { username: DEFAULT_ADMIN, passwordHash, isDefaultPassword: true, updatedAt: new Date().toISOString() });
+    });
+  }
+
+  async isDefaultPassword(): Promise<boolean> {
+    const u = await this.store.manager.findOneBy(AdminUserRow, { username: DEFAULT_ADMIN });
+    return u?.isDefaultPassword ?? true;
+  }
+
+  async login(username: string, password: string, ip: string, previousToken?: string): Promise<{ token: string; mustChangePassword: boolean }> {
+    const key = `${username}|${ip}`;
+    const state = await this.failures.get(key);
+    if (state && state.consumedPoints >= 5) {
+      throw tooMany(`登录失败次数过多，请 ${Math.ceil(state.msBeforeNext / 60000)} 分钟后再试`, state.msBeforeNext / 1000);
+    }
+    const user = await this.store.manager.findOneBy(AdminUserRow, { username });
+    // Verify against a dummy hash for unknown users so timing does not reveal account names.
+    const ok = user ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, DUMMY_HASH), false);
+    if (!ok) {
+      let remaining = 0;
+      try {
+        const r = await this.failures.consume(key);
+        remaining = r.remainingPoints;
+      } catch (e) {
+        if (!(e instanceof RateLimiterRes)) throw e;
+      }
+      await this.audit.record(username || '(空)', 'login.failed', { ip });
+      if (remaining <= 0) {
+        await this.audit.record(username || '(空)', 'login.locked', { ip });
+        throw tooMany('登录失败次数过多，账号已暂时锁定，请 15 分钟后再试', 15 * 60);
+      }
+      throw unauthorized('LOGIN_FAILED', `用户名或密码错误，还可尝试 ${remaining} 次`);
+    }
+    await this.failures.delete(key);
+    const token = randomBytes(32).toString('base64url');
+    const now = new Date().toISOString();
+    await this.store.write(async (em) => {
+      // Rotate: the session the browser held before this login ends now.
+      if (previousToken) await em.delete(AdminSessionRow, { tokenHash: tokenHash(previousToken) });
+      await em.insert(AdminSessionRow, { tokenHash: tokenHash(token), username, createdAt: now, lastSeenAt: now });
+    });
+    await this.audit.record(username, 'login', { ip });
+    return { token, mustChangePassword: user!.isDefaultPassword };
+  }
+
+  async authenticate(token: string | undefined): Promise<AdminPrincipal> {
+    if (!token) throw unauthorized('NOT_LOGGED_IN', '请先登录');
+    const hash = tokenHash(token);
+    const row = await this.store.manager.findOneBy(AdminSessionRow, { tokenHash: hash });
+    if (!row) throw unauthorized('SESSION_ENDED', '登录已失效，请重新登录');
+    return { username: row.username, tokenHash: hash };
+  }
+
+  async logout(principal: AdminPrincipal): Promise<void> {
+    await this.store.write((em) => em.delete(AdminSessionRow, { tokenHash: principal.tokenHash }));
+    await this.audit.record(principal.username, 'logout');
+  }
+
+  async changePassword(principal: AdminPrincipal, oldPassword: string, newPassword: string, confirmPassword?: string): Promise<void> {
+    if (confirmPassword !== undefined && confirmPassword !== newPassword) {
+      throw badRequest('PASSWORD_MISMATCH', '两次输入的新密码不一致，请重新输入');
+    }
+    if (newPassword.length < MIN_PASSWORD_LENGTH) {
+      throw badRequest('PASSWORD_TOO_SHORT', `新密码至少需要 ${MIN_PASSWORD_LENGTH} 位，请重新输入`);
+    }
+    if (newPassword === DEFAULT_PASSWORD) throw badRequest('PASSWORD_DEFAULT', '新密码不能是默认密码 888');
+    if (newPassword === oldPassword) throw badRequest('PASSWORD_UNCHANGED', '新密码不能与原密码相同');
+    const user = await this.store.manager.findOneBy(AdminUserRow, { username: principal.username });
+    if (!user || !(await verifyPassword(oldPassword, user.passwordHash))) {
+      await this.audit.record(principal.username, 'password.change.failed');
+      throw badRequest('OLD_PASSWORD_WRONG', '原密码不正确，请重新输入');
+    }
+    const passwordHash = await hashPassword(newPassword);
+    await this.store.write(async (em) => {
+      await em.update(AdminUserRow, { username: principal.username }, { passwordHash, isDefaultPassword: false, updatedAt: new Date().toISOString() });
+      // Other sessions end; the one that changed the password stays.
+      await em
+        .createQueryBuilder()
+        .delete()
+        .from(AdminSessionRow)
+        .where('username = :u AND "tokenHash" != :t', { u: principal.username, t: principal.tokenHash })
+        .execute();
+    });
+    await this.audit.record(principal.username, 'password.changed');
+  }
+
+  /** The guard of every admin route: bearer token or the session cookie. */
+  readonly guard: AuthGuard<AdminPrincipal> = {
+    securityScheme: 'adminSession',
+    authenticate: (ctx: Context) => this.authenticate(tokenFromRequest(ctx)),
+  };
+}
+
+export function tokenFromRequest(ctx: Context): string | undefined {
+  const header = ctx.get('authorization');
+  if (header.toLowerCase().startsWith('bearer ')) return header.slice(7).trim() || undefined;
+  return ctx.cookies.get(SESSION_COOKIE) || undefined;
+}
+
+// A valid scrypt hash of a random password, so unknown users cost the same time.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+export const publicGuard: AuthGuard<null> = { securityScheme: null, authenticate: async () => null };
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}

@@ -1,0 +1,211 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type Koa from 'koa';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { AdminAuthService } from '../auth/admin-auth';
+import { AuditLog } from '../auth/audit';
+import { describeConfig, type ExamSiteConfig } from '../config/config';
+import { HardwareEvents } from '../events/hardware-events';
+import { LiveEvents } from '../events/live-events';
+import { createKoaApp, sseHandler } from '../http/app';
+import { mountCoreRoutes } from '../http/core-routes';
+import { HttpRegistry, PluginHttp } from '../http/http-registry';
+import { OpenApiDocument } from '../http/openapi';
+import { serveVendorWeb, serveWeb } from '../http/static-files';
+import { StatusService } from '../http/status';
+import { Kernel, pluginService, rootService, type CoreServiceFactory } from '../kernel/kernel';
+import { discoverBuiltinPlugins, loadVendorPlugins, type LoadedPlugin } from '../kernel/loader';
+import type { PluginDefinition } from '../kernel/plugin';
+import { createLogger } from '../logging/logger';
+import { coreServices, type Lifecycle } from '../services';
+import { SiteSettings } from '../settings/site-settings';
+import { Store } from '../store/store';
+import { hostApiForVendors } from './host-api';
+
+// zh-CN default messages for every zod check that has no message of its own.
+z.config(z.locales.zhCN());
+
+export const PRODUCT_TITLE = '1+X 职业技能等级证书试点考试 | 考点管理系统';
+
+export function hostVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../../package.json') as { version: string }).version;
+}
+
+export interface HostOptions {
+  readonly config: ExamSiteConfig;
+  /** Plugins to load instead of discovering the built-in ones (tests). */
+  readonly plugins?: readonly PluginDefinition[];
+  /** Extra or replacement core services (tests: fakes for dongle, clock, centre). */
+  readonly coreServiceOverrides?: readonly CoreServiceFactory[];
+  readonly logger?: Logger;
+}
+
+export interface RunningHost {
+  readonly url: string;
+  readonly port: number;
+  readonly kernel: Kernel;
+  readonly app: Koa;
+  readonly store: Store;
+  stop(): Promise<void>;
+}
+
+/** Composition root: builds the core services, loads plugins, starts them, listens. */
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const started = Date.now();
+  const config = options.config;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  logger.info({ config: describeConfig(config) }, '生效配置');
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  const version = hostVersion();
+  const live = new LiveEvents();
+  const hardware = new HardwareEvents();
+  const openapi = new OpenApiDocument({ title: PRODUCT_TITLE, version });
+  const registry = new HttpRegistry(openapi);
+  const shutdownHooks: (() => Promise<void> | void)[] = [];
+  const readyHooks: (() => Promise<void> | void)[] = [];
+  let store: Store | null = null;
+
+  const core: CoreServiceFactory[] = [
+    rootService(coreServices.config, {}, () => config),
+    rootService(coreServices.liveEvents, {}, () => live),
+    rootService(coreServices.hardwareEvents, {}, () => hardware),
+    rootService(coreServices.store, {}, () => {
+      if (!store) throw new Error('数据库尚未打开');
+      return store;
+    }),
+    rootService(coreServices.audit, { store: coreServices.store }, ({ store: s }) => new AuditLog(s, logger)),
+    rootService(coreServices.settings, { store: coreServices.store }, async ({ store: s }) => {
+      const settings = new SiteSettings(s);
+      await settings.load();
+      return settings;
+    }),
+    rootService(coreServices.status, { settings: coreServices.settings, live: coreServices.liveEvents }, ({ settings, live: l }) => new StatusService(settings, l)),
+    rootService(coreServices.adminAuth, { store: coreServices.store, audit: coreServices.audit }, ({ store: s, audit }) => new AdminAuthService(s, audit)),
+    pluginService(coreServices.logger, {}, (_d, scope) => logger.child({ plugin: scope.manifest.id })),
+    pluginService(coreServices.http, {}, (_d, scope) => new PluginHttp(registry, `/api/${scope.manifest.id}`)),
+    pluginService(coreServices.container, {}, (_d, scope) => scope.container),
+    pluginService(coreServices.files, { cfg: coreServices.config }, ({ cfg }, scope) => {
+      const dir = path.join(cfg.dataDir, 'plugins', scope.manifest.id);
+      const tmpDir = path.join(dir, '.tmp');
+      fs.mkdirSync(tmpDir, { recursive: true });
+      return { dir, tmpDir };
+    }),
+    pluginService(coreServices.lifecycle, {}, (): Lifecycle => ({
+      onShutdown: (hook) => shutdownHooks.push(hook),
+      onReady: (hook) => readyHooks.push(hook),
+    })),
+  ];
+  const overrides = new Map((options.coreServiceOverrides ?? []).map((f) => [f.ref.token, f]));
+  const factories = [...core.filter((f) => !overrides.has(f.ref.token)), ...overrides.values()];
+
+  const kernel = new Kernel({
+    hostVersion: version,
+    logger: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
+    coreServices: factories,
+  });
+
+  const loaded: LoadedPlugin[] = options.plugins
+    ? options.plugins.map((definition) => ({ definition, origin: 'test' }))
+    : discoverBuiltinPlugins(path.resolve(__dirname, '../../plugins'));
+  const builtinApis = Object.fromEntries(loaded.map((p) => [p.definition.manifest.id, p.definition]));
+  const vendors = loadVendorPlugins(config.vendorPluginDir, hostApiForVendors(builtinApis));
+  for (const p of [...loaded, ...vendors]) kernel.add(p.definition, p.origin);
+  kernel.register();
+
+  store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: kernel.schemaRegistry });
+  try {
+    const auth = await kernel.get(coreServices.adminAuth);
+    await auth.ensureDefaultAdmin();
+    const settings = await kernel.get(coreServices.settings);
+    const status = await kernel.get(coreServices.status);
+    await kernel.start();
+
+    const vendorWeb = new Map<string, string>();
+    const vendorModules: { pluginId: string; url: string }[] = [];
+    for (const v of vendors) {
+      if (v.webDir && v.webEntry) {
+        vendorWeb.set(v.definition.manifest.id, v.webDir);
+        vendorModules.push({ pluginId: v.definition.manifest.id, url: `/plugins/${v.definition.manifest.id}/web/${v.webEntry}` });
+      }
+    }
+    mountCoreRoutes({
+      http: new PluginHttp(registry, '/api'),
+      auth,
+      settings,
+      status,
+      product: { title: PRODUCT_TITLE, version },
+      vendorWebModules: () => vendorModules,
+      openapi: () => openapi.document(),
+    });
+    const events = sseHandler(live, (send) => {
+      void status.snapshot().then((s) => send('status', s));
+    });
+    const webDir = config.webDir || path.resolve(__dirname, '../../web');
+    const app = createKoaApp({
+      logger,
+      registry,
+      before: [
+        async (ctx, next) => {
+          if (ctx.path === '/api/events' && ctx.method === 'GET') {
+            await auth.guard.authenticate(ctx);
+            events(ctx);
+            return;
+          }
+          await next();
+        },
+      ],
+      after: [serveVendorWeb(vendorWeb), serveWeb(webDir)],
+    });
+
+    const server = http.createServer(app.callback());
+    server.keepAliveTimeout = 65_000;
+    server.requestTimeout = 0; // large uploads: idle sockets are cut by the per-socket timeout instead
+    server.headersTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    status.setLan('running', port);
+    status.startTicker();
+    for (const hook of readyHooks) await hook();
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${shownHost}:${port}`;
+    logger.info({ ms: Date.now() - started, url }, `考点管理系统已启动：${url}`);
+
+    let stopped = false;
+    return {
+      url,
+      port,
+      kernel,
+      app,
+      store,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        status.stopTicker();
+        status.setLan('stopped', port);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        for (const hook of [...shutdownHooks].reverse()) {
+          try {
+            await hook();
+          } catch (e) {
+            logger.error({ err: e }, '关闭钩子出错');
+          }
+        }
+        await store?.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import Koa, { type Context, type Next } from 'koa';
+import type { Logger } from 'pino';
+import { AppError, isCodedUserError, type ErrorBody } from './errors';
+import type { HttpRegistry } from './http-registry';
+import type { LiveEvents } from '../events/live-events';
+
+/** Maps any thrown error to the JSON error body; never a stack trace to the client. */
+export function errorMiddleware(logger: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined && ctx.path.startsWith('/api/')) {
+        throw new AppError(404, 'NOT_FOUND', `接口 ${ctx.method} ${ctx.path} 不存在`);
+      }
+    } catch (e) {
+      const requestId = String(ctx.state.requestId ?? '');
+      let status = 500;
+      let code = 'INTERNAL_ERROR';
+      let message = `服务器内部错误，请联系技术支持并提供请求编号 ${requestId}`;
+      if (e instanceof AppError) {
+        ({ status, code, message } = e);
+        for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
+      } else if (isCodedUserError(e)) {
+        status = e.httpStatus ?? 400;
+        code = e.code;
+        message = e.message;
+      } else if (isClientAbort(e)) {
+        status = 400;
+        code = 'REQUEST_ABORTED';
+        message = '请求在传输中断开，请重试';
+      }
+      if (status >= 500) logger.error({ err: e, requestId, path: ctx.path }, 'request failed');
+      else logger.debug({ code, requestId, path: ctx.path }, message);
+      ctx.status = status;
+      const body: ErrorBody = { error: { code, message, ...(requestId ? { requestId } : {}) } };
+      ctx.body = body;
+    }
+  };
+}
+
+function isClientAbort(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
+export function requestIdMiddleware() {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const incoming = ctx.get('x-request-id');
+    const id = /^[A-Za-z0-9-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = id;
+    ctx.set('X-Request-Id', id);
+    await next();
+  };
+}
+
+export function securityHeaders() {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    await next();
+  };
+}
+
+/** GET /api/events: server-sent events for the admin UI. */
+export function sseHandler(live: LiveEvents, onOpen: (send: (type: string, data: unknown) => void) => void) {
+  return (ctx: Context): void => {
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.req.socket.setKeepAlive(true);
+    ctx.respond = false;
+    const res = ctx.res;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    const send = (type: string, data: unknown): void => {
+      res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const unsubscribe = live.subscribe((e) => send(e.type, e.data));
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15000);
+    const close = (): void => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    };
+    ctx.req.on('close', close);
+    res.on('error', close);
+    onOpen(send);
+  };
+}
+
+export function createKoaApp(options: {
+  logger: Logger;
+  registry: HttpRegistry;
+  before: Koa.Middleware[];
+  after: Koa.Middleware[];
+}): Koa {
+  const app = new Koa({ proxy: false });
+  app.silent = true;
+  app.on('error', (err: unknown) => {
+    if (!isClientAbort(err)) options.logger.warn({ err }, 'http error');
+  });
+  app.use(requestIdMiddleware());
+  app.use(securityHeaders());
+  app.use(errorMiddleware(options.logger));
+  for (const m of options.before) app.use(m);
+  app.use(options.registry.router.routes());
+  app.use(options.registry.router.allowedMethods());
+  for (const m of options.after) app.use(m);
+  return app;
+}

@@ -1,0 +1,43 @@
+import type { IncomingMessage } from 'node:http';
+import { AppError, badRequest, tooLarge } from './errors';
+
+/** Reads a request body into memory, refusing more than `maxBytes` before buffering it. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw bodyTooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    total += buf.length;
+    if (total > maxBytes) {
+      req.resume();
+      throw bodyTooLarge(maxBytes);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function bodyTooLarge(maxBytes: number): AppError {
+  return tooLarge('BODY_TOO_LARGE', `请求内容超过 ${formatBytes(maxBytes)} 的上限，请检查所选文件是否正确`);
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 * 1024) return `${(n / 1024 / 1024 / 1024).toFixed(1)} GB`;
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(0)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${n} 字节`;
+}
+
+export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const type = String(req.headers['content-type'] ?? '');
+  const raw = await readBody(req, maxBytes);
+  if (raw.length === 0) return undefined;
+  if (!type.includes('json')) throw badRequest('UNSUPPORTED_MEDIA_TYPE', '请求内容类型应为 application/json');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw badRequest('INVALID_JSON', '请求内容不是有效的 JSON');
+  }
+}

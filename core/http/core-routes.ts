@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import type { AdminAuthService } from '../auth/admin-auth';
+import { SESSION_COOKIE, publicGuard } from '../auth/admin-auth';
+import { examModeSchema, siteCodeSchema, type SiteSettings } from '../settings/site-settings';
+import type { PluginHttp } from './http-registry';
+import type { StatusService } from './status';
+
+const statusSchema = z
+  .object({
+    port: z.number().int(),
+    lan: z.enum(['running', 'stopped']),
+    ftp: z.enum(['running', 'stopped']),
+    network: z.enum(['up', 'down']),
+    time: z.string().describe('可信时间（机考锁已校时）或本机时间，ISO-8601'),
+    timeSource: z.enum(['trusted', 'pc']),
+    trustedTime: z.string().nullable(),
+    siteCode: z.string().nullable(),
+    mode: z.enum(['formal', 'mock']),
+    dongle: z.object({
+      present: z.boolean(),
+      id: z.string().nullable(),
+      kind: z.enum(['hid', 'soft']).nullable(),
+      label: z.string(),
+      message: z.string().optional(),
+    }),
+  })
+  .meta({ id: 'SiteStatus' });
+
+const settingsSchema = z.object({ siteCode: z.string().nullable(), mode: z.enum(['formal', 'mock']) }).meta({ id: 'SiteSettings' });
+
+export interface CoreRouteDeps {
+  readonly http: PluginHttp;
+  readonly auth: AdminAuthService;
+  readonly settings: SiteSettings;
+  readonly status: StatusService;
+  readonly product: { title: string; version: string };
+  readonly vendorWebModules: () => { pluginId: string; url: string }[];
+  readonly openapi: () => unknown;
+}
+
+/** The host's own API: login, settings, status (R1.2, R1.3, R1.5, R9.4). */
+export function mountCoreRoutes(d: CoreRouteDeps): void {
+  const { http, auth, settings, status } = d;
+  const admin = auth.guard;
+
+  http.route({
+    method: 'get',
+    path: '/public/info',
+    summary: '登录页信息：产品名称与机考锁状态',
+    tags: ['系统'],
+    guard: publicGuard,
+    response: z.object({
+      product: z.object({ title: z.string(), version: z.string() }),
+      dongle: statusSchema.shape.dongle,
+    }),
+    handler: async () => ({ product: d.product, dongle: (await status.snapshot()).dongle }),
+  });
+
+  http.route({
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'OpenAPI 文档（本文件）',
+    tags: ['系统'],
+    guard: publicGuard,
+    response: null,
+    handler: ({ koa }) => {
+      koa.body = d.openapi();
+    },
+  });
+
+  http.route({
+    method: 'post',
+    path: '/auth/login',
+    summary: '管理员登录',
+    tags: ['认证'],
+    guard: publicGuard,
+    body: {
+      kind: 'json',
+      schema: z.object({
+        username: z.string().min(1, '请输入用户名').max(32),
+        password: z.string().min(1, '请输入密码').max(128),
+      }),
+      maxBytes: 4096,
+    },
+    response: z.object({ token: z.string(), mustChangePassword: z.boolean() }),
+    errors: { 401: '用户名或密码错误', 429: '登录失败次数过多，暂时锁定' },
+    handler: async ({ body, koa, ip }) => {
+      const previous = koa.cookies.get(SESSION_COOKIE) || undefined;
+      const result = await auth.login(body.username, body.password, ip, previous);
+      koa.cookies.set(SESSION_COOKIE, result.token, { httpOnly: true, sameSite: 'strict', path: '/', overwrite: true });
+      return result;
+    },
+  });
+
+  http.route({
+    method: 'post',
+    path: '/auth/logout',
+    summary: '退出登录（令牌立即失效）',
+    tags: ['认证'],
+    guard: admin,
+    response: z.object({ ok: z.literal(true) }),
+    handler: async ({ principal, koa }) => {
+      await auth.logout(principal);
+      koa.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', path: '/', expires: new Date(0) });
+      return { ok: true as const };
+    },
+  });
+
+  http.route({
+    method: 'get',
+    path: '/auth/me',
+    summary: '当前登录的管理员',
+    tags: ['认证'],
+    guard: admin,
+    response: z.object({ username: z.string(), mustChangePassword: z.boolean() }),
+    handler: async ({ principal }) => ({ username: principal.username, mustChangePassword: await auth.isDefaultPassword() }),
+  });
+
+  http.route({
+    method: 'put',
+    path: '/auth/password',
+    summary: '密码修改（R9.4）',
+    tags: ['认证'],
+    guard: admin,
+    body: {
+      kind: 'json',
+      schema: z.object({
+        oldPassword: z.string().min(1, '请输入原密码').max(128),
+        newPassword: z.string().min(1, '请输入新密码').max(128, '新密码不能超过 128 位'),
+        confirmPassword: z.string().max(128).optional(),
+      }),
+      maxBytes: 4096,
+    },
+    response: z.object({ ok: z.literal(true) }),
+    handler: async ({ principal, body }) => {
+      await auth.changePassword(principal, body.oldPassword, body.newPassword, body.confirmPassword);
+      return { ok: true as const };
+    },
+  });
+
+  http.route({
+    method: 'get',
+    path: '/settings',
+    summary: '参数设置：考点代码与考试模式',
+    tags: ['系统'],
+    guard: admin,
+    response: settingsSchema,
+    handler: () => settings.get(),
+  });
+
+  http.route({
+    method: 'put',
+    path: '/settings',
+    summary: '参数设置：考点代码（只能设置一次）与考试模式（R1.3、R9.6）',
+    tags: ['系统'],
+    guard: admin,
+    body: { kind: 'json', schema: z.object({ siteCode: siteCodeSchema, mode: examModeSchema }), maxBytes: 4096 },
+    response: settingsSchema,
+    errors: { 409: '考点代码已设置，或当前数据不允许切换模式' },
+    handler: ({ body }) => settings.update(body),
+  });
+
+  http.route({
+    method: 'get',
+    path: '/status',
+    summary: '状态栏：端口、通讯、FTP 服务、网络连接、可信时间、机考锁（R1.5）',
+    tags: ['系统'],
+    guard: admin,
+    response: statusSchema,
+    handler: () => status.snapshot(),
+  });
+
+  http.route({
+    method: 'get',
+    path: '/plugins/web',
+    summary: '需在运行时加载的厂商插件界面模块',
+    tags: ['系统'],
+    guard: admin,
+    response: z.array(z.object({ pluginId: z.string(), url: z.string() })),
+    handler: () => d.vendorWebModules(),
+  });
+}

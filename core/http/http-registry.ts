@@ -1,0 +1,49 @@
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type { ZodType } from 'zod';
+import { OpenApiDocument } from './openapi';
+import { executeRoute, type AnyRouteSpec, type BodySpec, type RouteSpec } from './route';
+
+/** Every route of the product, mounted once, documented once. */
+export class HttpRegistry {
+  readonly router = new Router();
+  private readonly mounted = new Set<string>();
+
+  constructor(readonly openapi: OpenApiDocument) {}
+
+  mount(fullPath: string, spec: AnyRouteSpec): void {
+    const key = `${spec.method.toUpperCase()} ${fullPath}`;
+    if (this.mounted.has(key)) throw new Error(`路由重复：${key}`);
+    this.mounted.add(key);
+    this.router[spec.method](fullPath, async (ctx: Context & { params?: Record<string, string> }) => {
+      await executeRoute(spec, ctx, ctx.params ?? {});
+    });
+    this.openapi.add(fullPath, spec);
+  }
+}
+
+/** What a plugin uses to add routes: under /api/<pluginId>/ by default. */
+export class PluginHttp {
+  constructor(
+    private readonly registry: HttpRegistry,
+    readonly prefix: string,
+  ) {}
+
+  route<P, Params extends ZodType | undefined, Query extends ZodType | undefined, B extends BodySpec | undefined, R>(
+    spec: RouteSpec<P, Params, Query, B, R>,
+  ): void {
+    this.registry.mount(`${this.prefix}${spec.path}`, spec as unknown as AnyRouteSpec);
+  }
+
+  /** For published protocols with their own versioned prefix (e.g. /api/proctor/v1/…). */
+  routeAbsolute<P, Params extends ZodType | undefined, Query extends ZodType | undefined, B extends BodySpec | undefined, R>(
+    spec: RouteSpec<P, Params, Query, B, R>,
+  ): void {
+    if (!spec.path.startsWith('/api/')) throw new Error(`绝对路由必须以 /api/ 开头：${spec.path}`);
+    this.registry.mount(spec.path, spec as unknown as AnyRouteSpec);
+  }
+
+  registerSecurityScheme(name: string, description: string): void {
+    this.registry.openapi.registerSecurityScheme(name, description);
+  }
+}

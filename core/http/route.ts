@@ -1,0 +1,114 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { ZodType } from 'zod';
+import { readBody, readJson } from './body';
+import { badRequest } from './errors';
+
+/** Decides who may call a route and returns who that is. */
+export interface AuthGuard<P> {
+  /** Name in the OpenAPI document's security schemes. */
+  readonly securityScheme: string | null;
+  authenticate(ctx: Context): Promise<P>;
+}
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete' | 'patch';
+
+export type BodySpec =
+  | { kind: 'json'; schema: ZodType; maxBytes?: number }
+  | { kind: 'raw'; contentTypes: readonly string[]; maxBytes: number; description: string }
+  /** The handler reads `ctx.req` itself (large streaming uploads). */
+  | { kind: 'stream'; contentTypes: readonly string[]; description: string };
+
+type Infer<S> = S extends ZodType ? z.output<S> : undefined;
+type BodyOf<B> = B extends { kind: 'json'; schema: infer S } ? Infer<S> : B extends { kind: 'raw' } ? Buffer : undefined;
+
+export interface RouteInput<P, Params, Query, Body> {
+  readonly koa: Context;
+  readonly principal: P;
+  readonly params: Params;
+  readonly query: Query;
+  readonly body: Body;
+  readonly ip: string;
+  readonly requestId: string;
+}
+
+export interface RouteSpec<
+  P,
+  ParamsS extends ZodType | undefined,
+  QueryS extends ZodType | undefined,
+  B extends BodySpec | undefined,
+  R,
+> {
+  method: HttpMethod;
+  /** Koa path (`/rooms/:roomCode`), relative to the plugin's prefix unless mounted absolutely. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags?: string[];
+  guard: AuthGuard<P>;
+  params?: ParamsS;
+  query?: QueryS;
+  body?: B;
+  /** JSON response schema (documented); `null` when the handler writes `ctx.koa.body` itself. */
+  response: ZodType<R> | null;
+  responseDescription?: string;
+  /** Other documented statuses, e.g. { 409: '考场已被其他机器注册' }. */
+  errors?: Record<number, string>;
+  handler(input: RouteInput<P, Infer<ParamsS>, Infer<QueryS>, BodyOf<B>>): Promise<R> | R;
+}
+
+// Erased form used by the registry.
+export type AnyRouteSpec = RouteSpec<unknown, ZodType | undefined, ZodType | undefined, BodySpec | undefined, unknown>;
+
+const DEFAULT_JSON_LIMIT = 1024 * 1024;
+
+export function describeZodError(prefix: string, error: z.ZodError): string {
+  const parts = error.issues.slice(0, 5).map((i) => {
+    const where = i.path.length ? `${i.path.join('.')}：` : '';
+    return `${where}${i.message}`;
+  });
+  return `${prefix}：${parts.join('；')}`;
+}
+
+function parseWith<S extends ZodType | undefined>(schema: S, value: unknown, what: string): Infer<S> {
+  if (!schema) return undefined as Infer<S>;
+  const r = schema.safeParse(value);
+  if (!r.success) throw badRequest('INVALID_INPUT', describeZodError(what, r.error));
+  return r.data as Infer<S>;
+}
+
+/** Runs one request through a spec: authenticate, validate, call, serialize. */
+export async function executeRoute(spec: AnyRouteSpec, ctx: Context, params: Record<string, string>): Promise<void> {
+  const principal = await spec.guard.authenticate(ctx);
+  const parsedParams = parseWith(spec.params, params, '路径参数错误');
+  const parsedQuery = parseWith(spec.query, ctx.query, '查询参数错误');
+  let body: unknown;
+  const b = spec.body;
+  if (b?.kind === 'json') {
+    body = parseWith(b.schema, await readJson(ctx.req, b.maxBytes ?? DEFAULT_JSON_LIMIT), '请求内容错误');
+  } else if (b?.kind === 'raw' || b?.kind === 'stream') {
+    const type = String(ctx.get('content-type') || '').split(';')[0]!.trim().toLowerCase();
+    if (!b.contentTypes.includes(type)) {
+      throw badRequest('UNSUPPORTED_MEDIA_TYPE', `上传内容类型应为 ${b.contentTypes.join(' 或 ')}，收到的是 ${type || '(未指定)'}`);
+    }
+    if (b.kind === 'raw') body = await readBody(ctx.req, b.maxBytes);
+  }
+  const result = await spec.handler({
+    koa: ctx,
+    principal,
+    params: parsedParams,
+    query: parsedQuery,
+    body: body as never,
+    ip: ctx.ip,
+    requestId: String(ctx.state.requestId ?? ''),
+  });
+  if (spec.response !== null) {
+    ctx.status = ctx.status === 404 ? 200 : ctx.status;
+    ctx.body = result === undefined ? { ok: true } : result;
+  }
+}
+
+/** `/rooms/:roomCode` → `/rooms/{roomCode}` for the OpenAPI document. */
+export function toOpenApiPath(koaPath: string): string {
+  return koaPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}

@@ -1,0 +1,114 @@
+import type { SiteSettings } from '../settings/site-settings';
+import type { LiveEvents } from '../events/live-events';
+
+export type RunState = 'running' | 'stopped';
+
+export interface DongleStatusView {
+  readonly present: boolean;
+  readonly id: string | null;
+  readonly kind: 'hid' | 'soft' | null;
+  readonly label: string;
+  readonly message?: string;
+}
+
+export interface SiteStatus {
+  readonly port: number;
+  readonly lan: RunState;
+  readonly ftp: RunState;
+  readonly network: 'up' | 'down';
+  /** Trusted time when the dongle is calibrated, else the PC time (see `timeSource`). */
+  readonly time: string;
+  readonly timeSource: 'trusted' | 'pc';
+  readonly trustedTime: string | null;
+  readonly siteCode: string | null;
+  readonly mode: 'formal' | 'mock';
+  readonly dongle: DongleStatusView;
+}
+
+export interface StatusProviders {
+  dongle(): DongleStatusView;
+  trustedTime(): Promise<Date | null>;
+}
+
+/**
+ * The status bar (R1.5). Owners push their state (FTP, centre reachability); the dongle
+ * and the trusted clock are read. Changes are published as the live event `status`.
+ */
+export class StatusService {
+  private lan: RunState = 'stopped';
+  private ftp: RunState = 'stopped';
+  private network: 'up' | 'down' = 'down';
+  private port = 0;
+  private providers: StatusProviders = {
+    dongle: () => ({ present: false, id: null, kind: null, label: '机考锁', message: '未检测到机考锁' }),
+    trustedTime: async () => null,
+  };
+  private ticker: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly settings: SiteSettings,
+    private readonly live: LiveEvents,
+  ) {
+    settings.onChange(() => void this.publish());
+  }
+
+  setProviders(p: StatusProviders): void {
+    this.providers = p;
+  }
+
+  setLan(state: RunState, port: number): void {
+    this.lan = state;
+    this.port = port;
+    void this.publish();
+  }
+
+  setFtp(state: RunState): void {
+    if (this.ftp === state) return;
+    this.ftp = state;
+    void this.publish();
+  }
+
+  setNetwork(state: 'up' | 'down'): void {
+    if (this.network === state) return;
+    this.network = state;
+    void this.publish();
+  }
+
+  get networkState(): 'up' | 'down' {
+    return this.network;
+  }
+
+  async snapshot(): Promise<SiteStatus> {
+    const trusted = await this.providers.trustedTime().catch(() => null);
+    const s = this.settings.get();
+    return {
+      port: this.port,
+      lan: this.lan,
+      ftp: this.ftp,
+      network: this.network,
+      time: (trusted ?? new Date()).toISOString(),
+      timeSource: trusted ? 'trusted' : 'pc',
+      trustedTime: trusted ? trusted.toISOString() : null,
+      siteCode: s.siteCode,
+      mode: s.mode,
+      dongle: this.providers.dongle(),
+    };
+  }
+
+  async publish(): Promise<void> {
+    if (this.live.subscriberCount === 0) return;
+    this.live.publish('status', await this.snapshot());
+  }
+
+  /** The clock in the status bar ticks once a second while someone watches. */
+  startTicker(): void {
+    if (this.ticker) return;
+    this.ticker = setInterval(() => void this.publish(), 1000);
+    this.ticker.unref();
+  }
+
+  stopTicker(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+  }
+}

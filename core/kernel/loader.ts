@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ManifestError } from './manifest';
+import type { PluginDefinition } from './plugin';
+
+export interface LoadedPlugin {
+  readonly definition: PluginDefinition;
+  readonly origin: string;
+  /** Folder of a vendor plugin's prebuilt web module, served at /plugins/<id>/web/. */
+  readonly webDir?: string;
+  readonly webEntry?: string;
+}
+
+function isPluginDefinition(v: unknown): v is PluginDefinition {
+  return typeof v === 'object' && v !== null && 'manifest' in v && typeof (v as { register?: unknown }).register === 'function';
+}
+
+/** Built-in stage plugins: every `<root>/<stage>/server/plugin.js` exporting `plugin`. */
+export function discoverBuiltinPlugins(root: string): LoadedPlugin[] {
+  if (!fs.existsSync(root)) return [];
+  const out: LoadedPlugin[] = [];
+  for (const name of fs.readdirSync(root).sort()) {
+    const file = path.join(root, name, 'server', 'plugin.js');
+    if (!fs.existsSync(file)) continue;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(file) as { plugin?: unknown };
+    if (!isPluginDefinition(mod.plugin)) throw new ManifestError(name, `内置插件 ${file} 没有导出 plugin`);
+    out.push({ definition: mod.plugin, origin: file });
+  }
+  return out;
+}
+
+const vendorPackageSchema = z
+  .object({
+    id: z.string(),
+    main: z.string().regex(/^[\w./-]+\.c?js$/, 'main 必须是插件目录内的 .js 文件'),
+    web: z.string().regex(/^[\w./-]+\.m?js$/, 'web 必须是插件目录内的 .js 文件').optional(),
+  })
+  .passthrough();
+
+/**
+ * Vendor plugins: each folder in `dir` holds `examsite-plugin.json` ({ id, main, web?, … })
+ * and prebuilt JavaScript. `main` exports `createPlugin(hostApi)` returning a plugin
+ * definition, so a vendor shares the host's refs without importing our sources.
+ */
+export function loadVendorPlugins(dir: string, hostApi: unknown): LoadedPlugin[] {
+  if (!dir || !fs.existsSync(dir)) return [];
+  const out: LoadedPlugin[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    const folder = path.join(dir, name);
+    const pkgFile = path.join(folder, 'examsite-plugin.json');
+    if (!fs.statSync(folder).isDirectory() || !fs.existsSync(pkgFile)) continue;
+    let pkg: z.infer<typeof vendorPackageSchema>;
+    try {
+      pkg = vendorPackageSchema.parse(JSON.parse(fs.readFileSync(pkgFile, 'utf8')));
+    } catch (e) {
+      throw new ManifestError(name, `厂商插件 ${pkgFile} 无效：${(e as Error).message}`);
+    }
+    if (pkg.main.includes('..') || (pkg.web ?? '').includes('..')) throw new ManifestError(pkg.id, `厂商插件 ${name} 的文件路径不能包含 ..`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(path.join(folder, pkg.main)) as { createPlugin?: unknown };
+    if (typeof mod.createPlugin !== 'function') throw new ManifestError(pkg.id, `厂商插件 ${name} 的 ${pkg.main} 没有导出 createPlugin(hostApi)`);
+    const definition = (mod.createPlugin as (api: unknown) => unknown)(hostApi);
+    if (!isPluginDefinition(definition)) throw new ManifestError(pkg.id, `厂商插件 ${name} 的 createPlugin 没有返回插件定义`);
+    if (definition.manifest.id !== pkg.id) {
+      throw new ManifestError(pkg.id, `厂商插件 ${name}：examsite-plugin.json 的 id (${pkg.id}) 与清单 id (${definition.manifest.id}) 不一致`);
+    }
+    const webDir = pkg.web ? path.dirname(path.join(folder, pkg.web)) : undefined;
+    out.push({ definition, origin: folder, webDir, webEntry: pkg.web ? path.basename(pkg.web) : undefined });
+  }
+  return out;
+}

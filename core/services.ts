@@ -1,0 +1,46 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { Logger } from 'pino';
+import type { ExamSiteConfig } from './config/config';
+import { createServiceRef } from './kernel/refs';
+import type { Store } from './store/store';
+import type { PluginHttp } from './http/http-registry';
+import type { LiveEvents } from './events/live-events';
+import type { HardwareEvents } from './events/hardware-events';
+import type { SiteSettings } from './settings/site-settings';
+import type { AdminAuthService } from './auth/admin-auth';
+import type { AuditLog } from './auth/audit';
+import type { StatusService } from './http/status';
+
+/** Where a plugin keeps its files: `<dataDir>/plugins/<pluginId>/`, created on demand. */
+export interface PluginFiles {
+  readonly dir: string;
+  /** A scratch folder on the same file system (for temp-then-rename writes). */
+  readonly tmpDir: string;
+}
+
+export interface Lifecycle {
+  /** Runs at shutdown, in reverse start order. */
+  onShutdown(hook: () => Promise<void> | void): void;
+  /** Runs once every plugin has started and the HTTP server listens. */
+  onReady(hook: () => Promise<void> | void): void;
+}
+
+/**
+ * The services the host gives every plugin. Plugins name them by these refs only; the
+ * kernel never looks anything up by a string.
+ */
+export const coreServices = {
+  config: createServiceRef<ExamSiteConfig>('core.config', '生效的配置'),
+  logger: createServiceRef<Logger>('core.logger', '本插件的日志'),
+  store: createServiceRef<Store>('core.store', '数据库（写操作串行）'),
+  http: createServiceRef<PluginHttp>('core.http', '本插件的 HTTP 路由'),
+  liveEvents: createServiceRef<LiveEvents>('core.liveEvents', '推送到管理界面的实时事件'),
+  hardwareEvents: createServiceRef<HardwareEvents>('core.hardwareEvents', '硬件事件（机考锁插拔等）'),
+  settings: createServiceRef<SiteSettings>('core.settings', '考点代码与考试模式'),
+  adminAuth: createServiceRef<AdminAuthService>('core.adminAuth', '管理员认证'),
+  audit: createServiceRef<AuditLog>('core.audit', '审计日志'),
+  status: createServiceRef<StatusService>('core.status', '状态栏'),
+  lifecycle: createServiceRef<Lifecycle>('core.lifecycle', '启动/关闭钩子'),
+  files: createServiceRef<PluginFiles>('core.files', '本插件的数据目录'),
+  container: createServiceRef<DependencyContainer>('core.container', '本插件的 tsyringe 子容器'),
+};

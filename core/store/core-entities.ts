@@ -1,0 +1,68 @@
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+/** Key/value settings of the site (site code, mode, …) owned by the host. */
+@Entity({ name: 'core_setting' })
+export class SettingRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  key!: string;
+
+  @Column({ type: 'text' })
+  value!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  updatedAt!: string;
+}
+
+@Entity({ name: 'core_admin_user' })
+export class AdminUserRow {
+  @PrimaryColumn({ type: 'varchar', length: 32 })
+  username!: string;
+
+  /** scrypt$N$r$p$salt$hash, see core/http/password.ts */
+  @Column({ type: 'varchar', length: 255 })
+  passwordHash!: string;
+
+  @Column({ type: 'boolean' })
+  isDefaultPassword!: boolean;
+
+  @Column({ type: 'varchar', length: 32 })
+  updatedAt!: string;
+}
+
+/** Admin login sessions; only the SHA-256 of the token is stored. */
+@Entity({ name: 'core_admin_session' })
+export class AdminSessionRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  tokenHash!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  username!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  createdAt!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  lastSeenAt!: string;
+}
+
+/** Security-relevant events: logins, lockouts, revocations, overrides. */
+@Entity({ name: 'core_audit_log' })
+export class AuditLogRow {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id!: number;
+
+  @Index()
+  @Column({ type: 'varchar', length: 32 })
+  at!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  actor!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  action!: string;
+
+  @Column({ type: 'text' })
+  detail!: string;
+}
+
+export const coreEntities = [SettingRow, AdminUserRow, AdminSessionRow, AuditLogRow];

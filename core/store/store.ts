@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, type EntityManager, type DataSourceOptions } from 'typeorm';
+import type { SchemaRegistry } from '../kernel/kernel';
+import { coreEntities } from './core-entities';
+import { coreMigrations } from './core-migrations';
+import { WriteQueue } from './write-queue';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/**
+ * The database of the site. Writes go through one queue (one transaction at a time);
+ * reads use the shared manager. SQLite runs in WAL with synchronous=FULL so a committed
+ * result survives a power cut.
+ */
+export class Store {
+  private readonly queue = new WriteQueue();
+
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly dialect: StoreDialect,
+    readonly sqliteFile: string | null,
+  ) {}
+
+  static async open(options: { dataDir: string; databaseUrl: string; schema: SchemaRegistry }): Promise<Store> {
+    const entities = [...coreEntities, ...options.schema.entities.flatMap((e) => (Array.isArray(e) ? e : Object.values(e)))];
+    const migrations = [
+      ...coreMigrations,
+      ...options.schema.migrations.flatMap((m) => (Array.isArray(m) ? m : Object.values(m))),
+    ];
+    let ds: DataSource;
+    let dialect: StoreDialect;
+    let sqliteFile: string | null = null;
+    const url = options.databaseUrl;
+    if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+      dialect = 'postgres';
+      ds = new DataSource({ type: 'postgres', url, entities, migrations, migrationsTransactionMode: 'each' } as DataSourceOptions);
+    } else if (url === '' || url.startsWith('sqlite:')) {
+      dialect = 'sqlite';
+      sqliteFile = url.startsWith('sqlite:') ? path.resolve(url.slice('sqlite:'.length)) : path.join(options.dataDir, 'examsite.sqlite');
+      fs.mkdirSync(path.dirname(sqliteFile), { recursive: true });
+      ds = new DataSource({
+        type: 'better-sqlite3',
+        database: sqliteFile,
+        entities,
+        migrations,
+        migrationsTransactionMode: 'each',
+        prepareDatabase: (db: { pragma(s: string): unknown }) => {
+          db.pragma('journal_mode = WAL');
+          db.pragma('synchronous = FULL');
+          db.pragma('busy_timeout = 5000');
+          db.pragma('foreign_keys = ON');
+        },
+      });
+    } else {
+      throw new Error(`数据库地址 ${url.replace(/:[^:@/]+@/, ':***@')} 无法识别：请使用 postgres://… 或留空以使用内置 SQLite`);
+    }
+    await ds.initialize();
+    await ds.runMigrations({ transaction: 'each' });
+    return new Store(ds, dialect, sqliteFile);
+  }
+
+  /** One serialized transaction. Everything that changes data goes through here. */
+  write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.queue.run(() => this.dataSource.transaction((em) => work(em)));
+  }
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** Consistent copy of the SQLite database (VACUUM INTO), never a copy of the live file. */
+  async snapshotTo(file: string): Promise<void> {
+    if (this.dialect !== 'sqlite') throw new Error('只有内置 SQLite 数据库支持此快照方式');
+    await this.queue.run(() => this.dataSource.query(`VACUUM INTO '${file.replace(/'/g, "''")}'`));
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.queue.run(() => this.dataSource.destroy());
+  }
+}

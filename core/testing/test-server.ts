@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type ExamSiteConfigInput } from '../config/config';
+import { startHost, type RunningHost } from '../host/host';
+import type { CoreServiceFactory } from '../kernel/kernel';
+import type { PluginDefinition } from '../kernel/plugin';
+import { createLogger } from '../logging/logger';
+
+export interface TestServerOptions {
+  /** Defaults to a fresh temporary folder, removed at stop unless `keepData`. */
+  readonly dataDir?: string;
+  readonly keepData?: boolean;
+  /** Plugins to start; by default the built-in ones are discovered. */
+  readonly plugins?: readonly PluginDefinition[];
+  readonly coreServiceOverrides?: readonly CoreServiceFactory[];
+  readonly config?: Partial<ExamSiteConfigInput>;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface TestServer extends RunningHost {
+  readonly dataDir: string;
+}
+
+export function makeTempDir(prefix = 'examsite-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A whole product on a free port (port 0) and a temporary data folder. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? makeTempDir();
+  const config = loadConfig(options.env ?? {}, {
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    ftpPort: 0,
+    dongle: 'soft',
+    logLevel: (process.env.EXAMSITE_TEST_LOG as 'info' | undefined) ?? 'silent',
+    webDir: path.resolve(__dirname, '../../web'),
+    ...options.config,
+  });
+  const host = await startHost({
+    config,
+    plugins: options.plugins,
+    coreServiceOverrides: options.coreServiceOverrides,
+    logger: createLogger(config.logLevel, 'test'),
+  });
+  return {
+    ...host,
+    dataDir,
+    async stop() {
+      await host.stop();
+      if (!options.dataDir && !options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
