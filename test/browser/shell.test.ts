@@ -1,0 +1,113 @@
+// Browser test of the admin shell (R1.3, R1.4, R1.5): first login, 系统设置, frame title.
+// Needs the built web UI (built here unless EXAMSITE_SKIP_WEB_BUILD=1) and /usr/bin/chromium.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { startTestServer } from '../../core/testing/test-server';
+import { launchBrowser, type LaunchedBrowser } from './browser';
+
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'web', 'vite.config.mts'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('repository root not found');
+    dir = up;
+  }
+  return dir;
+}
+
+function buildWeb(): void {
+  if (process.env.EXAMSITE_SKIP_WEB_BUILD === '1') return;
+  const root = repoRoot();
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  execFileSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.mts', '--logLevel', 'error'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}
+
+describe('admin web shell (browser)', function () {
+  this.timeout(120_000);
+
+  let dataDir: string;
+  let server: { url: string; stop(): Promise<void> | void };
+  let browser: LaunchedBrowser;
+
+  before(async function () {
+    buildWeb();
+    dataDir = mkdtempSync(join(tmpdir(), 'examsite-shell-'));
+    server = await startTestServer({ dataDir });
+    browser = await launchBrowser();
+  });
+
+  after(async function () {
+    if (browser) await browser.close();
+    if (server) await server.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('logs in as admin/888, sets site code 11003 in mock mode and shows it in the frame (R1.3, R1.4)', async function () {
+    const { page } = browser;
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+
+    await page.goto(server.url);
+    await page.waitForSelector('[data-test=login]');
+    const loginText = await page.innerText('[data-test=login]');
+    assert.match(loginText, /考点管理系统/);
+
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', '888');
+    await page.click('[data-test=login] button:has-text("登录")');
+
+    // First login: the 系统设置 dialog with 考点代码, 考试模式, 确定 and the 初始化 warning.
+    const dialog = page.locator('.settings-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    const dialogText = await dialog.innerText();
+    for (const word of ['系统设置', '考点代码', '考试模式', '正式考试', '模拟考试', '确定', '初始化', '提示: 系统初始化会将系统还原回初始安装状态, 请谨慎使用。']) {
+      assert.ok(dialogText.includes(word), `settings dialog shows ${word}`);
+    }
+
+    // A wrong code is refused before it reaches the server.
+    await page.fill('input[name=siteCode]', '1100');
+    await dialog.locator('button:has-text("确定")').click();
+    await dialog.locator('text=请填写五位数字的考点代码').waitFor();
+
+    await page.fill('input[name=siteCode]', '11003');
+    await dialog.locator('label:has-text("模拟考试")').click();
+    await dialog.locator('button:has-text("确定")').click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const titleBar = page.locator('[data-test=title-bar]');
+    await titleBar.locator('text=(当前是模考)').waitFor();
+    const title = await titleBar.innerText();
+    assert.ok(title.includes('1+X 职业技能等级证书试点考试 | 考点管理系统'), title);
+    assert.ok(title.includes('11003'), title);
+    assert.ok(title.includes('(当前是模考)'), title);
+
+    // Navigation and the five-step bar (R1.4).
+    const main = await page.innerText('.frame');
+    for (const word of ['考前', '考务管理', '考中', '考场管理', '考后', '数据回收', '导入考务', '考场注册', '考试授权', '封场检测', '授权验证']) {
+      assert.ok(main.includes(word), `frame shows ${word}`);
+    }
+
+    // Live status bar from /api/events (R1.5).
+    const status = page.locator('[data-test=status-bar]');
+    await status.locator('text=通讯: 运行').waitFor({ timeout: 10_000 });
+    const statusText = await status.innerText();
+    assert.match(statusText, /端口:\s*\d+/);
+    assert.match(statusText, /FTP服务:\s*(运行|停止)/);
+    assert.match(statusText, /网络连接:\s*(正常|异常)/);
+    assert.match(statusText, /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+
+    // The settings are kept: after a reload the frame still shows them, no dialog.
+    await page.reload();
+    await titleBar.locator('text=11003').waitFor();
+    assert.ok((await titleBar.innerText()).includes('(当前是模考)'));
+    assert.equal(await page.locator('.settings-dialog').isVisible(), false);
+
+    assert.deepEqual(pageErrors, []);
+  });
+});
