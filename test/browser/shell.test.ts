@@ -8,14 +8,20 @@ import { dirname, join } from 'node:path';
 import { startTestServer } from '../../core/testing/test-server';
 import { launchBrowser, type LaunchedBrowser } from './browser';
 
-function repoRoot(): string {
-  let dir = __dirname;
+function findUp(start: string): string | null {
+  let dir = start;
   while (!existsSync(join(dir, 'web', 'vite.config.mts'))) {
     const up = dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
+    if (up === dir) return null;
     dir = up;
   }
   return dir;
+}
+
+function repoRoot(): string {
+  const root = findUp(__dirname) ?? findUp(process.cwd());
+  if (!root) throw new Error('repository root (with web/vite.config.mts) not found');
+  return root;
 }
 
 function buildWeb(): void {
@@ -57,6 +63,12 @@ describe('admin web shell (browser)', function () {
     await page.waitForSelector('[data-test=login]');
     const loginText = await page.innerText('[data-test=login]');
     assert.match(loginText, /考点管理系统/);
+    // The test server runs with the software dongle: login is possible and it is labelled.
+    await page.locator('[data-test=login] .el-form').waitFor();
+    await page.waitForSelector('[data-test=login] input[name=username]:not([disabled])', { timeout: 10_000 }).catch(async () => {
+      assert.fail(`login is disabled; the login page says: ${await page.innerText('[data-test=login]')}`);
+    });
+    assert.match(await page.innerText('[data-test=login]'), /模拟机考锁（仅用于开发与模拟考试）/);
 
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', '888');

@@ -21,6 +21,8 @@ export interface ServerStatus {
   ftp: 'running' | 'stopped';
   network: 'up' | 'down';
   time: string;
+  /** 'trusted' when `time` comes from the calibrated dongle clock. */
+  timeSource?: 'trusted' | 'pc';
   trustedTime: string | null;
   siteCode: string | null;
   mode: 'formal' | 'mock';
@@ -83,7 +85,8 @@ export function applyStatus(status: ServerStatus): void {
   const now = Date.now();
   const server = Date.parse(status.time);
   if (!Number.isNaN(server)) state.clockOffsetMs = server - now;
-  const trusted = status.trustedTime ? Date.parse(status.trustedTime) : NaN;
+  const trustedIso = status.trustedTime ?? (status.timeSource === 'trusted' ? status.time : null);
+  const trusted = trustedIso ? Date.parse(trustedIso) : NaN;
   state.trustedOffsetMs = Number.isNaN(trusted) ? null : trusted - now;
   // Settings changes show up in the status too (e.g. after initialization by a plugin).
   if (state.settings && (status.siteCode !== undefined || status.mode !== undefined)) {

@@ -1,0 +1,2 @@
+export * from './time-token';
+export * from './trusted-clock';
