@@ -163,9 +163,9 @@ export class HidDongle implements Dongle {
     try {
       for (const report of encodeReports(HID_REPORT_ID_REQUEST, txn, cmd, payload)) await this.connection.write(report);
       const assembler = new ReportAssembler(HID_REPORT_ID_RESPONSE, txn);
-      const deadline = Date.now() + this.timeoutMs;
+      const deadline = performance.now() + this.timeoutMs; // monotonic: a PC clock jump must not cut a command short
       for (;;) {
-        const left = deadline - Date.now();
+        const left = Math.ceil(deadline - performance.now());
         if (left <= 0) throw new Error('超时无响应');
         const report = await this.connection.read(left);
         if (!report) continue;
