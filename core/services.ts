@@ -10,6 +10,8 @@ import type { SiteSettings } from './settings/site-settings';
 import type { AdminAuthService } from './auth/admin-auth';
 import type { AuditLog } from './auth/audit';
 import type { StatusService } from './http/status';
+import type { DongleService } from './dongle/dongle-service';
+import type { TrustedClock } from './clock/trusted-clock';
 
 /** Where a plugin keeps its files: `<dataDir>/plugins/<pluginId>/`, created on demand. */
 export interface PluginFiles {
@@ -43,4 +45,6 @@ export const coreServices = {
   lifecycle: createServiceRef<Lifecycle>('core.lifecycle', '启动/关闭钩子'),
   files: createServiceRef<PluginFiles>('core.files', '本插件的数据目录'),
   container: createServiceRef<DependencyContainer>('core.container', '本插件的 tsyringe 子容器'),
+  dongle: createServiceRef<DongleService>('core.dongle', '机考锁（硬件或模拟）'),
+  clock: createServiceRef<TrustedClock>('core.clock', '可信时间（机考锁时钟）'),
 };

@@ -28,10 +28,17 @@ export class AdminAuthService {
   // 5 wrong passwords within 15 minutes lock that account from that address for 15 minutes.
   private readonly failures = new RateLimiterMemory({ points: 5, duration: 15 * 60, blockDuration: 15 * 60 });
 
+  private precondition: () => void = () => undefined;
+
   constructor(
     private readonly store: Store,
     private readonly audit: AuditLog,
   ) {}
+
+  /** A check every login and admin request must pass first (R1.1: the dongle is present). */
+  setPrecondition(check: () => void): void {
+    this.precondition = check;
+  }
 
   async ensureDefaultAdmin(): Promise<void> {
     const existing = await this.store.manager.findOneBy(AdminUserRow, { username: DEFAULT_ADMIN });
@@ -49,6 +56,7 @@ export class AdminAuthService {
   }
 
   async login(username: string, password: string, ip: string, previousToken?: string): Promise<{ token: string; mustChangePassword: boolean }> {
+    this.precondition();
     const key = `${username}|${ip}`;
     const state = await this.failures.get(key);
     if (state && state.consumedPoints >= 5) {
@@ -128,7 +136,10 @@ export class AdminAuthService {
   /** The guard of every admin route: bearer token or the session cookie. */
   readonly guard: AuthGuard<AdminPrincipal> = {
     securityScheme: 'adminSession',
-    authenticate: (ctx: Context) => this.authenticate(tokenFromRequest(ctx)),
+    authenticate: async (ctx: Context) => {
+      this.precondition();
+      return this.authenticate(tokenFromRequest(ctx));
+    },
   };
 }
 

@@ -25,7 +25,7 @@ export const configSchema = z
     vendorPluginDir: z.string().default(''),
     dongle: z.enum(['auto', 'hid', 'soft']).default('auto'),
     dongleVendorId: z.number().int().min(0).max(0xffff).default(0x1209),
-    dongleProductId: z.number().int().min(0).max(0xffff).default(0xe5a1),
+    dongleProductId: z.number().int().min(0).max(0xffff).default(0x4b44),
     /** Lab-only: lets the soft dongle run a formal exam. Logged loudly at every use. */
     labAllowSoftDongleFormal: z.boolean().default(false),
     timeTokenMaxAgeMinutes: z.number().int().min(1).max(24 * 60).default(10),

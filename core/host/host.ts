@@ -11,6 +11,7 @@ import { describeConfig, type ExamSiteConfig } from '../config/config';
 import { HardwareEvents } from '../events/hardware-events';
 import { LiveEvents } from '../events/live-events';
 import { createKoaApp, sseHandler } from '../http/app';
+import { AppError } from '../http/errors';
 import { mountCoreRoutes } from '../http/core-routes';
 import { HttpRegistry, PluginHttp } from '../http/http-registry';
 import { OpenApiDocument } from '../http/openapi';
@@ -24,6 +25,8 @@ import { coreServices, type Lifecycle } from '../services';
 import { SiteSettings } from '../settings/site-settings';
 import { Store } from '../store/store';
 import { hostApiForVendors } from './host-api';
+import { createDongleService, createTrustedClock, forwardDongleEvents } from './trust-services';
+import { mountClockRoutes } from '../http/clock-routes';
 
 // zh-CN default messages for every zod check that has no message of its own.
 z.config(z.locales.zhCN());
@@ -86,6 +89,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }),
     rootService(coreServices.status, { settings: coreServices.settings, live: coreServices.liveEvents }, ({ settings, live: l }) => new StatusService(settings, l)),
     rootService(coreServices.adminAuth, { store: coreServices.store, audit: coreServices.audit }, ({ store: s, audit }) => new AdminAuthService(s, audit)),
+    rootService(coreServices.dongle, {}, () => createDongleService(config, logger)),
+    rootService(coreServices.clock, { dongle: coreServices.dongle, store: coreServices.store }, ({ dongle, store: s }) => createTrustedClock(config, dongle, s)),
     pluginService(coreServices.logger, {}, (_d, scope) => logger.child({ plugin: scope.manifest.id })),
     pluginService(coreServices.http, {}, (_d, scope) => new PluginHttp(registry, `/api/${scope.manifest.id}`)),
     pluginService(coreServices.container, {}, (_d, scope) => scope.container),
@@ -123,6 +128,23 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     await auth.ensureDefaultAdmin();
     const settings = await kernel.get(coreServices.settings);
     const status = await kernel.get(coreServices.status);
+    const dongles = await kernel.get(coreServices.dongle);
+    const clock = await kernel.get(coreServices.clock);
+    forwardDongleEvents(dongles, hardware, status, logger);
+    await dongles.start();
+    shutdownHooks.unshift(() => dongles.stop());
+    status.setProviders({
+      dongle: () => {
+        const d = dongles.status();
+        return { present: d.present, id: d.id, kind: d.kind, label: d.label ?? '机考锁', ...(d.message ? { message: d.message } : {}) };
+      },
+      trustedTime: () => clock.now(),
+    });
+    // R1.1: without a dongle nothing but the login page's notice works.
+    auth.setPrecondition(() => {
+      const d = dongles.status();
+      if (!d.present) throw new AppError(503, 'DONGLE_ABSENT', d.message ?? '未检测到机考锁，请插入机考锁后重新启动');
+    });
     await kernel.start();
 
     const vendorWeb = new Map<string, string>();
@@ -142,6 +164,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       vendorWebModules: () => vendorModules,
       openapi: () => openapi.document(),
     });
+    mountClockRoutes({ http: new PluginHttp(registry, '/api'), guard: auth.guard, clock, hardware, settings });
     const events = sseHandler(live, (send) => {
       void status.snapshot().then((s) => send('status', s));
     });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
 import { AppError, isCodedUserError, type ErrorBody } from './errors';
+import { TrustError } from '../crypto/trust-error';
 import type { HttpRegistry } from './http-registry';
 import type { LiveEvents } from '../events/live-events';
 
@@ -21,6 +22,10 @@ export function errorMiddleware(logger: Logger) {
       if (e instanceof AppError) {
         ({ status, code, message } = e);
         for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
+      } else if (e instanceof TrustError) {
+        status = trustErrorStatus(e.code);
+        code = e.code;
+        message = e.message;
       } else if (isCodedUserError(e)) {
         status = e.httpStatus ?? 400;
         code = e.code;
@@ -37,6 +42,13 @@ export function errorMiddleware(logger: Logger) {
       ctx.body = body;
     }
   };
+}
+
+/** Refused trust decisions are the caller's problem (400/403); a missing or failing dongle is 503. */
+function trustErrorStatus(code: string): number {
+  if (code === 'DONGLE_ABSENT' || code === 'DONGLE_IO') return 503;
+  if (code === 'DONGLE_SOFT_FORMAL' || code === 'DONGLE_REFUSED') return 403;
+  return 400;
 }
 
 function isClientAbort(e: unknown): boolean {
