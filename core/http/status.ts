@@ -44,6 +44,7 @@ export class StatusService {
     trustedTime: async () => null,
   };
   private ticker: NodeJS.Timeout | null = null;
+  private readonly networkListeners = new Set<(state: 'up' | 'down') => void>();
 
   constructor(
     private readonly settings: SiteSettings,
@@ -72,6 +73,19 @@ export class StatusService {
     if (this.network === state) return;
     this.network = state;
     void this.publish();
+    for (const l of this.networkListeners) {
+      try {
+        l(state);
+      } catch {
+        // A listener's failure must not affect the status bar.
+      }
+    }
+  }
+
+  /** Called when the centre becomes reachable or unreachable (e.g. to re-run pending checks). */
+  onNetworkChange(listener: (state: 'up' | 'down') => void): () => void {
+    this.networkListeners.add(listener);
+    return () => this.networkListeners.delete(listener);
   }
 
   get networkState(): 'up' | 'down' {
