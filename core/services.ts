@@ -10,6 +10,8 @@ import type { SiteSettings } from './settings/site-settings';
 import type { AdminAuthService } from './auth/admin-auth';
 import type { AuditLog } from './auth/audit';
 import type { StatusService } from './http/status';
+import type { CentreClient } from './centre/centre-client';
+import type { Outbox } from './centre/outbox';
 import type { DongleService } from './dongle/dongle-service';
 import type { TrustedClock } from './clock/trusted-clock';
 
@@ -45,6 +47,8 @@ export const coreServices = {
   lifecycle: createServiceRef<Lifecycle>('core.lifecycle', '启动/关闭钩子'),
   files: createServiceRef<PluginFiles>('core.files', '本插件的数据目录'),
   container: createServiceRef<DependencyContainer>('core.container', '本插件的 tsyringe 子容器'),
+  centre: createServiceRef<CentreClient>('core.centre', '监控平台客户端（docs/centre-protocol.md）'),
+  outbox: createServiceRef<Outbox>('core.outbox', '发往监控平台的上报（先入库，确认后才算送达）'),
   dongle: createServiceRef<DongleService>('core.dongle', '机考锁（硬件或模拟）'),
   clock: createServiceRef<TrustedClock>('core.clock', '可信时间（机考锁时钟）'),
 };

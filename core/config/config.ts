@@ -22,6 +22,11 @@ export const configSchema = z
     centreUrl: z.string().default(''),
     centreKeys: z.array(z.string()).default([]),
     centreTimeoutMs: z.number().int().min(100).max(120000).default(8000),
+    /** How often the reachability probe pings the centre (status bar 网络连接). */
+    centreProbeIntervalMs: z.number().int().min(100).max(600000).default(5000),
+    /** Outbox retry: first delay, doubled per attempt up to the cap. */
+    centreRetryBaseMs: z.number().int().min(10).max(600000).default(2000),
+    centreRetryMaxMs: z.number().int().min(10).max(3600000).default(60000),
     vendorPluginDir: z.string().default(''),
     dongle: z.enum(['auto', 'hid', 'soft']).default('auto'),
     dongleVendorId: z.number().int().min(0).max(0xffff).default(0x1209),

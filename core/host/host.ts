@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AdminAuthService } from '../auth/admin-auth';
 import { AuditLog } from '../auth/audit';
+import { HttpCentreClient, StoreOutbox, startCentreLink, type CentreLink } from '../centre';
 import { describeConfig, type ExamSiteConfig } from '../config/config';
 import { HardwareEvents } from '../events/hardware-events';
 import { LiveEvents } from '../events/live-events';
@@ -91,6 +92,23 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     rootService(coreServices.adminAuth, { store: coreServices.store, audit: coreServices.audit }, ({ store: s, audit }) => new AdminAuthService(s, audit)),
     rootService(coreServices.dongle, {}, () => createDongleService(config, logger)),
     rootService(coreServices.clock, { dongle: coreServices.dongle, store: coreServices.store }, ({ dongle, store: s }) => createTrustedClock(config, dongle, s)),
+    rootService(coreServices.centre, { cfg: coreServices.config }, ({ cfg }) =>
+      new HttpCentreClient({ baseUrl: cfg.centreUrl, timeoutMs: cfg.centreTimeoutMs, trustedKeys: cfg.centreKeys }),
+    ),
+    rootService(
+      coreServices.outbox,
+      { store: coreServices.store, centre: coreServices.centre, settings: coreServices.settings, live: coreServices.liveEvents, cfg: coreServices.config },
+      ({ store: s, centre, settings, live: l, cfg }) =>
+        new StoreOutbox({
+          store: s,
+          centre,
+          site: settings,
+          live: l,
+          retryBaseMs: cfg.centreRetryBaseMs,
+          retryMaxMs: cfg.centreRetryMaxMs,
+          log: logger.child({ part: 'centre-outbox' }),
+        }),
+    ),
     pluginService(coreServices.logger, {}, (_d, scope) => logger.child({ plugin: scope.manifest.id })),
     pluginService(coreServices.http, {}, (_d, scope) => new PluginHttp(registry, `/api/${scope.manifest.id}`)),
     pluginService(coreServices.container, {}, (_d, scope) => scope.container),
@@ -196,6 +214,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const port = (server.address() as AddressInfo).port;
     status.setLan('running', port);
     status.startTicker();
+    // Reports pending from before a restart go out now; the status bar follows the centre.
+    const centreLink: CentreLink = startCentreLink({
+      centre: await kernel.get(coreServices.centre),
+      outbox: await kernel.get(coreServices.outbox),
+      setNetwork: (state) => status.setNetwork(state),
+      probeIntervalMs: config.centreProbeIntervalMs,
+    });
     for (const hook of readyHooks) await hook();
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${shownHost}:${port}`;
@@ -212,6 +237,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         if (stopped) return;
         stopped = true;
         status.stopTicker();
+        await centreLink.stop();
         status.setLan('stopped', port);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { CentreOutboxRow } from '../centre/outbox-row';
 
 /** Key/value settings of the site (site code, mode, …) owned by the host. */
 @Entity({ name: 'core_setting' })
@@ -65,4 +66,4 @@ export class AuditLogRow {
   detail!: string;
 }
 
-export const coreEntities = [SettingRow, AdminUserRow, AdminSessionRow, AuditLogRow];
+export const coreEntities = [SettingRow, AdminUserRow, AdminSessionRow, AuditLogRow, CentreOutboxRow];

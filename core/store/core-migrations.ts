@@ -1,4 +1,5 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { CentreOutboxInit1764250000000 } from '../centre/outbox-migration';
 
 /** Portable DDL through TypeORM's Table API: the same migration runs on SQLite and PostgreSQL. */
 export class CoreInit1764201600000 implements MigrationInterface {
@@ -57,4 +58,4 @@ export class CoreInit1764201600000 implements MigrationInterface {
   }
 }
 
-export const coreMigrations = [CoreInit1764201600000];
+export const coreMigrations = [CoreInit1764201600000, CentreOutboxInit1764250000000];
