@@ -1,8 +1,9 @@
 // Browser harness for UI tests: a headless system Chromium (never downloaded) in a fresh
 // profile directory that close() removes.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.EXAMSITE_CHROMIUM ?? '/usr/bin/chromium';
@@ -62,4 +63,25 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
       }
     },
   };
+}
+
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'web', 'vite.config.mts'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('repository root (with web/vite.config.mts) not found');
+    dir = up;
+  }
+  return dir;
+}
+
+/**
+ * The browser tests need dist/web. `npm test` builds it once before mocha; a test run on
+ * its own builds it here when it is missing (or when EXAMSITE_REBUILD_WEB=1).
+ */
+export function ensureWebBuilt(): void {
+  const root = repoRoot();
+  if (existsSync(join(root, 'dist', 'web', 'index.html')) && process.env.EXAMSITE_REBUILD_WEB !== '1') return;
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  execFileSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.mts', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
 }

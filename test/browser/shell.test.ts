@@ -1,38 +1,11 @@
 // Browser test of the admin shell (R1.3, R1.4, R1.5): first login, 系统设置, frame title.
-// Needs the built web UI (built here unless EXAMSITE_SKIP_WEB_BUILD=1) and /usr/bin/chromium.
+// Needs the built web UI (dist/web, built by `npm test`) and /usr/bin/chromium.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { startTestServer } from '../../core/testing/test-server';
-import { launchBrowser, type LaunchedBrowser } from './browser';
-
-function findUp(start: string): string | null {
-  let dir = start;
-  while (!existsSync(join(dir, 'web', 'vite.config.mts'))) {
-    const up = dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
-  return dir;
-}
-
-function repoRoot(): string {
-  const root = findUp(__dirname) ?? findUp(process.cwd());
-  if (!root) throw new Error('repository root (with web/vite.config.mts) not found');
-  return root;
-}
-
-function buildWeb(): void {
-  if (process.env.EXAMSITE_SKIP_WEB_BUILD === '1') return;
-  const root = repoRoot();
-  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  execFileSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.mts', '--logLevel', 'error'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-}
+import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
 
 describe('admin web shell (browser)', function () {
   this.timeout(120_000);
@@ -42,7 +15,7 @@ describe('admin web shell (browser)', function () {
   let browser: LaunchedBrowser;
 
   before(async function () {
-    buildWeb();
+    ensureWebBuilt();
     dataDir = mkdtempSync(join(tmpdir(), 'examsite-shell-'));
     server = await startTestServer({ dataDir });
     browser = await launchBrowser();
