@@ -1,7 +1,7 @@
 // Browser test of the admin shell (R1.3, R1.4, R1.5): first login, 系统设置, frame title.
 // Needs the built web UI (dist/web, built by `npm test`) and /usr/bin/chromium.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../../core/testing/test-server';
