@@ -1,6 +1,7 @@
 import type { AuthGuard, RouteSpec, BodySpec } from '../../../core/http/route';
 import type { ZodType } from 'zod';
-import { createServiceRef } from '../../../core/kernel/refs';
+import { createExtensionPoint, createServiceRef } from '../../../core/kernel/refs';
+import { forbidden } from '../../../core/http/errors';
 
 /** Public API of the 考场注册 stage (R3, R11): proctor identity for every other stage. */
 
@@ -28,6 +29,8 @@ export interface ProctorApi {
 
 export interface RoomRegistration {
   readonly roomCode: string;
+  /** Stable id of the registration (kept across same-machine re-registration and KDINFO restore). */
+  readonly registrationId: string;
   readonly ip: string;
   readonly machineId: string;
   readonly clientVersion: string;
@@ -37,8 +40,50 @@ export interface RoomRegistration {
 export interface RegistrationDirectory {
   list(): Promise<RoomRegistration[]>;
   of(roomCode: string): Promise<RoomRegistration | null>;
+  /** Called after a room changed; with '*' after a bulk change (restore, initialization). */
   onChanged(listener: (roomCode: string) => void): () => void;
+  /** 系统初始化 (R9.3): forget every registration; every proctor credential fails at once. */
+  clearAll(actor: string): Promise<void>;
+  /** Re-reads the registrations from the database (after a 系统恢复 replaced it). */
+  reload(): Promise<void>;
+}
+
+/** Live event (SSE) published whenever a room is registered, revoked or restored. */
+export const REGISTRATION_CHANGED_EVENT = 'registration.changed';
+
+export interface RegistrationChangedEvent {
+  /** The room that changed; null when many changed at once (restore, initialization). */
+  readonly roomCode: string | null;
+  readonly action: 'registered' | 'revoked' | 'restored' | 'cleared';
+}
+
+/**
+ * Room isolation (R11, security bar): a proctor only ever sees its own room. Every proctor
+ * handler that takes a room code from the request calls this (403 otherwise).
+ */
+export function assertOwnRoom(principal: ProctorPrincipal, roomCode: string): void {
+  if (principal.roomCode !== roomCode) {
+    throw forbidden('PROCTOR_OTHER_ROOM', `本机注册的是考场 ${principal.roomCode}，无权访问考场 ${roomCode} 的数据`);
+  }
+}
+
+/** One room's 封场检测 result for the registration table (R5.3). */
+export interface RoomSealStatus {
+  readonly passed: boolean;
+  /** When the check ran (ISO-8601). */
+  readonly checkedAt: string;
+  /** Chinese reason when it failed. */
+  readonly reason?: string;
+}
+
+/** Contributed by the 封场检测 stage; the registration table shows its answer in 封场检测. */
+export interface RoomSealStatusSource {
+  statusOf(roomCodes: readonly string[]): Promise<Readonly<Record<string, RoomSealStatus>>>;
 }
 
 export const proctorApiRef = createServiceRef<ProctorApi>('registration.proctorApi', '监考机局域网协议（/api/proctor/v1）');
 export const registrationDirectoryRef = createServiceRef<RegistrationDirectory>('registration.directory', '考场注册情况');
+export const roomSealStatusPoint = createExtensionPoint<RoomSealStatusSource>(
+  'registration.roomSealStatus',
+  '考场注册表“封场检测”列的数据来源',
+);

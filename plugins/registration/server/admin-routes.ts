@@ -1,0 +1,241 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { AdminAuthService } from '../../../core/auth/admin-auth';
+import type { PluginHttp } from '../../../core/http/http-registry';
+import { notFound } from '../../../core/http/errors';
+import type { SiteSettings } from '../../../core/settings/site-settings';
+import type { ExamDataService } from '../../load/api';
+import type { RoomSealStatus, RoomSealStatusSource } from '../api';
+import { KDINFO_MAX_BYTES } from './kdinfo';
+import { proctorCandidateSchema, proctorSessionSchema, roomCodeSchema } from './proctor-schemas';
+import type { RegistrationService } from './registration-service';
+import { KDINFO_FILE_NAME, siteInfoHtmlName, type SiteInfoService } from './site-info-service';
+import { siteLanUrl } from './site-address';
+import { withTrustRefusals } from './trust-refusal';
+
+const TAG = '考场注册';
+
+const sealStatusSchema = z.object({ passed: z.boolean(), checkedAt: z.string(), reason: z.string().optional() });
+
+const registrationSchema = z
+  .object({ ip: z.string(), machineId: z.string(), clientVersion: z.string(), registeredAt: z.string(), registrationId: z.string() })
+  .meta({ id: 'RoomRegistration' });
+
+const tableRowSchema = z
+  .object({
+    roomCode: z.string(),
+    registrationCode: z.string(),
+    registration: registrationSchema.nullable(),
+    sealCheck: sealStatusSchema.nullable().describe('封场检测结果；未检测为 null'),
+    note: z.string().describe('备注'),
+  })
+  .meta({ id: 'RegistrationTableRow' });
+
+const tableSchema = z
+  .object({
+    siteCode: z.string().nullable(),
+    siteUrl: z.string().describe('监考机访问考点的局域网地址'),
+    dataLoaded: z.boolean(),
+    registeredCount: z.number().int(),
+    unregisteredCount: z.number().int(),
+    rooms: z.array(tableRowSchema),
+  })
+  .meta({ id: 'RegistrationTable' });
+
+const roomViewSchema = z
+  .object({
+    roomCode: z.string(),
+    roomName: z.string(),
+    address: z.string(),
+    registrationCode: z.string(),
+    registration: registrationSchema.nullable(),
+    sessions: z.array(proctorSessionSchema),
+    candidates: z.array(proctorCandidateSchema),
+  })
+  .meta({ id: 'RegistrationRoomView' });
+
+const exportBodySchema = z.object({ folder: z.string().trim().min(1, '请选择导出目录').max(1024, '导出目录路径过长') }).strict();
+
+/** The site's LAN URL with the port this request came in on (config.port may be 0 in tests). */
+export function siteUrlFor(ctx: Context, publicHost: string): string {
+  const port = ctx.req.socket.localPort ?? 9190;
+  const requestHost = (ctx.hostname || '127.0.0.1').replace(/^\[|\]$/g, '');
+  return siteLanUrl(publicHost, port, requestHost);
+}
+
+function noteOf(reg: { machineId: string; clientVersion: string } | null, sealCheck: RoomSealStatus | null): string {
+  const parts: string[] = [];
+  if (reg) parts.push(`监考机 ${reg.machineId}（客户端 ${reg.clientVersion}）`);
+  if (sealCheck && !sealCheck.passed && sealCheck.reason) parts.push(sealCheck.reason);
+  return parts.join('；');
+}
+
+function attachmentName(name: string): string {
+  return `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+export function mountAdminRoutes(
+  http: PluginHttp,
+  deps: {
+    auth: AdminAuthService;
+    registrations: RegistrationService;
+    siteInfo: SiteInfoService;
+    examData: ExamDataService;
+    settings: SiteSettings;
+    sealSources: readonly RoomSealStatusSource[];
+    publicHost: string;
+  },
+): void {
+  const { auth, registrations, siteInfo, examData, settings, sealSources, publicHost } = deps;
+  const guard = auth.guard;
+
+  const sealStatusOf = async (roomCodes: string[]): Promise<Record<string, RoomSealStatus>> => {
+    const merged: Record<string, RoomSealStatus> = {};
+    for (const s of sealSources) Object.assign(merged, await s.statusOf(roomCodes));
+    return merged;
+  };
+
+  http.route({
+    method: 'get',
+    path: '/rooms',
+    summary: '考场注册表：考场代码 · 注册码 · 注册IP · 封场检测 · 备注',
+    tags: [TAG],
+    guard,
+    response: tableSchema,
+    handler: async ({ koa }) => {
+      const [rooms, regs, release] = await Promise.all([examData.listRooms(), registrations.list(), examData.currentRelease()]);
+      const byRoom = new Map(regs.map((r) => [r.roomCode, r]));
+      const seal = await sealStatusOf(rooms.map((r) => r.roomCode));
+      const rows = rooms.map((room) => {
+        const reg = byRoom.get(room.roomCode);
+        const registration = reg
+          ? { ip: reg.ip, machineId: reg.machineId, clientVersion: reg.clientVersion, registeredAt: reg.registeredAt, registrationId: reg.registrationId }
+          : null;
+        const sealCheck = seal[room.roomCode] ?? null;
+        return { roomCode: room.roomCode, registrationCode: room.registrationCode, registration, sealCheck, note: noteOf(registration, sealCheck) };
+      });
+      const registeredCount = rows.filter((r) => r.registration).length;
+      return {
+        siteCode: settings.get().siteCode,
+        siteUrl: siteUrlFor(koa, publicHost),
+        dataLoaded: release !== null,
+        registeredCount,
+        unregisteredCount: rows.length - registeredCount,
+        rooms: rows,
+      };
+    },
+  });
+
+  http.route({
+    method: 'get',
+    path: '/rooms/:roomCode',
+    summary: '查看考场：场次、考生与注册情况',
+    tags: [TAG],
+    guard,
+    params: z.object({ roomCode: roomCodeSchema }),
+    response: roomViewSchema,
+    errors: { 404: '考场不存在' },
+    handler: async ({ params }) => {
+      const [room, code, reg] = await Promise.all([
+        examData.room(params.roomCode),
+        examData.registrationCodeOf(params.roomCode),
+        registrations.of(params.roomCode),
+      ]);
+      if (!room || code === null) throw notFound('ROOM_NOT_FOUND', `考场 ${params.roomCode} 不在已载入的考务数据中，请核对考场代码`);
+      return {
+        roomCode: room.roomCode,
+        roomName: room.roomName,
+        address: room.address,
+        registrationCode: code,
+        registration: reg
+          ? { ip: reg.ip, machineId: reg.machineId, clientVersion: reg.clientVersion, registeredAt: reg.registeredAt, registrationId: reg.registrationId }
+          : null,
+        sessions: room.sessions.map((s) => ({ ...s, subjects: [...s.subjects] })),
+        candidates: room.candidates.map((c) => ({ ...c, subjectCodes: [...c.subjectCodes] })),
+      };
+    },
+  });
+
+  http.route({
+    method: 'post',
+    path: '/rooms/:roomCode/revoke',
+    summary: '撤销注册：该考场监考机的凭证立即失效，考场可重新注册',
+    tags: [TAG],
+    guard,
+    params: z.object({ roomCode: roomCodeSchema }),
+    response: z.object({ roomCode: z.string(), revokedIp: z.string() }),
+    errors: { 409: '考场尚未注册' },
+    handler: async ({ params, principal }) => {
+      const removed = await registrations.revoke(params.roomCode, principal.username);
+      return { roomCode: params.roomCode, revokedIp: removed.ip };
+    },
+  });
+
+  http.route({
+    method: 'post',
+    path: '/export',
+    summary: '导出考点信息：把考点信息 HTML 和 KDINFO 写入考点机上的目录',
+    tags: [TAG],
+    guard,
+    body: { kind: 'json', schema: exportBodySchema },
+    response: z.object({ folder: z.string(), htmlFile: z.string(), kdinfoFile: z.string(), roomCount: z.number().int(), registeredCount: z.number().int() }),
+    errors: { 409: '尚未设置考点代码或尚未载入考务数据', 503: '未检测到机考锁' },
+    handler: ({ body, koa, principal }) =>
+      withTrustRefusals(() => siteInfo.exportTo(body.folder, siteUrlFor(koa, publicHost), principal.username)),
+  });
+
+  http.route({
+    method: 'get',
+    path: '/export/html',
+    summary: '下载考点信息 HTML（可打印，含各考场注册码与二维码）',
+    tags: [TAG],
+    guard,
+    response: null,
+    responseDescription: 'text/html 附件',
+    handler: async ({ koa }) => {
+      const { siteCode, html } = await siteInfo.sheet(siteUrlFor(koa, publicHost));
+      koa.set('Content-Type', 'text/html; charset=utf-8');
+      koa.set('Content-Disposition', attachmentName(siteInfoHtmlName(siteCode)));
+      koa.set('Cache-Control', 'no-store');
+      koa.body = html;
+    },
+  });
+
+  http.route({
+    method: 'get',
+    path: '/export/kdinfo',
+    summary: '下载 KDINFO（用于重装后恢复注册；仅本考点、本机考锁可用）',
+    tags: [TAG],
+    guard,
+    response: null,
+    responseDescription: 'application/octet-stream 附件',
+    handler: async ({ koa, principal }) => {
+      const kd = await withTrustRefusals(() => siteInfo.kdinfo());
+      await siteInfo.recordDownload(principal.username, kd.roomCount, kd.registeredCount);
+      koa.set('Content-Type', 'application/octet-stream');
+      koa.set('Content-Disposition', attachmentName(KDINFO_FILE_NAME));
+      koa.set('Cache-Control', 'no-store');
+      koa.body = kd.bytes;
+    },
+  });
+
+  http.route({
+    method: 'post',
+    path: '/restore',
+    summary: '恢复注册：导入 KDINFO，恢复注册码与已注册监考机（监考机沿用原凭证）',
+    tags: [TAG],
+    guard,
+    body: { kind: 'raw', contentTypes: ['application/octet-stream'], maxBytes: KDINFO_MAX_BYTES, description: 'KDINFO 文件内容' },
+    response: z.object({
+      restored: z.array(z.string()),
+      kept: z.array(z.object({ roomCode: z.string(), reason: z.string() })),
+      message: z.string(),
+    }),
+    errors: { 409: '尚未载入考务数据或数据包不一致', 503: '未检测到机考锁' },
+    handler: async ({ body, principal }) => {
+      const outcome = await withTrustRefusals(() => siteInfo.restore(body, principal.username));
+      const kept = outcome.kept.length ? `；${outcome.kept.length} 个考场已重新注册，保留当前注册` : '';
+      return { ...outcome, message: `已恢复注册码，并恢复 ${outcome.restored.length} 个考场的注册${kept}` };
+    },
+  });
+}

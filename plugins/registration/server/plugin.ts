@@ -1,0 +1,85 @@
+import { definePlugin, type PluginDefinition } from '../../../core/kernel/plugin';
+import { createServiceRef } from '../../../core/kernel/refs';
+import { coreServices } from '../../../core/services';
+import { examDataServiceRef } from '../../load/api';
+import * as registrationApi from '../api';
+import { proctorApiRef, registrationDirectoryRef, roomSealStatusPoint } from '../api';
+import { mountAdminRoutes } from './admin-routes';
+import { DEFAULT_GUESS_LIMITS, GuessThrottle, type GuessLimits } from './guess-throttle';
+import { ProctorLanApi } from './proctor-lan-api';
+import { mountProctorRoutes } from './proctor-routes';
+import { registrationMigrations } from './registration-migrations';
+import { RegistrationService } from './registration-service';
+import { RoomRegistrationRow } from './room-registration-row';
+import { SiteInfoService } from './site-info-service';
+
+/** This plugin's own service; other plugins use registrationDirectoryRef / proctorApiRef. */
+const registrationServiceRef = createServiceRef<RegistrationService>('registration.service', '考场注册服务（插件内部）');
+const proctorLanApiRef = createServiceRef<ProctorLanApi>('registration.proctorLanApi', '监考机协议路由（插件内部）');
+
+export interface RegistrationPluginOptions {
+  /** Wrong-code allowances and lock time (R3.4). */
+  readonly guessLimits?: GuessLimits;
+}
+
+/** 考场注册 (R3, R11): proctor registration, the proctor LAN API v1, KDINFO export/restore. */
+export function createRegistrationPlugin(options: RegistrationPluginOptions = {}): PluginDefinition {
+  return definePlugin({
+    manifest: { id: 'registration', version: '1.0.0', host: '^0.1.0', displayName: '考场注册', stage: 'registration' },
+    publicApi: registrationApi,
+    register(env) {
+      env.registerEntities([RoomRegistrationRow]);
+      env.registerMigrations(registrationMigrations);
+      env.declareExtensionPoint(roomSealStatusPoint);
+
+      env.provideService(registrationServiceRef, {
+        deps: {
+          store: coreServices.store,
+          examData: examDataServiceRef,
+          audit: coreServices.audit,
+          live: coreServices.liveEvents,
+        },
+        factory: async ({ store, examData, audit, live }) => {
+          const service = new RegistrationService(store, examData, audit, live, new GuessThrottle(options.guessLimits ?? DEFAULT_GUESS_LIMITS));
+          await service.reload();
+          return service;
+        },
+      });
+      env.provideService(proctorLanApiRef, {
+        deps: { http: coreServices.http, registrations: registrationServiceRef },
+        factory: ({ http, registrations }) => new ProctorLanApi(http, registrations),
+      });
+      env.provideService(proctorApiRef, { deps: { api: proctorLanApiRef }, factory: ({ api }) => api });
+      env.provideService(registrationDirectoryRef, { deps: { service: registrationServiceRef }, factory: ({ service }) => service });
+
+      env.registerInit({
+        deps: {
+          http: coreServices.http,
+          config: coreServices.config,
+          auth: coreServices.adminAuth,
+          audit: coreServices.audit,
+          settings: coreServices.settings,
+          dongles: coreServices.dongle,
+          examData: examDataServiceRef,
+          registrations: registrationServiceRef,
+          proctorApi: proctorLanApiRef,
+        },
+        async init({ http, config, auth, audit, settings, dongles, examData, registrations, proctorApi }, extensions) {
+          const siteInfo = new SiteInfoService(examData, registrations, settings, dongles, audit);
+          mountProctorRoutes(proctorApi, { registrations, examData, settings });
+          mountAdminRoutes(http, {
+            auth,
+            registrations,
+            siteInfo,
+            examData,
+            settings,
+            sealSources: extensions.get(roomSealStatusPoint),
+            publicHost: config.publicHost,
+          });
+        },
+      });
+    },
+  });
+}
+
+export const plugin = createRegistrationPlugin();

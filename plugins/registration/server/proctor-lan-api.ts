@@ -1,0 +1,58 @@
+import type { Context } from 'koa';
+import type { ZodType } from 'zod';
+import type { PluginHttp } from '../../../core/http/http-registry';
+import type { AuthGuard, BodySpec, RouteSpec } from '../../../core/http/route';
+import { PROCTOR_API_PREFIX, type ProctorApi, type ProctorPrincipal } from '../api';
+import type { RegistrationService } from './registration-service';
+
+export const PROCTOR_SECURITY_SCHEME = 'proctorCredential';
+export const PROCTOR_TAG = '监考机协议 v1';
+
+/** `Authorization: Bearer <token>`; the proctor protocol takes no cookies. */
+export function bearerOf(ctx: Context): string | undefined {
+  const header = ctx.get('authorization');
+  if (!header.toLowerCase().startsWith('bearer ')) return undefined;
+  return header.slice(7).trim() || undefined;
+}
+
+/**
+ * The versioned proctor LAN API (R11.1). Every route mounted through it lives under
+ * /api/proctor/v1, carries the proctor guard and appears in the OpenAPI document.
+ */
+export class ProctorLanApi implements ProctorApi {
+  readonly guard: AuthGuard<ProctorPrincipal>;
+
+  constructor(
+    private readonly http: PluginHttp,
+    registrations: RegistrationService,
+  ) {
+    http.registerSecurityScheme(
+      PROCTOR_SECURITY_SCHEME,
+      '监考机凭证：POST /api/proctor/v1/register 返回的 token，放在 Authorization: Bearer <token>；考试期间不过期，考点撤销注册后立即失效',
+    );
+    this.guard = {
+      securityScheme: PROCTOR_SECURITY_SCHEME,
+      authenticate: async (ctx) => registrations.authenticate(bearerOf(ctx)),
+    };
+  }
+
+  route<Params extends ZodType | undefined, Query extends ZodType | undefined, B extends BodySpec | undefined, R>(
+    spec: Omit<RouteSpec<ProctorPrincipal, Params, Query, B, R>, 'guard'>,
+  ): void {
+    if (!spec.path.startsWith('/')) throw new Error(`监考机接口路径必须以 / 开头：${spec.path}`);
+    this.http.routeAbsolute<ProctorPrincipal, Params, Query, B, R>({
+      ...spec,
+      path: `${PROCTOR_API_PREFIX}${spec.path}`,
+      tags: spec.tags ?? [PROCTOR_TAG],
+      errors: { 401: '缺少凭证，或本机注册已被考点撤销（请重新注册）', ...spec.errors },
+      guard: this.guard,
+    });
+  }
+
+  /** For the unauthenticated register route only. */
+  routePublic<Params extends ZodType | undefined, Query extends ZodType | undefined, B extends BodySpec | undefined, R>(
+    spec: RouteSpec<null, Params, Query, B, R>,
+  ): void {
+    this.http.routeAbsolute<null, Params, Query, B, R>({ ...spec, path: `${PROCTOR_API_PREFIX}${spec.path}`, tags: spec.tags ?? [PROCTOR_TAG] });
+  }
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { publicGuard } from '../../../core/auth/admin-auth';
+import { notFound } from '../../../core/http/errors';
+import type { SiteSettings } from '../../../core/settings/site-settings';
+import type { ExamDataService } from '../../load/api';
+import { PROCTOR_API_PREFIX, assertOwnRoom, type ProctorPrincipal } from '../api';
+import type { ProctorLanApi } from './proctor-lan-api';
+import {
+  proctorCredentialsSchema,
+  proctorRegisterRequestSchema,
+  proctorRoomSchema,
+  proctorWhoamiSchema,
+  roomCodeSchema,
+} from './proctor-schemas';
+import type { RegistrationService } from './registration-service';
+
+/** register, whoami and the room's data: the registration stage's part of protocol v1. */
+export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: RegistrationService; examData: ExamDataService; settings: SiteSettings }): void {
+  const { registrations, examData, settings } = deps;
+
+  api.routePublic({
+    method: 'post',
+    path: '/register',
+    summary: '监考机注册（考场代码 + 注册码）',
+    description:
+      '成功时返回凭证（只返回一次）。同一台机器（machineId 相同）重复注册是幂等的：同一注册，换发新凭证。' +
+      '注册码错误返回 401；同一考场或同一 IP 多次错误后暂时锁定（429，Retry-After）。',
+    guard: publicGuard,
+    body: { kind: 'json', schema: proctorRegisterRequestSchema, maxBytes: 8 * 1024 },
+    response: proctorCredentialsSchema,
+    errors: {
+      401: '考场代码或注册码错误',
+      409: '考场已由其他监考机注册，或考点尚未载入考务数据',
+      429: '错误次数过多，暂时锁定（见 Retry-After）',
+    },
+    handler: async ({ body, ip }) => {
+      const result = await registrations.register(body, ip);
+      const r = result.registration;
+      return {
+        token: result.token,
+        tokenType: 'Bearer' as const,
+        expiresAt: null,
+        siteCode: settings.get().siteCode ?? '',
+        roomCode: r.roomCode,
+        machineId: r.machineId,
+        registrationId: r.registrationId,
+        registeredAt: r.registeredAt,
+        registeredIp: r.ip,
+        alreadyRegistered: result.alreadyRegistered,
+        apiBase: PROCTOR_API_PREFIX,
+      };
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/whoami',
+    summary: '本机注册信息（检查凭证是否仍有效）',
+    response: proctorWhoamiSchema,
+    handler: ({ principal }) => ({
+      siteCode: settings.get().siteCode ?? '',
+      mode: settings.get().mode,
+      roomCode: principal.roomCode,
+      machineId: principal.machineId,
+      registrationId: principal.registrationId,
+      registeredIp: principal.ip,
+    }),
+  });
+
+  const roomData = async (principal: ProctorPrincipal, roomCode: string) => {
+    assertOwnRoom(principal, roomCode);
+    const [room, release] = await Promise.all([examData.room(roomCode), examData.currentRelease()]);
+    if (!room || !release) throw notFound('ROOM_DATA_MISSING', `考场 ${roomCode} 的考务数据不存在，请联系考点管理员重新载入考务`);
+    const seats = room.candidates
+      .map((c) => ({ sessionNo: c.sessionNo, seatNo: c.seatNo, ticketNo: c.ticketNo }))
+      .sort((a, b) => a.sessionNo - b.sessionNo || a.seatNo - b.seatNo);
+    return {
+      siteCode: settings.get().siteCode ?? '',
+      roomCode: room.roomCode,
+      roomName: room.roomName,
+      address: room.address,
+      releaseTime: release.releaseTime,
+      sessions: room.sessions.map((s) => ({ ...s, subjects: [...s.subjects] })),
+      candidates: room.candidates.map((c) => ({ ...c, subjectCodes: [...c.subjectCodes] })),
+      seats,
+    };
+  };
+
+  api.route({
+    method: 'get',
+    path: '/room',
+    summary: '本考场的考务数据：场次、考生、座次',
+    response: proctorRoomSchema,
+    errors: { 404: '考务数据不存在' },
+    handler: ({ principal }) => roomData(principal, principal.roomCode),
+  });
+
+  api.route({
+    method: 'get',
+    path: '/rooms/:roomCode',
+    summary: '按考场代码取考务数据（只能是本机注册的考场，否则 403）',
+    params: z.object({ roomCode: roomCodeSchema }),
+    response: proctorRoomSchema,
+    errors: { 403: '不是本机注册的考场', 404: '考务数据不存在' },
+    handler: ({ principal, params }) => roomData(principal, params.roomCode),
+  });
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/** Schemas of the proctor LAN protocol v1 (R11.1); they validate and document (/api/openapi.json). */
+
+export const roomCodeSchema = z.string().regex(/^\d{8}$/, '考场代码必须是 8 位数字（考点代码 + 3 位序号），如 11003001');
+
+export const proctorRegisterRequestSchema = z
+  .object({
+    roomCode: roomCodeSchema,
+    registrationCode: z.string().trim().min(1, '请填写注册码').max(64, '注册码过长，请核对考点下发的注册码'),
+    machineId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,128}$/, '机器标识只能由字母、数字和 . _ : - 组成（1–128 个字符）')
+      .describe('监考机的稳定标识（同一台机器每次相同），用于识别重复注册'),
+    clientVersion: z.string().regex(/^[0-9A-Za-z.+-]{1,32}$/, '客户端版本号格式不正确（如 1.0.0）'),
+  })
+  .strict()
+  .meta({ id: 'ProctorRegisterRequest' });
+
+export const proctorCredentialsSchema = z
+  .object({
+    token: z.string().describe('凭证（Bearer），只在此应答中出现一次；后续请求放在 Authorization: Bearer <token>'),
+    tokenType: z.literal('Bearer'),
+    expiresAt: z.null().describe('凭证在整个考试期间有效，直到考点撤销注册或系统初始化'),
+    siteCode: z.string(),
+    roomCode: z.string(),
+    machineId: z.string(),
+    registrationId: z.string(),
+    registeredAt: z.string(),
+    registeredIp: z.string(),
+    alreadyRegistered: z.boolean().describe('本机此前已注册本考场：同一注册，换发新凭证（旧凭证随之失效）'),
+    apiBase: z.string().describe('之后所有监考机接口的前缀'),
+  })
+  .meta({ id: 'ProctorCredentials' });
+
+export const proctorWhoamiSchema = z
+  .object({
+    siteCode: z.string(),
+    mode: z.enum(['formal', 'mock']),
+    roomCode: z.string(),
+    machineId: z.string(),
+    registrationId: z.string(),
+    registeredIp: z.string(),
+  })
+  .meta({ id: 'ProctorWhoami' });
+
+const subjectSchema = z.object({ code: z.string(), name: z.string() });
+
+export const proctorSessionSchema = z
+  .object({
+    no: z.number().int(),
+    name: z.string(),
+    startsAt: z.string(),
+    durationMinutes: z.number().int(),
+    subjects: z.array(subjectSchema),
+  })
+  .meta({ id: 'ProctorSession' });
+
+export const proctorCandidateSchema = z
+  .object({
+    ticketNo: z.string(),
+    name: z.string(),
+    gender: z.enum(['男', '女']),
+    idCardMasked: z.string(),
+    sessionNo: z.number().int(),
+    seatNo: z.number().int(),
+    subjectCodes: z.array(z.string()),
+  })
+  .meta({ id: 'ProctorCandidate' });
+
+export const proctorSeatSchema = z
+  .object({ sessionNo: z.number().int(), seatNo: z.number().int(), ticketNo: z.string() })
+  .meta({ id: 'ProctorSeat' });
+
+export const proctorRoomSchema = z
+  .object({
+    siteCode: z.string(),
+    roomCode: z.string(),
+    roomName: z.string(),
+    address: z.string(),
+    releaseTime: z.string(),
+    sessions: z.array(proctorSessionSchema),
+    candidates: z.array(proctorCandidateSchema),
+    seats: z.array(proctorSeatSchema).describe('座次：每场次每个座位的考生准考证号'),
+  })
+  .meta({ id: 'ProctorRoom' });

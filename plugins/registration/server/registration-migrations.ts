@@ -1,0 +1,33 @@
+import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+
+export class RegistrationInit1764400000000 implements MigrationInterface {
+  name = 'RegistrationInit1764400000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.createTable(
+      new Table({
+        name: 'registration_room',
+        columns: [
+          { name: 'roomCode', type: 'varchar', length: '16', isPrimary: true },
+          { name: 'registrationId', type: 'varchar', length: '36' },
+          { name: 'machineId', type: 'varchar', length: '128' },
+          { name: 'ip', type: 'varchar', length: '64' },
+          { name: 'clientVersion', type: 'varchar', length: '32' },
+          { name: 'registeredAt', type: 'varchar', length: '32' },
+          { name: 'credentialHash', type: 'varchar', length: '64' },
+          { name: 'source', type: 'varchar', length: '16' },
+        ],
+      }),
+    );
+    await q.createIndex(
+      'registration_room',
+      new TableIndex({ name: 'IDX_registration_room_credential', columnNames: ['credentialHash'], isUnique: true }),
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropTable('registration_room');
+  }
+}
+
+export const registrationMigrations = [RegistrationInit1764400000000];

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditLog } from '../../../core/auth/audit';
+import type { LiveEvents } from '../../../core/events/live-events';
+import { AppError, conflict, tooMany, unauthorized } from '../../../core/http/errors';
+import type { Store } from '../../../core/store/store';
+import { isoNow } from '../../../core/store/columns';
+import type { ExamDataService } from '../../load/api';
+import {
+  REGISTRATION_CHANGED_EVENT,
+  type ProctorPrincipal,
+  type RegistrationChangedEvent,
+  type RegistrationDirectory,
+  type RoomRegistration,
+} from '../api';
+import { credentialHash, displayIp, newProctorCredential, registrationCodeMatches } from './proctor-credential';
+import type { GuessLock, GuessThrottle } from './guess-throttle';
+import { RoomRegistrationRow } from './room-registration-row';
+
+export interface RegisterRequest {
+  readonly roomCode: string;
+  readonly registrationCode: string;
+  readonly machineId: string;
+  readonly clientVersion: string;
+}
+
+export interface RegisterResult {
+  /** The bearer credential; shown only in this answer. */
+  readonly token: string;
+  readonly registration: RoomRegistration;
+  /** True when this machine had already registered this room (idempotent re-registration). */
+  readonly alreadyRegistered: boolean;
+}
+
+/** A registration as KDINFO carries it (credential hash, never the credential). */
+export interface StoredRegistration extends RoomRegistration {
+  readonly credentialHash: string;
+}
+
+export interface RestoreOutcome {
+  readonly restored: string[];
+  /** Rooms registered on this site since the reinstall: kept as they are. */
+  readonly kept: { roomCode: string; reason: string }[];
+}
+
+export const PROCTOR_REVOKED_MESSAGE = '本机注册已被考点撤销，请重新注册';
+
+/**
+ * 考场注册 (R3.2–R3.5): registers proctor PCs, authenticates their credentials, revokes
+ * them. The credential → principal map is kept in memory (every proctor request reads it,
+ * 1,000 heartbeats a second) and changed only after the database commit that backs it.
+ */
+export class RegistrationService implements RegistrationDirectory {
+  private byCredential = new Map<string, ProctorPrincipal>();
+  private readonly listeners = new Set<(roomCode: string) => void>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly examData: ExamDataService,
+    private readonly audit: AuditLog,
+    private readonly live: LiveEvents,
+    private readonly throttle: GuessThrottle,
+  ) {}
+
+  async reload(): Promise<void> {
+    const rows = await this.store.manager.find(RoomRegistrationRow);
+    this.byCredential = new Map(rows.map((r) => [r.credentialHash, principalOf(r)]));
+  }
+
+  /** The proctor guard's check: who holds this credential (401 when none / revoked). */
+  authenticate(token: string | undefined): ProctorPrincipal {
+    if (!token) throw unauthorized('PROCTOR_NO_CREDENTIALS', '缺少监考机凭证（Authorization: Bearer …），请先注册本考场');
+    // A map lookup by SHA-256 of a 256-bit random token: timing reveals nothing usable.
+    const principal = this.byCredential.get(credentialHash(token));
+    if (!principal) throw unauthorized('PROCTOR_REVOKED', PROCTOR_REVOKED_MESSAGE);
+    return principal;
+  }
+
+  async register(req: RegisterRequest, rawIp: string): Promise<RegisterResult> {
+    const ip = displayIp(rawIp);
+    const lock = await this.throttle.lockOf(req.roomCode, ip);
+    if (lock) {
+      await this.audit.record(`proctor@${ip}`, 'proctor.register.locked', { roomCode: req.roomCode, ip, machineId: req.machineId });
+      throw lockedError(lock, req.roomCode, ip);
+    }
+    if ((await this.examData.currentRelease()) === null) {
+      throw conflict('EXAM_DATA_NOT_LOADED', '考点尚未载入考务数据，暂不能注册；请等考点管理员完成“载入考务”后再试');
+    }
+    const expected = await this.examData.registrationCodeOf(req.roomCode);
+    if (!registrationCodeMatches(req.registrationCode, expected)) {
+      const outcome = await this.throttle.failed(req.roomCode, ip);
+      await this.audit.record(`proctor@${ip}`, 'proctor.register.failed', {
+        roomCode: req.roomCode,
+        ip,
+        machineId: req.machineId,
+        locked: outcome.lock?.scope ?? null,
+      });
+      if (outcome.lock) throw lockedError(outcome.lock, req.roomCode, ip);
+      throw unauthorized('REGISTRATION_CODE_WRONG', `考场代码或注册码错误，请核对考点下发的考场注册信息（还可尝试 ${outcome.remaining} 次）`);
+    }
+    await this.throttle.succeeded(req.roomCode);
+
+    const credential = newProctorCredential();
+    const now = isoNow();
+    const result = await this.store.write(async (em) => {
+      const existing = await em.findOneBy(RoomRegistrationRow, { roomCode: req.roomCode });
+      if (existing && existing.machineId !== req.machineId) return { conflictWith: existing };
+      // Same machine again: same registration, a fresh credential; the previous one ends.
+      const row: RoomRegistrationRow = {
+        roomCode: req.roomCode,
+        registrationId: existing?.registrationId ?? randomUUID(),
+        machineId: req.machineId,
+        ip,
+        clientVersion: req.clientVersion,
+        registeredAt: existing?.registeredAt ?? now,
+        credentialHash: credential.hash,
+        source: existing?.source ?? 'register',
+      };
+      await em.save(RoomRegistrationRow, row);
+      return { row, previous: existing };
+    });
+    if ('conflictWith' in result) {
+      const other = result.conflictWith!;
+      await this.audit.record(`proctor@${ip}`, 'proctor.register.conflict', { roomCode: req.roomCode, ip, machineId: req.machineId, registeredIp: other.ip });
+      throw conflict(
+        'ROOM_ALREADY_REGISTERED',
+        `考场 ${req.roomCode} 已由 IP ${other.ip} 的监考机注册；如需更换监考机，请考点管理员先在“考场注册”中撤销该考场的注册`,
+      );
+    }
+    const { row, previous } = result;
+    if (previous) this.byCredential.delete(previous.credentialHash);
+    this.byCredential.set(row.credentialHash, principalOf(row));
+    await this.audit.record(`proctor@${ip}`, previous ? 'proctor.reregistered' : 'proctor.registered', {
+      roomCode: row.roomCode,
+      ip,
+      machineId: row.machineId,
+      clientVersion: row.clientVersion,
+    });
+    this.changed({ roomCode: row.roomCode, action: 'registered' });
+    return { token: credential.token, registration: publicOf(row), alreadyRegistered: previous !== null };
+  }
+
+  async revoke(roomCode: string, actor: string): Promise<RoomRegistration> {
+    const removed = await this.store.write(async (em) => {
+      const row = await em.findOneBy(RoomRegistrationRow, { roomCode });
+      if (row) await em.delete(RoomRegistrationRow, { roomCode });
+      return row;
+    });
+    if (!removed) throw conflict('ROOM_NOT_REGISTERED', `考场 ${roomCode} 尚未注册，无需撤销`);
+    this.byCredential.delete(removed.credentialHash);
+    await this.audit.record(actor, 'registration.revoked', { roomCode, ip: removed.ip, machineId: removed.machineId });
+    this.changed({ roomCode, action: 'revoked' });
+    return publicOf(removed);
+  }
+
+  async list(): Promise<RoomRegistration[]> {
+    return (await this.store.manager.find(RoomRegistrationRow, { order: { roomCode: 'ASC' } })).map(publicOf);
+  }
+
+  async of(roomCode: string): Promise<RoomRegistration | null> {
+    const row = await this.store.manager.findOneBy(RoomRegistrationRow, { roomCode });
+    return row ? publicOf(row) : null;
+  }
+
+  /** Everything KDINFO needs to bring these registrations back. */
+  async stored(): Promise<StoredRegistration[]> {
+    const rows = await this.store.manager.find(RoomRegistrationRow, { order: { roomCode: 'ASC' } });
+    return rows.map((r) => ({ ...publicOf(r), credentialHash: r.credentialHash }));
+  }
+
+  /**
+   * 恢复注册 (R3.5): puts back registrations from KDINFO with their credential hashes, so
+   * proctors keep their credentials. A room registered here since the reinstall is kept.
+   */
+  async restore(registrations: readonly StoredRegistration[], actor: string): Promise<RestoreOutcome> {
+    const outcome = await this.store.write(async (em) => {
+      const restored: RoomRegistrationRow[] = [];
+      const kept: { roomCode: string; reason: string }[] = [];
+      for (const r of registrations) {
+        const existing = await em.findOneBy(RoomRegistrationRow, { roomCode: r.roomCode });
+        if (existing && existing.credentialHash !== r.credentialHash) {
+          kept.push({ roomCode: r.roomCode, reason: `考场 ${r.roomCode} 已由 IP ${existing.ip} 的监考机重新注册，保留当前注册` });
+          continue;
+        }
+        const row: RoomRegistrationRow = {
+          roomCode: r.roomCode,
+          registrationId: r.registrationId,
+          machineId: r.machineId,
+          ip: r.ip,
+          clientVersion: r.clientVersion,
+          registeredAt: r.registeredAt,
+          credentialHash: r.credentialHash,
+          source: 'restore',
+        };
+        // A credential hash must stay unique: a copy under another room would be a forgery.
+        const clash = await em.findOneBy(RoomRegistrationRow, { credentialHash: r.credentialHash });
+        if (clash && clash.roomCode !== r.roomCode) {
+          throw new AppError(400, 'KDINFO_INVALID', 'KDINFO 文件已损坏或被篡改，无法恢复注册');
+        }
+        await em.save(RoomRegistrationRow, row);
+        restored.push(row);
+      }
+      return { restored, kept };
+    });
+    for (const row of outcome.restored) this.byCredential.set(row.credentialHash, principalOf(row));
+    await this.audit.record(actor, 'registration.restored', { rooms: outcome.restored.map((r) => r.roomCode), kept: outcome.kept.map((k) => k.roomCode) });
+    this.changed({ roomCode: null, action: 'restored' });
+    return { restored: outcome.restored.map((r) => r.roomCode), kept: outcome.kept };
+  }
+
+  async clearAll(actor: string): Promise<void> {
+    await this.store.write((em) => em.clear(RoomRegistrationRow));
+    this.byCredential.clear();
+    await this.audit.record(actor, 'registration.cleared');
+    this.changed({ roomCode: null, action: 'cleared' });
+  }
+
+  onChanged(listener: (roomCode: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(event: RegistrationChangedEvent): void {
+    this.live.publish(REGISTRATION_CHANGED_EVENT, event);
+    for (const l of this.listeners) {
+      try {
+        l(event.roomCode ?? '*');
+      } catch {
+        // A failing listener must not undo a committed registration.
+      }
+    }
+  }
+}
+
+function principalOf(r: RoomRegistrationRow): ProctorPrincipal {
+  return { roomCode: r.roomCode, machineId: r.machineId, registrationId: r.registrationId, ip: r.ip };
+}
+
+function publicOf(r: RoomRegistrationRow): RoomRegistration {
+  return {
+    roomCode: r.roomCode,
+    registrationId: r.registrationId,
+    ip: r.ip,
+    machineId: r.machineId,
+    clientVersion: r.clientVersion,
+    registeredAt: r.registeredAt,
+  };
+}
+
+function lockedError(lock: GuessLock, roomCode: string, ip: string): AppError {
+  const minutes = Math.ceil(lock.retryAfterSeconds / 60);
+  const message =
+    lock.scope === 'room'
+      ? `考场 ${roomCode} 的注册码错误次数过多，已暂时锁定，请 ${minutes} 分钟后再试`
+      : `本机（${ip}）注册码错误次数过多，已暂时锁定，请 ${minutes} 分钟后再试`;
+  return tooMany(message, lock.retryAfterSeconds);
+}
