@@ -44,3 +44,104 @@ export interface BuiltPackage {
 
 /** Implemented by the load stage's generator (test/sim/centre/package-builder.ts). */
 export type PackageBuilder = (spec: SitePackageSpec, key: CentreSigningKey) => Promise<BuiltPackage>;
+
+// ---- added by the centre-link stage (simulator server, issuers, faults, records) ---------
+
+/** A dongle as the centre knows it after 机考锁注册. */
+export interface SimDongle {
+  readonly id: string;
+  readonly signingPublicKey: string;
+  readonly wrappingPublicKey: string;
+  readonly siteCode: string;
+  readonly registeredAt: string;
+}
+
+/** What an authorization issuer gets for one session of one published package. */
+export interface AuthorizationIssueContext {
+  readonly siteCode: string;
+  readonly mode: 'formal' | 'mock';
+  readonly sessionNo: number;
+  readonly dongle: { readonly id: string; readonly wrappingPublicKey: string; readonly signingPublicKey: string };
+  readonly session: SimSessionSpec;
+  /** The session's AES-256 content key (base64) from the published package. */
+  readonly contentKey: string;
+  readonly key: CentreSigningKey;
+  readonly releaseTime: string;
+  readonly manifestSha256: string;
+}
+
+export interface AuthorizationVerifyContext extends AuthorizationIssueContext {
+  /** The centre's time of the verification request (ISO). */
+  readonly now: string;
+}
+
+/**
+ * Produces the bytes of a session's authorization (.PTQ) and of an authorization
+ * verification file. Implemented by the authorization stage; registered in
+ * test/sim/centre/authorization-issuers.ts. While none is registered the simulator
+ * answers 501 on those routes.
+ */
+export interface AuthorizationIssuer {
+  readonly id: string;
+  issue(ctx: AuthorizationIssueContext): Promise<Buffer>;
+  verify(ctx: AuthorizationVerifyContext): Promise<Buffer>;
+}
+
+/**
+ * Fault injection. `down`: 503 on every /v1 route (or `closeSockets`: the connection is
+ * destroyed); `slow`: each reply waits `delayMs`; `error500`: 500 without processing;
+ * `truncate`: the request IS processed, then the reply is cut half-way (the socket closes);
+ * `tamper`: one byte of each signed reply (envelopes, package, files) is flipped.
+ * `only`: limit the fault to paths starting with this prefix (e.g. '/v1/reports').
+ */
+export type SimFaultMode = 'none' | 'down' | 'slow' | 'error500' | 'truncate' | 'tamper';
+
+export interface SimFault {
+  readonly mode: SimFaultMode;
+  readonly delayMs?: number;
+  readonly closeSockets?: boolean;
+  readonly only?: string;
+}
+
+/** One report as the simulated centre recorded it (first receipt, plus how often it came). */
+export interface SimReportRecord {
+  readonly idempotencyKey: string;
+  readonly kind: string;
+  readonly siteCode: string;
+  readonly mode: 'formal' | 'mock';
+  readonly createdAt: string;
+  readonly payload: unknown;
+  readonly receivedAt: string;
+  /** Every POST of this key, duplicates included (a re-send after a lost ack counts here). */
+  readonly receivedCount: number;
+}
+
+export interface SimUploadRecord {
+  readonly uploadId: string;
+  readonly length: number;
+  readonly sha256: string;
+  readonly metadata: unknown;
+  readonly offset: number;
+  readonly complete: boolean;
+  readonly startedAt: string;
+  readonly completedAt: string | null;
+  /** Path of the stored file (complete uploads) inside the simulator's data folder. */
+  readonly file: string | null;
+  /** PATCH requests received (a resumed upload has more than one). */
+  readonly patches: number;
+}
+
+/** A published package as the simulator keeps it (`<data>/packages/<site>-<mode>/release.json`). */
+export interface SimPublishedRelease {
+  readonly siteCode: string;
+  readonly mode: 'formal' | 'mock';
+  readonly releaseTime: string;
+  readonly manifestSha256: string;
+  /** SHA-256 and size of package.zip. */
+  readonly sha256: string;
+  readonly size: number;
+  readonly sessionKeys: Readonly<Record<number, string>>;
+  readonly sessions: readonly SimSessionSpec[];
+  readonly roomCodes: readonly string[];
+  readonly publishedAt: string;
+}
