@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../../../core/crypto';
+
+/**
+ * Sealed session content on disk, content-addressed (`<sha256>.bin`). A file is written to a
+ * temp name, fsynced and renamed before the database commit that refers to it; files no
+ * longer referenced are removed after the commit (and swept at start after a crash).
+ */
+export class ContentFileStore {
+  constructor(
+    readonly dir: string,
+    private readonly tmpDir: string,
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(tmpDir, { recursive: true });
+  }
+
+  pathOf(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a SHA-256: ${sha256}`);
+    return path.join(this.dir, `${sha256}.bin`);
+  }
+
+  /** Writes the bytes durably; returns true when the file was new. */
+  async put(bytes: Buffer, sha256: string): Promise<boolean> {
+    const target = this.pathOf(sha256);
+    const existing = await fs.promises.stat(target).catch(() => null);
+    if (existing && existing.size === bytes.length) return false;
+    const tmp = path.join(this.tmpDir, `${sha256}.${randomBytes(6).toString('hex')}.tmp`);
+    const fh = await fs.promises.open(tmp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.promises.rename(tmp, target);
+    await syncDir(this.dir);
+    return true;
+  }
+
+  /** Reads a file back and checks its address, so a damaged file is never served. */
+  async get(sha256: string): Promise<Buffer | null> {
+    const bytes = await fs.promises.readFile(this.pathOf(sha256)).catch(() => null);
+    if (!bytes) return null;
+    if (sha256Hex(bytes) !== sha256) throw new Error(`试题文件 ${sha256}.bin 已损坏，请重新载入考务数据`);
+    return bytes;
+  }
+
+  async remove(sha256s: Iterable<string>): Promise<void> {
+    for (const s of sha256s) await fs.promises.rm(this.pathOf(s), { force: true });
+  }
+
+  /** Removes every content file not in `keep` (left behind by an interrupted import). */
+  async sweep(keep: ReadonlySet<string>): Promise<number> {
+    let removed = 0;
+    for (const name of await fs.promises.readdir(this.dir)) {
+      const m = /^([0-9a-f]{64})\.bin$/.exec(name);
+      if (m && !keep.has(m[1]!)) {
+        await fs.promises.rm(path.join(this.dir, name), { force: true });
+        removed++;
+      }
+    }
+    for (const name of await fs.promises.readdir(this.tmpDir)) {
+      if (name.endsWith('.tmp')) await fs.promises.rm(path.join(this.tmpDir, name), { force: true });
+    }
+    return removed;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Directory fsync makes the rename durable; not supported on Windows, where rename is journaled.
+  if (process.platform === 'win32') return;
+  const fh = await fs.promises.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

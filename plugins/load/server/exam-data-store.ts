@@ -1,0 +1,345 @@
+import type { EntityManager } from 'typeorm';
+import { In } from 'typeorm';
+import { AppError } from '../../../core/http/errors';
+import type { Store } from '../../../core/store/store';
+import type {
+  CandidateInfo,
+  ExamDataChanged,
+  ExamDataService,
+  ReleaseInfo,
+  RoomData,
+  RoomSummary,
+  SessionInfo,
+  SubjectInfo,
+} from '../api';
+import { PACKAGE_FORMAT_VERSION, registrationCodeSchema } from '../api/package-format';
+import type { ContentFileStore } from './content-file-store';
+import { LoadCandidateRow, LoadReleaseRow, LoadRoomRow, LoadSessionRow } from './entities';
+import { packageRefused } from './package/package-refusal';
+import type { VerifiedPackage } from './package/package-verifier';
+import { newRegistrationCode } from './registration-code';
+
+const RELEASE_ID = 1;
+/** Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits. */
+const INSERT_CHUNK = 1000;
+
+export interface ReplaceOptions {
+  readonly source: 'online' | 'manual';
+  readonly packageBytes: number;
+  readonly now: string;
+}
+
+export interface ReplaceOutcome {
+  readonly release: ReleaseInfo;
+  readonly roomCodes: readonly string[];
+  readonly keptRegistrationCodes: number;
+}
+
+/**
+ * The loaded exam data (R2): rooms, sessions, candidates and the sealed content files.
+ * A package replaces everything in one transaction, keeping each remaining room's
+ * registration code so registered proctor PCs keep working.
+ */
+export class ExamDataStore implements ExamDataService {
+  private readonly listeners = new Set<(e: ExamDataChanged) => void>();
+
+  constructor(
+    private readonly store: Store,
+    readonly content: ContentFileStore,
+  ) {}
+
+  async currentRelease(): Promise<ReleaseInfo | null> {
+    const row = await this.store.manager.findOneBy(LoadReleaseRow, { id: RELEASE_ID });
+    return row ? toReleaseInfo(row) : null;
+  }
+
+  /** The stored row with the last check message, for the panel. */
+  async releaseRow(): Promise<LoadReleaseRow | null> {
+    return this.store.manager.findOneBy(LoadReleaseRow, { id: RELEASE_ID });
+  }
+
+  async listRooms(): Promise<RoomSummary[]> {
+    const rows = await this.store.manager.find(LoadRoomRow, { order: { roomCode: 'ASC' } });
+    return rows.map((r) => ({
+      roomCode: r.roomCode,
+      sessionCount: parseSessionNos(r).length,
+      candidateCount: r.candidateCount,
+      loadedAt: r.loadedAt,
+      registrationCode: r.registrationCode,
+    }));
+  }
+
+  /** Rows of the 导入考务 table. */
+  async listRoomsWithNames(): Promise<{ roomCode: string; roomName: string; sessionCount: number; candidateCount: number; loadedAt: string }[]> {
+    const rows = await this.store.manager.find(LoadRoomRow, { order: { roomCode: 'ASC' } });
+    return rows.map((r) => ({
+      roomCode: r.roomCode,
+      roomName: r.name,
+      sessionCount: parseSessionNos(r).length,
+      candidateCount: r.candidateCount,
+      loadedAt: r.loadedAt,
+    }));
+  }
+
+  async room(roomCode: string): Promise<RoomData | null> {
+    const row = await this.store.manager.findOneBy(LoadRoomRow, { roomCode });
+    if (!row) return null;
+    const nos = parseSessionNos(row);
+    const sessions = (await this.sessions()).filter((s) => nos.includes(s.no));
+    const candidates = await this.store.manager.find(LoadCandidateRow, {
+      where: { roomCode },
+      order: { sessionNo: 'ASC', seatNo: 'ASC' },
+    });
+    return {
+      roomCode: row.roomCode,
+      roomName: row.name,
+      address: row.address,
+      seats: { rows: row.seatRows, columns: row.seatColumns },
+      sessions,
+      candidates: candidates.map(toCandidateInfo),
+    };
+  }
+
+  async sessions(): Promise<SessionInfo[]> {
+    const rows = await this.store.manager.find(LoadSessionRow, { order: { no: 'ASC' } });
+    return rows.map((r) => ({
+      no: r.no,
+      name: r.name,
+      startsAt: r.startsAt,
+      durationMinutes: r.durationMinutes,
+      subjects: JSON.parse(r.subjects) as SubjectInfo[],
+    }));
+  }
+
+  async roomsOfSession(sessionNo: number): Promise<string[]> {
+    const rows = await this.store.manager.find(LoadRoomRow, { order: { roomCode: 'ASC' } });
+    return rows.filter((r) => parseSessionNos(r).includes(sessionNo)).map((r) => r.roomCode);
+  }
+
+  async encryptedContent(sessionNo: number): Promise<{ bytes: Buffer; sha256: string } | null> {
+    const row = await this.store.manager.findOneBy(LoadSessionRow, { no: sessionNo });
+    if (!row) return null;
+    const bytes = await this.content.get(row.contentSha256);
+    return bytes ? { bytes, sha256: row.contentSha256 } : null;
+  }
+
+  async registrationCodeOf(roomCode: string): Promise<string | null> {
+    const row = await this.store.manager.findOne(LoadRoomRow, { where: { roomCode }, select: { roomCode: true, registrationCode: true } });
+    return row?.registrationCode ?? null;
+  }
+
+  async restoreRegistrationCodes(codes: Readonly<Record<string, string>>): Promise<void> {
+    const entries = Object.entries(codes);
+    for (const [roomCode, code] of entries) {
+      if (!registrationCodeSchema.safeParse(code).success) {
+        throw new AppError(422, 'REGISTRATION_CODE_INVALID', `考场 ${roomCode} 的注册码格式错误，应为 8 位大写字母或数字（不含 0、O、1、I）`);
+      }
+    }
+    await this.store.write(async (em) => {
+      const rows = await em.findBy(LoadRoomRow, { roomCode: In(entries.map(([r]) => r)) });
+      const known = new Set(rows.map((r) => r.roomCode));
+      const unknown = entries.map(([r]) => r).filter((r) => !known.has(r));
+      if (unknown.length > 0) {
+        throw new AppError(422, 'ROOM_UNKNOWN', `考场 ${unknown.slice(0, 5).join('、')} 不在已载入的考务数据中，请先载入本考点的考务数据再恢复注册`);
+      }
+      for (const [roomCode, registrationCode] of entries) await em.update(LoadRoomRow, { roomCode }, { registrationCode });
+    });
+  }
+
+  onChanged(listener: (e: ExamDataChanged) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Replaces the loaded data with a verified package in one transaction. Content files are
+   * written (durably) before the commit; files no longer referenced are removed after it.
+   */
+  async replace(pkg: VerifiedPackage, options: ReplaceOptions): Promise<ReplaceOutcome> {
+    const written: string[] = [];
+    for (const c of pkg.contents) if (await this.content.put(c.bytes, c.sha256)) written.push(c.sha256);
+    let outcome: ReplaceOutcome & { obsolete: string[] };
+    try {
+      outcome = await this.store.write((em) => this.replaceIn(em, pkg, options));
+    } catch (e) {
+      // Files this attempt created are referenced by nothing now.
+      await this.content.remove(written);
+      throw e;
+    }
+    await this.content.remove(outcome.obsolete);
+    const event: ExamDataChanged = { releaseTime: outcome.release.releaseTime, roomCodes: outcome.roomCodes };
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A listener's failure must not undo a committed load.
+      }
+    }
+    return { release: outcome.release, roomCodes: outcome.roomCodes, keptRegistrationCodes: outcome.keptRegistrationCodes };
+  }
+
+  private async replaceIn(em: EntityManager, pkg: VerifiedPackage, options: ReplaceOptions): Promise<ReplaceOutcome & { obsolete: string[] }> {
+    const m = pkg.manifest;
+    // Checked again under the write queue: a concurrent import may have committed meanwhile.
+    const current = await em.findOneBy(LoadReleaseRow, { id: RELEASE_ID });
+    if (current && Date.parse(m.releaseTime) <= Date.parse(current.releaseTime)) {
+      throw packageRefused('PACKAGE_NOT_NEWER', `已载入发布时间为 ${current.releaseTime} 的数据，该数据包（发布时间 ${m.releaseTime}）不是更新的版本`);
+    }
+    const oldRooms = await em.find(LoadRoomRow, { select: { roomCode: true, registrationCode: true } });
+    const oldSessions = await em.find(LoadSessionRow, { select: { no: true, contentSha256: true } });
+    const codeOf = new Map(oldRooms.map((r) => [r.roomCode, r.registrationCode]));
+    const taken = new Set(codeOf.values());
+
+    await em.createQueryBuilder().delete().from(LoadCandidateRow).execute();
+    await em.createQueryBuilder().delete().from(LoadSessionRow).execute();
+    await em.createQueryBuilder().delete().from(LoadRoomRow).execute();
+
+    let kept = 0;
+    const roomRows: LoadRoomRow[] = [];
+    const candidateRows: LoadCandidateRow[] = [];
+    pkg.rooms.forEach((file, i) => {
+      const meta = m.rooms[i]!;
+      let code = codeOf.get(file.roomCode);
+      if (code) kept++;
+      else {
+        code = newRegistrationCode(taken);
+        taken.add(code);
+      }
+      let candidateCount = 0;
+      for (const s of file.sessions) {
+        for (const c of s.candidates) {
+          candidateCount++;
+          candidateRows.push({
+            roomCode: file.roomCode,
+            sessionNo: s.no,
+            seatNo: c.seatNo,
+            ticketNo: c.ticketNo,
+            name: c.name,
+            gender: c.gender,
+            idCardMasked: c.idCardMasked,
+            subjectCodes: c.subjectCodes.join(','),
+          });
+        }
+      }
+      roomRows.push({
+        roomCode: file.roomCode,
+        name: meta.name,
+        address: meta.address,
+        seatRows: file.seats.rows,
+        seatColumns: file.seats.columns,
+        sessionNos: JSON.stringify(file.sessions.map((s) => s.no).sort((a, b) => a - b)),
+        candidateCount,
+        registrationCode: code,
+        loadedAt: options.now,
+      });
+    });
+    const contentOf = new Map(pkg.contents.map((c) => [c.sessionNo, c]));
+    const sessionRows: LoadSessionRow[] = m.sessions.map((s) => ({
+      no: s.no,
+      name: s.name,
+      startsAt: s.startsAt,
+      durationMinutes: s.durationMinutes,
+      subjects: JSON.stringify(s.subjects),
+      contentSha256: contentOf.get(s.no)!.sha256,
+      contentBytes: contentOf.get(s.no)!.bytes.length,
+    }));
+    await insertChunked(em, LoadRoomRow, roomRows);
+    await insertChunked(em, LoadSessionRow, sessionRows);
+    await insertChunked(em, LoadCandidateRow, candidateRows);
+
+    const release: LoadReleaseRow = {
+      id: RELEASE_ID,
+      formatVersion: PACKAGE_FORMAT_VERSION,
+      siteCode: m.siteCode,
+      mode: m.mode,
+      releaseTime: m.releaseTime,
+      manifestSha256: pkg.manifestSha256,
+      packageBytes: options.packageBytes,
+      loadedAt: options.now,
+      manualImportAt: options.source === 'manual' ? options.now : null,
+      verified: false,
+      verifiedAt: null,
+      checkMessage: null,
+    };
+    await em.save(LoadReleaseRow, release);
+    const keep = new Set(sessionRows.map((s) => s.contentSha256));
+    return {
+      release: toReleaseInfo(release),
+      roomCodes: roomRows.map((r) => r.roomCode),
+      keptRegistrationCodes: kept,
+      obsolete: oldSessions.map((s) => s.contentSha256).filter((s) => !keep.has(s)),
+    };
+  }
+
+  /** Records the outcome of the release check (校验) against the centre. */
+  async recordCheck(manifestSha256: string, outcome: { verified: boolean; at: string; message: string | null }): Promise<ReleaseInfo | null> {
+    return this.store.write(async (em) => {
+      const row = await em.findOneBy(LoadReleaseRow, { id: RELEASE_ID });
+      // The package may have been replaced while the centre was asked: the answer is stale.
+      if (!row || row.manifestSha256 !== manifestSha256) return row ? toReleaseInfo(row) : null;
+      row.verified = outcome.verified;
+      row.verifiedAt = outcome.verified ? outcome.at : null;
+      row.checkMessage = outcome.message;
+      await em.save(LoadReleaseRow, row);
+      return toReleaseInfo(row);
+    });
+  }
+
+  /** Initialization (R9.3): forgets every loaded row and content file. */
+  async clearAll(): Promise<void> {
+    await this.store.write(async (em) => {
+      await em.createQueryBuilder().delete().from(LoadCandidateRow).execute();
+      await em.createQueryBuilder().delete().from(LoadSessionRow).execute();
+      await em.createQueryBuilder().delete().from(LoadRoomRow).execute();
+      await em.createQueryBuilder().delete().from(LoadReleaseRow).execute();
+    });
+    await this.content.sweep(new Set());
+  }
+
+  /** Content files referenced by the database (for the start-up sweep). */
+  async referencedContent(): Promise<Set<string>> {
+    const rows = await this.store.manager.find(LoadSessionRow, { select: { no: true, contentSha256: true } });
+    return new Set(rows.map((r) => r.contentSha256));
+  }
+}
+
+async function insertChunked<T extends object>(em: EntityManager, entity: new () => T, rows: T[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(entity)
+      .values(rows.slice(i, i + INSERT_CHUNK) as never)
+      .updateEntity(false)
+      .execute();
+  }
+}
+
+function parseSessionNos(row: LoadRoomRow): number[] {
+  return JSON.parse(row.sessionNos) as number[];
+}
+
+function toCandidateInfo(r: LoadCandidateRow): CandidateInfo {
+  return {
+    ticketNo: r.ticketNo,
+    name: r.name,
+    gender: r.gender,
+    idCardMasked: r.idCardMasked,
+    sessionNo: r.sessionNo,
+    seatNo: r.seatNo,
+    subjectCodes: r.subjectCodes.split(','),
+  };
+}
+
+function toReleaseInfo(r: LoadReleaseRow): ReleaseInfo {
+  return {
+    siteCode: r.siteCode,
+    mode: r.mode,
+    releaseTime: r.releaseTime,
+    loadedAt: r.loadedAt,
+    manualImportAt: r.manualImportAt,
+    verified: r.verified,
+    verifiedAt: r.verifiedAt,
+    manifestSha256: r.manifestSha256,
+  };
+}
