@@ -48,7 +48,17 @@ export class SiteInfoService {
       siteUrl,
       releaseTime: release.releaseTime,
       exportedAt: isoNow(),
-      rooms: rooms.map((r) => ({ roomCode: r.roomCode, registrationCode: r.registrationCode, registeredIp: registered.get(r.roomCode) ?? null })),
+      rooms: await Promise.all(
+        rooms.map(async (r) => {
+          const data = await this.examData.room(r.roomCode);
+          return {
+            roomCode: r.roomCode,
+            roomLabel: data ? `${data.roomName} ${data.address}`.trim() : '',
+            registrationCode: r.registrationCode,
+            registeredIp: registered.get(r.roomCode) ?? null,
+          };
+        }),
+      ),
     });
     return { siteCode, html };
   }

@@ -2,6 +2,8 @@ import QRCode from 'qrcode';
 
 export interface SiteInfoRoom {
   readonly roomCode: string;
+  /** 考场名称 and 地址 as the package gives them. */
+  readonly roomLabel: string;
   readonly registrationCode: string;
   /** 注册IP when already registered (shown on the sheet for the record). */
   readonly registeredIp: string | null;
@@ -45,6 +47,7 @@ export async function renderSiteInfoSheet(input: SiteInfoSheetInput): Promise<st
   <div class="qr">${svg}</div>
   <dl>
     <dt>考场代码</dt><dd class="code">${escapeHtml(room.roomCode)}</dd>
+    <dt>考场</dt><dd>${escapeHtml(room.roomLabel)}</dd>
     <dt>注册码</dt><dd class="code">${escapeHtml(room.registrationCode)}</dd>
     <dt>考点地址</dt><dd>${escapeHtml(input.siteUrl)}</dd>
     <dt>注册IP</dt><dd>${escapeHtml(room.registeredIp ?? '未注册')}</dd>
