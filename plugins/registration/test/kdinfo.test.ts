@@ -5,8 +5,8 @@ import { SOFT_DONGLE_FILE } from '../../../core/dongle/soft-dongle';
 import { makeTempDir } from '../../../core/testing/test-server';
 import type { ProctorCredentials } from '../../../test/sim/proctor/credentials-file';
 import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
-import { FixedExamData } from './fixed-exam-data';
-import { startSite, table, type RunningSite } from './site-harness';
+import type { BuiltPackage, CentreSigningKey } from '../../../test/sim/centre/sim-types';
+import { buildPackage, newCentreKey, startSite, table, type RunningSite } from './site-harness';
 
 const ROOM1 = '11003001';
 const ROOM2 = '11003002';
@@ -38,14 +38,18 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
   let oldCodes: Map<string, string>;
   let creds: ProctorCredentials[];
   let exportFolder: string;
+  let key: CentreSigningKey;
+  let pkg: BuiltPackage;
 
   before(async () => {
     sourceDir = freshDataDirWithDongleOf(null);
     exportFolder = makeTempDir('examsite-export-');
     dirs.push(sourceDir, exportFolder);
-    const site = await startSite({ dataDir: sourceDir });
+    key = newCentreKey();
+    pkg = await buildPackage(key);
+    const site = await startSite({ dataDir: sourceDir, key, pkg });
     try {
-      oldCodes = new Map(site.data.codes);
+      oldCodes = await site.codes();
       const p1 = new ProctorClient(site.url);
       await p1.register({ roomCode: ROOM1, registrationCode: oldCodes.get(ROOM1)!, machineId: 'pc-1' });
       const p2 = new ProctorClient(site.url);
@@ -69,10 +73,11 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  async function siteWith(options: { dongleFrom: string | null; siteCode?: string; data?: FixedExamData }): Promise<RunningSite> {
+  /** `pkg` defaults to the very package the source site loaded; null loads none. */
+  async function siteWith(options: { dongleFrom: string | null; siteCode?: string; pkg?: BuiltPackage | null }): Promise<RunningSite> {
     const dir = freshDataDirWithDongleOf(options.dongleFrom);
     dirs.push(dir);
-    return startSite({ dataDir: dir, siteCode: options.siteCode, data: options.data });
+    return startSite({ dataDir: dir, siteCode: options.siteCode, key, pkg: options.pkg === undefined ? pkg : options.pkg });
   }
 
   it('R3.1 the sheet lists every room code, its registration code, a QR code and the LAN address, escaped and printable', () => {
@@ -98,9 +103,8 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
       expect(html.headers.get('content-type')).to.contain('text/html');
       expect(html.headers.get('content-disposition')).to.contain(`filename*=UTF-8''${encodeURIComponent('考点信息_11003.html')}`);
       const text = await html.text();
-      // Values from the package are escaped (the fixture's address holds angle brackets).
-      expect(text).to.contain('第1考场 实训楼 &#60;101&#62;');
-      expect(text).to.not.contain('<101>');
+      expect(text).to.contain('考点信息 — 考点 11003');
+      for (const code of (await site.codes()).values()) expect(text).to.contain(`>${code}<`);
       const kd = await fetch(`${site.url}/api/registration/export/kdinfo`, { headers: { authorization: `Bearer ${site.admin.token}` } });
       expect(kd.status).to.equal(200);
       expect(kd.headers.get('content-type')).to.equal('application/octet-stream');
@@ -113,10 +117,10 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
   });
 
   it('R3.5 restore on a reinstalled site (fresh data folder, same dongle and package): old credentials keep working', async () => {
-    const data = new FixedExamData(); // the same package, loaded again: new registration codes
-    expect(data.codes.get(ROOM1)).to.not.equal(oldCodes.get(ROOM1));
-    const site = await siteWith({ dongleFrom: sourceDir, data });
+    // The same package, loaded again on the fresh install: new registration codes.
+    const site = await siteWith({ dongleFrom: sourceDir });
     try {
+      expect(await site.code(ROOM1)).to.not.equal(oldCodes.get(ROOM1));
       const before = ProctorClient.fromCredentials({ ...creds[0]!, siteUrl: site.url });
       try {
         await before.whoami();
@@ -155,12 +159,12 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
 
   describe('refusals change nothing (R3.5, security bar)', () => {
     async function expectRefused(site: RunningSite, bytes: Buffer, status: number, message: string | RegExp): Promise<void> {
-      const codesBefore = new Map(site.data.codes);
+      const codesBefore = await site.codes();
       const r = await restore(site, bytes);
       expect(r.status, JSON.stringify(r.body)).to.equal(status);
       if (typeof message === 'string') expect(r.body.error!.message).to.equal(message);
       else expect(r.body.error!.message).to.match(message);
-      expect(site.data.codes).to.deep.equal(codesBefore);
+      expect(await site.codes()).to.deep.equal(codesBefore);
       const t = await table(site);
       expect(t.registeredCount).to.equal(0);
       for (const c of creds) {
@@ -175,7 +179,7 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
     });
 
     it('a KDINFO of another site', async () => {
-      site = await siteWith({ dongleFrom: sourceDir, siteCode: '11004', data: new FixedExamData({ siteCode: '11004' }) });
+      site = await siteWith({ dongleFrom: sourceDir, siteCode: '11004', pkg: await buildPackage(key, { siteCode: '11004' }) });
       await expectRefused(site, kdinfo, 400, 'KDINFO 属于考点 11003，与本考点 11004 不一致，无法恢复注册');
     });
 
@@ -202,10 +206,10 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
     });
 
     it('a KDINFO of another package (or none loaded)', async () => {
-      site = await siteWith({ dongleFrom: sourceDir, data: new FixedExamData({ releaseTime: '2026-12-02T20:00:00+08:00', manifestSha256: 'b'.repeat(64) }) });
+      site = await siteWith({ dongleFrom: sourceDir, pkg: await buildPackage(key, { releaseTime: '2026-12-02T20:00:00+08:00' }) });
       await expectRefused(site, kdinfo, 409, /^KDINFO 对应的考场数据包（发布时间 2026-12-01T20:00:00\+08:00）与当前载入的数据包（发布时间 2026-12-02T20:00:00\+08:00）不一致/);
       await site.stop();
-      site = await siteWith({ dongleFrom: sourceDir, data: new FixedExamData({ empty: true }) });
+      site = await siteWith({ dongleFrom: sourceDir, pkg: null });
       await expectRefused(site, kdinfo, 409, /^尚未载入考务数据：请先载入与导出时相同的考场数据包/);
     });
   });
@@ -233,7 +237,7 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
     });
 
     it('refuses to export before exam data is loaded', async () => {
-      site = await siteWith({ dongleFrom: sourceDir, data: new FixedExamData({ empty: true }) });
+      site = await siteWith({ dongleFrom: sourceDir, pkg: null });
       const r = await site.admin.post<{ error: { message: string } }>('/api/registration/export', { folder: exportFolder });
       expect(r.status).to.equal(409);
       expect(r.body.error.message).to.equal('尚未载入考务数据，无法导出考点信息；请先完成“载入考务”');

@@ -1,43 +1,112 @@
+import { generateSigningKeyPair } from '../../../core/crypto/signing';
 import { TestClient } from '../../../core/testing/http-client';
 import { startTestServer, type TestServer } from '../../../core/testing/test-server';
+import { buildSitePackage, defaultSessions } from '../../../test/sim/centre/package-builder';
+import type { BuiltPackage, CentreSigningKey, SitePackageSpec } from '../../../test/sim/centre/sim-types';
+import { plugin as loadPlugin } from '../../load/server/plugin';
 import { createRegistrationPlugin, type RegistrationPluginOptions } from '../server/plugin';
-import { FixedExamData, fixedExamDataPlugin } from './fixed-exam-data';
+
+/**
+ * A whole site with the real 载入考务 plugin: the package is built by the centre
+ * simulator's builder, signed with a test centre key the site pins (config centreKeys),
+ * and imported through POST /api/load/import like an administrator would.
+ */
+
+export function newCentreKey(): CentreSigningKey {
+  const k = generateSigningKeyPair();
+  return { keyId: k.keyId, publicKey: k.publicKey, privateKeyPem: k.privateKeyPem };
+}
+
+export function buildPackage(key: CentreSigningKey, over: Partial<SitePackageSpec> = {}): Promise<BuiltPackage> {
+  return buildSitePackage(
+    {
+      siteCode: '11003',
+      mode: 'mock',
+      rooms: 3,
+      candidatesPerRoom: 6,
+      sessions: defaultSessions(2),
+      releaseTime: '2026-12-01T20:00:00+08:00',
+      seed: 11,
+      ...over,
+    },
+    key,
+  );
+}
+
+export interface SiteOptions {
+  readonly dataDir?: string;
+  readonly siteCode?: string;
+  readonly key?: CentreSigningKey;
+  /** The package to import; null: none (no exam data loaded). Default: a fresh 3-room package. */
+  readonly pkg?: BuiltPackage | null;
+  readonly plugin?: RegistrationPluginOptions;
+}
 
 export interface RunningSite {
   readonly server: TestServer;
   readonly admin: TestClient;
-  readonly data: FixedExamData;
+  readonly key: CentreSigningKey;
   readonly url: string;
+  /** roomCode → registration code, as the 考场注册 table shows them. */
+  codes(): Promise<Map<string, string>>;
+  code(roomCode: string): Promise<string>;
   stop(): Promise<void>;
 }
 
-/** A site with the registration plugin over fixed exam data, admin logged in, site code set. */
-export async function startSite(
-  options: { dataDir?: string; siteCode?: string; data?: FixedExamData; plugin?: RegistrationPluginOptions; setSiteCode?: boolean } = {},
-): Promise<RunningSite> {
-  const data = options.data ?? new FixedExamData({ siteCode: options.siteCode });
+export async function startSite(options: SiteOptions = {}): Promise<RunningSite> {
+  const siteCode = options.siteCode ?? '11003';
+  const key = options.key ?? newCentreKey();
+  const pkg = options.pkg === undefined ? await buildPackage(key, { siteCode }) : options.pkg;
   const server = await startTestServer({
     dataDir: options.dataDir,
-    plugins: [fixedExamDataPlugin(data), createRegistrationPlugin(options.plugin)],
+    plugins: [loadPlugin, createRegistrationPlugin(options.plugin)],
+    config: { centreKeys: [key.publicKey] },
   });
-  const admin = new TestClient(server.url);
-  await admin.login();
-  if (options.setSiteCode !== false) {
-    const r = await admin.put('/api/settings', { siteCode: options.siteCode ?? '11003', mode: 'mock' });
-    if (r.status !== 200) throw new Error(`settings: ${r.status} ${JSON.stringify(r.body)}`);
+  try {
+    const admin = new TestClient(server.url);
+    await admin.login();
+    const s = await admin.put('/api/settings', { siteCode, mode: 'mock' });
+    if (s.status !== 200) throw new Error(`settings: ${s.status} ${JSON.stringify(s.body)}`);
+    if (pkg) {
+      const r = await admin.post('/api/load/import', pkg.bytes, { 'content-type': 'application/zip' });
+      if (r.status !== 200) throw new Error(`import: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    const codes = async (): Promise<Map<string, string>> => new Map((await table({ admin })).rooms.map((r) => [r.roomCode, r.registrationCode]));
+    return {
+      server,
+      admin,
+      key,
+      url: server.url,
+      codes,
+      async code(roomCode) {
+        const c = (await codes()).get(roomCode);
+        if (!c) throw new Error(`no room ${roomCode}`);
+        return c;
+      },
+      stop: () => server.stop(),
+    };
+  } catch (e) {
+    await server.stop();
+    throw e;
   }
-  return { server, admin, data, url: server.url, stop: () => server.stop() };
 }
 
 export interface TableBody {
   siteCode: string | null;
   siteUrl: string;
+  dataLoaded: boolean;
   registeredCount: number;
   unregisteredCount: number;
-  rooms: { roomCode: string; registrationCode: string; registration: { ip: string; machineId: string; registrationId: string } | null; note: string }[];
+  rooms: {
+    roomCode: string;
+    registrationCode: string;
+    registration: { ip: string; machineId: string; registrationId: string } | null;
+    sealCheck: unknown;
+    note: string;
+  }[];
 }
 
-export async function table(site: RunningSite): Promise<TableBody> {
+export async function table(site: { admin: TestClient }): Promise<TableBody> {
   const r = await site.admin.get<TableBody>('/api/registration/rooms');
   if (r.status !== 200) throw new Error(`table: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
