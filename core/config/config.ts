@@ -35,6 +35,10 @@ export const configSchema = z
     labAllowSoftDongleFormal: z.boolean().default(false),
     timeTokenMaxAgeMinutes: z.number().int().min(1).max(24 * 60).default(10),
     calibrationStaleHours: z.number().min(0.1).max(24 * 30).default(24),
+    /** 授权验证 opens this many minutes before a session's start (R6.2). */
+    verificationLeadMinutes: z.number().int().min(0).max(24 * 60).default(60),
+    /** The 机考锁校时 warning shows from this many minutes before a session (R6.1). */
+    calibrationWarnLeadMinutes: z.number().int().min(0).max(7 * 24 * 60).default(120),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     webDir: z.string().default(''),
   })

@@ -20,3 +20,4 @@ export function currentAuthorizationIssuer(): AuthorizationIssuer | null {
 
 // Registered issuers (each module calls registerAuthorizationIssuer when imported):
 // import './ptq-issuer';
+import './authorization-issuer';

@@ -4,6 +4,7 @@ import { registerDongleCommand } from './register-dongle-command';
 import { serveCommand } from './serve-command';
 import type { SimCommand } from './sim-command';
 import { writeTimeCommand } from './write-time-command';
+import { writePtqCommand, writeVerificationCommand } from './write-ptq-command';
 
 /** The command table. Other stages add theirs here (e.g. write-package, write-ptq). */
 export const simCommands: readonly SimCommand[] = [
@@ -12,4 +13,6 @@ export const simCommands: readonly SimCommand[] = [
   publishCommand,
   writeTimeCommand,
   registerDongleCommand,
+  writePtqCommand,
+  writeVerificationCommand,
 ];

@@ -1,0 +1,114 @@
+import type { AdminAuthService } from '../../../core/auth/admin-auth';
+import type { PluginHttp } from '../../../core/http/http-registry';
+import type { SiteSettings } from '../../../core/settings/site-settings';
+import { MAX_PTQ_BYTES, MAX_VERIFICATION_BYTES } from '../api';
+import {
+  calibrationAdviceSchema,
+  downloadOutcomeSchema,
+  importOutcomeSchema,
+  importQuerySchema,
+  sessionNoParamSchema,
+  sessionTableSchema,
+  verificationOutcomeSchema,
+} from './authorization-schemas';
+import type { AuthorizationService } from './authorization-service';
+
+const TAG_AUTH = '考试授权';
+const TAG_VERIFY = '授权验证';
+const FILE_TYPES = ['application/octet-stream', 'application/json'];
+
+/** Admin API of 考试授权 (R4) and 授权验证 (R6.2), under /api/authorization. */
+export function mountAdminRoutes(http: PluginHttp, d: { auth: AdminAuthService; service: AuthorizationService; settings: SiteSettings; leadMinutes: number }): void {
+  const { service, settings } = d;
+  const guard = d.auth.guard;
+
+  http.route({
+    method: 'get',
+    path: '/sessions',
+    summary: '场次明细：场次 · 场次名称 · 开考时间 · 考试时长 · 考试授权状态 · 授权验证状态',
+    tags: [TAG_AUTH],
+    guard,
+    response: sessionTableSchema,
+    handler: async () => {
+      const sessions = await service.list();
+      const s = settings.get();
+      return { siteCode: s.siteCode, mode: s.mode, dataLoaded: sessions.length > 0, verificationLeadMinutes: d.leadMinutes, sessions };
+    },
+  });
+
+  http.route({
+    method: 'post',
+    path: '/download',
+    summary: '考试授权：从监控平台下载每个场次的授权',
+    description: '逐场次下载并校验；失败的场次在 results 中给出原因（此时请用 POST /api/authorization/import 手工导入 .PTQ）。',
+    tags: [TAG_AUTH],
+    guard,
+    response: downloadOutcomeSchema,
+    handler: async ({ principal }) => {
+      const results = await service.downloadAll(principal.username);
+      const sessions = await service.list();
+      const allAuthorized = sessions.length > 0 && sessions.every((s) => s.authorized);
+      const failed = results.filter((r) => !r.ok).length;
+      const message = failed === 0 ? '考试授权成功' : `${failed} 个场次的考试授权下载失败，请手工导入对应场次的考试授权 .PTQ 文件`;
+      return { message, allAuthorized, results, sessions };
+    },
+  });
+
+  http.route({
+    method: 'post',
+    path: '/import',
+    summary: '手工导入一个场次的考试授权文件（.PTQ，原始字节）',
+    tags: [TAG_AUTH],
+    guard,
+    query: importQuerySchema,
+    body: { kind: 'raw', contentTypes: FILE_TYPES, maxBytes: MAX_PTQ_BYTES, description: '.PTQ 文件（监控平台签名的 JSON 信封）' },
+    response: importOutcomeSchema,
+    errors: { 400: '文件无效、被篡改、不属于本考点/本场次/本模式/本机考锁、已过期或是旧版本', 409: '尚未设置考点代码或尚未载入考务数据', 503: '未检测到机考锁' },
+    handler: async ({ body, query, principal }) => {
+      const outcome = await service.importAuthorization(body, 'file', principal.username, query.session);
+      return { message: outcome.unchanged ? `第 ${outcome.session.sessionNo} 场次已是此授权，无需重复导入` : '考试授权成功', ...outcome };
+    },
+  });
+
+  http.route({
+    method: 'post',
+    path: '/sessions/:no/verify',
+    summary: '授权验证（在线）：向监控平台申请本场次的授权验证',
+    description: '只有在机考锁可信时间处于本场次的验证时段（开考前提前量至考试结束）内才能通过；失败为网络原因时请导入授权验证文件。',
+    tags: [TAG_VERIFY],
+    guard,
+    params: sessionNoParamSchema,
+    response: verificationOutcomeSchema,
+    errors: { 400: '不在验证时段、机考锁未校时、场次未授权', 502: '无法连接监控平台（请改用导入授权验证文件）', 503: '未检测到机考锁' },
+    handler: async ({ params, principal }) => ({
+      message: '授权验证成功',
+      session: await service.verifyOnline(params.no, principal.username),
+    }),
+  });
+
+  http.route({
+    method: 'post',
+    path: '/sessions/:no/verification/import',
+    summary: '授权验证（离线）：导入本场次的授权验证文件',
+    tags: [TAG_VERIFY],
+    guard,
+    params: sessionNoParamSchema,
+    body: { kind: 'raw', contentTypes: FILE_TYPES, maxBytes: MAX_VERIFICATION_BYTES, description: '授权验证文件（监控平台签名的 JSON 信封）' },
+    response: verificationOutcomeSchema,
+    errors: { 400: '文件无效或不属于本场次，或不在验证时段', 503: '未检测到机考锁' },
+    handler: async ({ params, body, principal }) => ({
+      message: '授权验证成功',
+      session: await service.importVerification(params.no, body, 'file', principal.username),
+    }),
+  });
+
+  http.route({
+    method: 'get',
+    path: '/calibration',
+    summary: '机考锁校时提示：上次校时、偏差，以及临近场次时未校时或校时过久的警告',
+    tags: [TAG_VERIFY],
+    guard,
+    response: calibrationAdviceSchema,
+    handler: () => service.calibrationAdvice(),
+  });
+}

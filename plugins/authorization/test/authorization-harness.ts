@@ -1,0 +1,239 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import AdmZip from 'adm-zip';
+import { createTimeToken } from '../../../core/clock/time-token';
+import { sha256Hex, signBytes } from '../../../core/crypto';
+import { DongleService } from '../../../core/dongle/dongle-service';
+import { rootService } from '../../../core/kernel/kernel';
+import { coreServices } from '../../../core/services';
+import { TestClient } from '../../../core/testing/http-client';
+import { makeTempDir, startTestServer, type TestServer } from '../../../core/testing/test-server';
+import { MANIFEST_ENTRY, MANIFEST_SIG_ENTRY, roomEntryName, type PackageManifest, type PackageRoomFile } from '../../load/api/package-format';
+import { plugin as loadPlugin } from '../../load/server/plugin';
+import { plugin as registrationPlugin } from '../../registration/server/plugin';
+import { plugin as authorizationPlugin } from '../server/plugin';
+import { ptqAuthorizationIssuer } from '../../../test/sim/centre/authorization-issuer';
+import { startCentreSimulator, type RunningCentreSimulator } from '../../../test/sim/centre/centre-simulator';
+import { buildSitePackage } from '../../../test/sim/centre/package-builder';
+import type { AuthorizationIssueContext, BuiltPackage, CentreSigningKey, SimPublishedRelease, SitePackageSpec } from '../../../test/sim/centre/sim-types';
+import type { SessionAuthorizationStatus } from '../api';
+
+export const SITE = '11003';
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+
+/**
+ * A whole site (load + registration + authorization) against the centre simulator, with a
+ * software dongle whose clock runs on a monotonic source the test moves by hand. The PC
+ * clock is never touched here; tests shift it with `shiftPcClock`.
+ */
+export interface AuthorizationSite {
+  readonly sim: RunningCentreSimulator;
+  readonly server: TestServer;
+  readonly admin: TestClient;
+  readonly dataDir: string;
+  readonly simDir: string;
+  readonly dongleId: string;
+  readonly release: SimPublishedRelease;
+  /** Session starts (ms), relative to the real time at setup. */
+  readonly sessionStarts: Record<number, number>;
+  /** Moves the dongle's trusted clock (and only it) forward. */
+  advanceDongleClock(ms: number): void;
+  /** Calibrates the dongle to the real time now through POST /api/clock/import. */
+  calibrate(): Promise<void>;
+  /** The issuer context for a session, for forging files with the simulator's key. */
+  issueContext(sessionNo: number): AuthorizationIssueContext;
+  sessions(): Promise<SessionAuthorizationStatus[]>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SiteOptions {
+  readonly mode?: 'formal' | 'mock';
+  /** Rooms in the package (default 3). */
+  readonly rooms?: number;
+  /** Takes room → sessions it sits; a room left out of a session (R6.3 denial). */
+  readonly roomSessions?: Readonly<Record<string, readonly number[]>>;
+  /** Load the exam data (default true). */
+  readonly loadData?: boolean;
+}
+
+/** Sessions relative to now: 1 starts in 3 hours (120 min), 2 tomorrow (90 min). */
+export function sessionSpecs(now: number): SitePackageSpec['sessions'] {
+  const at = (ms: number): string => new Date(Math.floor(ms / MINUTE) * MINUTE).toISOString();
+  return [
+    { no: 1, name: '第一场次', startsAt: at(now + 3 * HOUR), durationMinutes: 120 },
+    { no: 2, name: '第二场次', startsAt: at(now + 27 * HOUR), durationMinutes: 90 },
+  ];
+}
+
+export async function startAuthorizationSite(options: SiteOptions = {}): Promise<AuthorizationSite> {
+  const mode = options.mode ?? 'mock';
+  const simDir = makeTempDir('examsite-auth-sim-');
+  const dataDir = makeTempDir('examsite-auth-site-');
+  const sim = await startCentreSimulator({
+    dataDir: simDir,
+    authorizationIssuer: ptqAuthorizationIssuer,
+    builder: async (spec, key) => restrictRooms(await buildSitePackage(spec, key), key, options.roomSessions ?? {}),
+  });
+  let monotonicMs = 1_000_000;
+  const startServer = (): Promise<TestServer> =>
+    startTestServer({
+      dataDir,
+      plugins: [loadPlugin, registrationPlugin, authorizationPlugin],
+      config: { centreUrl: sim.url, centreKeys: [sim.state.signingKey.publicKey], centreProbeIntervalMs: 60_000 },
+      coreServiceOverrides: [
+        rootService(coreServices.dongle, {}, () =>
+          new DongleService(
+            { mode: 'soft', vendorId: 0x1209, productId: 0x4b44, dataDir, labOverride: false, pollMs: 0 },
+            { monotonic: () => monotonicMs, warn: () => undefined },
+          ),
+        ),
+      ],
+    });
+  let server = await startServer();
+  let admin = new TestClient(server.url);
+  await admin.login();
+  const settings = await admin.put('/api/settings', { siteCode: SITE, mode });
+  if (settings.status !== 200) throw new Error(`settings: ${settings.status} ${JSON.stringify(settings.body)}`);
+
+  const dongle = (await server.kernel.get(coreServices.dongle)).current();
+  if (!dongle) throw new Error('no soft dongle');
+  const keys = dongle.publicKeys();
+  sim.registerDongle({ id: dongle.id(), signingPublicKey: keys.signing, wrappingPublicKey: keys.wrapping, siteCode: SITE });
+
+  const now = Date.now();
+  const specs = sessionSpecs(now);
+  const release = await sim.publish({
+    siteCode: SITE,
+    mode,
+    rooms: options.rooms ?? 3,
+    candidatesPerRoom: 6,
+    sessions: specs,
+    releaseTime: new Date(now - HOUR).toISOString(),
+    seed: 11,
+  });
+  if (options.loadData !== false) {
+    const r = await admin.post('/api/load/download');
+    if (r.status !== 200) throw new Error(`load: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+
+  const site: AuthorizationSite = {
+    sim,
+    get server() {
+      return server;
+    },
+    get admin() {
+      return admin;
+    },
+    dataDir,
+    simDir,
+    dongleId: dongle.id(),
+    release,
+    sessionStarts: Object.fromEntries(specs.map((s) => [s.no, Date.parse(s.startsAt)])),
+    advanceDongleClock(ms) {
+      monotonicMs += ms;
+    },
+    async calibrate() {
+      const token = createTimeToken({ time: Date.now(), dongleId: dongle.id() }, sim.state.signingKey.privateKeyPem);
+      const r = await admin.post('/api/clock/import', Buffer.from(JSON.stringify(token)), { 'content-type': 'application/json' });
+      if (r.status !== 200) throw new Error(`calibrate: ${r.status} ${JSON.stringify(r.body)}`);
+    },
+    issueContext(sessionNo) {
+      const session = release.sessions.find((s) => s.no === sessionNo);
+      const contentKey = release.sessionKeys[sessionNo];
+      if (!session || !contentKey) throw new Error(`no session ${sessionNo}`);
+      return {
+        siteCode: SITE,
+        mode,
+        sessionNo,
+        dongle: { id: dongle.id(), wrappingPublicKey: keys.wrapping, signingPublicKey: keys.signing },
+        session,
+        contentKey,
+        key: sim.state.signingKey,
+        releaseTime: release.releaseTime,
+        manifestSha256: release.manifestSha256,
+      };
+    },
+    async sessions() {
+      const r = await admin.get<{ sessions: SessionAuthorizationStatus[] }>('/api/authorization/sessions');
+      if (r.status !== 200) throw new Error(`sessions: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.sessions;
+    },
+    async restart() {
+      await server.stop();
+      server = await startServer();
+      admin = new TestClient(server.url);
+      await admin.login();
+    },
+    async stop() {
+      await server.stop();
+      await sim.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(simDir, { recursive: true, force: true });
+    },
+  };
+  return site;
+}
+
+/** Every file under a folder (recursively), for the "no plaintext key on disk" scan. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(p));
+    else if (entry.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Re-signs a built package so that some rooms sit only some sessions (the simulator's
+ * builder puts every room in every session).
+ */
+function restrictRooms(built: BuiltPackage, key: CentreSigningKey, roomSessions: Readonly<Record<string, readonly number[]>>): BuiltPackage {
+  if (Object.keys(roomSessions).length === 0) return built;
+  const zip = new AdmZip(built.bytes);
+  const manifest = JSON.parse(zip.readAsText(MANIFEST_ENTRY)) as PackageManifest;
+  for (const [roomCode, nos] of Object.entries(roomSessions)) {
+    const name = roomEntryName(roomCode);
+    const room = JSON.parse(zip.readAsText(name)) as PackageRoomFile;
+    room.sessions = room.sessions.filter((s) => nos.includes(s.no));
+    const bytes = Buffer.from(JSON.stringify(room), 'utf8');
+    zip.updateFile(name, bytes);
+    const entry = manifest.files.find((f) => f.name === name);
+    if (!entry) throw new Error(`no ${name} in manifest`);
+    entry.size = bytes.length;
+    entry.sha256 = sha256Hex(bytes);
+  }
+  const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 1), 'utf8');
+  zip.updateFile(MANIFEST_ENTRY, manifestBytes);
+  zip.updateFile(
+    MANIFEST_SIG_ENTRY,
+    Buffer.from(JSON.stringify({ v: 1, alg: 'Ed25519', keyId: key.keyId, sig: signBytes(manifestBytes, key.privateKeyPem).toString('base64') }), 'utf8'),
+  );
+  return { ...built, bytes: zip.toBuffer(), manifestSha256: sha256Hex(manifestBytes) };
+}
+
+/**
+ * Moves the PC clock (Date.now and `new Date()`) of this process by `offsetMs` while `work`
+ * runs. The dongle's clock runs on a monotonic source and must not notice.
+ */
+export async function withPcClockShift<T>(offsetMs: number, work: () => Promise<T>): Promise<T> {
+  const RealDate = Date;
+  class ShiftedDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(RealDate.now() + offsetMs);
+      else super(...(args as [string | number]));
+    }
+    static override now(): number {
+      return RealDate.now() + offsetMs;
+    }
+  }
+  globalThis.Date = ShiftedDate as DateConstructor;
+  try {
+    return await work();
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}
