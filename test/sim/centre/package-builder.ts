@@ -72,7 +72,8 @@ function maskedIdCard(rnd: () => number): string {
  */
 export async function buildSitePackage(spec: SitePackageSpec, key: CentreSigningKey, options: PackageBuildOptions = {}): Promise<BuiltPackage> {
   const rnd = seededRandom(spec.seed ?? 20261220);
-  const columns = options.seatColumns ?? 6;
+  // Rooms of up to 300 seats in 6 columns; bigger ones in 10 (the format allows 50 × 50).
+  const columns = options.seatColumns ?? (spec.candidatesPerRoom <= 300 ? 6 : 10);
   const rows = Math.max(1, Math.ceil(spec.candidatesPerRoom / columns));
   const files = new Map<string, Buffer>();
 

@@ -3,6 +3,7 @@ import { publishCommand } from './publish-command';
 import { registerDongleCommand } from './register-dongle-command';
 import { serveCommand } from './serve-command';
 import type { SimCommand } from './sim-command';
+import { writePackageCommand } from './write-package-command';
 import { writeTimeCommand } from './write-time-command';
 import { writePtqCommand, writeVerificationCommand } from './write-ptq-command';
 
@@ -11,6 +12,7 @@ export const simCommands: readonly SimCommand[] = [
   serveCommand,
   keysCommand,
   publishCommand,
+  writePackageCommand,
   writeTimeCommand,
   registerDongleCommand,
   writePtqCommand,
