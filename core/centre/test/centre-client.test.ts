@@ -157,7 +157,7 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
   });
 
   it('answers 501 with a Chinese message while no authorization issuer is registered', async () => {
-    const bare = await startCentreSimulator({ dataDir, port: 0 });
+    const bare = await startCentreSimulator({ dataDir, port: 0, authorizationIssuer: null });
     try {
       const c = new HttpCentreClient({ baseUrl: bare.url, timeoutMs: 2000, trustedKeys: [] });
       await c.registerDongle({ dongleId: 'D-501', signingPublicKey: signing.publicKey, wrappingPublicKey: wrapping.publicKey, siteCode: '11003' });

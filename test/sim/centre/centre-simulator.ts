@@ -54,8 +54,8 @@ export interface CentreSimulatorOptions {
   readonly host?: string;
   /** Builds packages for `publish` (default: default-builder.ts, the load stage's builder once wired). */
   readonly builder?: PackageBuilder;
-  /** Default: the one registered in authorization-issuers.ts, if any. */
-  readonly authorizationIssuer?: AuthorizationIssuer;
+  /** Default (undefined): the one registered in authorization-issuers.ts, if any; null: none (501). */
+  readonly authorizationIssuer?: AuthorizationIssuer | null;
   readonly log?: (line: string) => void;
 }
 
@@ -106,7 +106,8 @@ export async function startCentreSimulator(options: CentreSimulatorOptions): Pro
   let fault: SimFault = { mode: 'none' };
   const uploadLocks = new Map<string, Promise<void>>();
 
-  const issuer = (): AuthorizationIssuer | null => options.authorizationIssuer ?? currentAuthorizationIssuer();
+  const issuer = (): AuthorizationIssuer | null =>
+    options.authorizationIssuer === undefined ? currentAuthorizationIssuer() : options.authorizationIssuer;
 
   async function publish(spec: SitePackageSpec): Promise<SimPublishedRelease> {
     const builder = options.builder ?? defaultPackageBuilder;
