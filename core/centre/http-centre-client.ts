@@ -65,6 +65,7 @@ const DEFAULT_MAX_PACKAGE = 512 * 1024 * 1024;
 const DEFAULT_MAX_FILE = 16 * 1024 * 1024;
 const DEFAULT_MAX_JSON = 1024 * 1024;
 const DEFAULT_CHUNK = 8 * 1024 * 1024;
+const PING_TIMEOUT_MS = 4000;
 
 interface Exchange {
   readonly res: Response;
@@ -86,6 +87,8 @@ interface RequestSpec {
   readonly signal?: AbortSignal;
   /** Statuses the caller handles itself instead of them becoming a CentreError. */
   readonly passStatuses?: readonly number[];
+  /** Overrides the idle timeout for this exchange. */
+  readonly timeoutMs?: number;
 }
 
 /** The monitoring platform over HTTP, contract v1 (docs/centre-protocol.md). */
@@ -111,8 +114,9 @@ export class HttpCentreClient implements CentreClient {
   }
 
   ping(): Promise<PingReply> {
-    // No retries: the probe asks again in a few seconds anyway.
-    return this.exchangeJson({ method: 'GET', path: centrePaths.ping() }, pingReplySchema);
+    // No retries, and a short timeout: the status bar must turn "down" within seconds.
+    const timeoutMs = Math.min(this.options.timeoutMs, PING_TIMEOUT_MS);
+    return this.exchangeJson({ method: 'GET', path: centrePaths.ping(), timeoutMs }, pingReplySchema);
   }
 
   async downloadPackage(q: SiteQuery): Promise<DownloadedPackage> {
@@ -367,7 +371,7 @@ export class HttpCentreClient implements CentreClient {
       timer = setTimeout(() => {
         timedOut = true;
         idle.abort();
-      }, this.options.timeoutMs);
+      }, spec.timeoutMs ?? this.options.timeoutMs);
     };
     const done = (): void => {
       if (timer) clearTimeout(timer);
