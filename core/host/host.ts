@@ -73,6 +73,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const shutdownHooks: (() => Promise<void> | void)[] = [];
   const readyHooks: (() => Promise<void> | void)[] = [];
   let store: Store | null = null;
+  let centreLink: CentreLink | null = null;
 
   const core: CoreServiceFactory[] = [
     rootService(coreServices.config, {}, () => config),
@@ -215,12 +216,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     status.setLan('running', port);
     status.startTicker();
     // Reports pending from before a restart go out now; the status bar follows the centre.
-    const centreLink: CentreLink = startCentreLink({
+    const link = startCentreLink({
       centre: await kernel.get(coreServices.centre),
       outbox: await kernel.get(coreServices.outbox),
       setNetwork: (state) => status.setNetwork(state),
       probeIntervalMs: config.centreProbeIntervalMs,
     });
+    centreLink = link;
     for (const hook of readyHooks) await hook();
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${shownHost}:${port}`;
@@ -237,7 +239,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         if (stopped) return;
         stopped = true;
         status.stopTicker();
-        await centreLink.stop();
+        await link.stop();
         status.setLan('stopped', port);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -254,6 +256,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       },
     };
   } catch (e) {
+    await centreLink?.stop();
     await store.close();
     throw e;
   }

@@ -7,7 +7,7 @@ export function usage(): string {
     '模拟监控平台 / centre simulator',
     '用法 / usage: npm run centre-sim -- <命令 command> [参数 flags]',
     '',
-    ...simCommands.map((c) => `  ${c.name.padEnd(16)} ${c.summary}\n  ${' '.repeat(16)} ${c.usage}`),
+    ...simCommands.map((c) => `  ${c.name.padEnd(20)} ${c.summary}\n  ${' '.repeat(20)} ${c.usage}`),
     '',
     '退出码 / exit codes: 0 成功 ok, 1 失败 failed, 2 参数错误 usage, 3 功能未接入 unavailable',
   ];
