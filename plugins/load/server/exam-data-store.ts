@@ -13,6 +13,7 @@ import type {
   SubjectInfo,
 } from '../api';
 import { PACKAGE_FORMAT_VERSION, registrationCodeSchema } from '../api/package-format';
+import { bulkInsert } from './bulk-insert';
 import type { ContentFileStore } from './content-file-store';
 import { LoadCandidateRow, LoadReleaseRow, LoadRoomRow, LoadSessionRow } from './entities';
 import { packageRefused } from './package/package-refusal';
@@ -20,8 +21,6 @@ import type { VerifiedPackage } from './package/package-verifier';
 import { newRegistrationCode } from './registration-code';
 
 const RELEASE_ID = 1;
-/** Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits. */
-const INSERT_CHUNK = 1000;
 
 export interface ReplaceOptions {
   readonly source: 'online' | 'manual';
@@ -243,9 +242,9 @@ export class ExamDataStore implements ExamDataService {
       contentSha256: contentOf.get(s.no)!.sha256,
       contentBytes: contentOf.get(s.no)!.bytes.length,
     }));
-    await insertChunked(em, LoadRoomRow, roomRows);
-    await insertChunked(em, LoadSessionRow, sessionRows);
-    await insertChunked(em, LoadCandidateRow, candidateRows);
+    await insertRows(em, LoadRoomRow, roomRows);
+    await insertRows(em, LoadSessionRow, sessionRows);
+    await insertRows(em, LoadCandidateRow, candidateRows);
 
     const release: LoadReleaseRow = {
       id: RELEASE_ID,
@@ -303,16 +302,16 @@ export class ExamDataStore implements ExamDataService {
   }
 }
 
-async function insertChunked<T extends object>(em: EntityManager, entity: new () => T, rows: T[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await em
-      .createQueryBuilder()
-      .insert()
-      .into(entity)
-      .values(rows.slice(i, i + INSERT_CHUNK) as never)
-      .updateEntity(false)
-      .execute();
-  }
+/** Bulk insert by the entity's own table and column names (metadata, not hand-written SQL names). */
+async function insertRows<T extends object>(em: EntityManager, entity: new () => T, rows: T[]): Promise<void> {
+  const meta = em.connection.getMetadata(entity);
+  const columns = meta.columns.map((c) => ({ db: c.databaseName, prop: c.propertyName }));
+  await bulkInsert(
+    em,
+    meta.tableName,
+    columns.map((c) => c.db),
+    rows.map((r) => columns.map((c) => (r as Record<string, unknown>)[c.prop])),
+  );
 }
 
 function parseSessionNos(row: LoadRoomRow): number[] {
