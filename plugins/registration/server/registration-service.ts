@@ -12,6 +12,7 @@ import {
   type RegistrationDirectory,
   type RoomRegistration,
 } from '../api';
+import { KDINFO_DAMAGED_MESSAGE } from './kdinfo';
 import { credentialHash, displayIp, newProctorCredential, registrationCodeMatches } from './proctor-credential';
 import type { GuessLock, GuessThrottle } from './guess-throttle';
 import { RoomRegistrationRow } from './room-registration-row';
@@ -168,6 +169,21 @@ export class RegistrationService implements RegistrationDirectory {
   }
 
   /**
+   * Refuses a KDINFO whose registrations could not all be applied (duplicate rooms or
+   * credentials, a credential already held by another room) before anything is changed.
+   */
+  async assertRestorable(registrations: readonly StoredRegistration[]): Promise<void> {
+    const rooms = new Set(registrations.map((r) => r.roomCode));
+    const hashes = new Set(registrations.map((r) => r.credentialHash));
+    let clash = rooms.size !== registrations.length || hashes.size !== registrations.length;
+    for (const row of await this.store.manager.find(RoomRegistrationRow)) {
+      const inFile = registrations.find((r) => r.credentialHash === row.credentialHash);
+      if (inFile && inFile.roomCode !== row.roomCode) clash = true;
+    }
+    if (clash) throw new AppError(400, 'KDINFO_DAMAGED', KDINFO_DAMAGED_MESSAGE);
+  }
+
+  /**
    * 恢复注册 (R3.5): puts back registrations from KDINFO with their credential hashes, so
    * proctors keep their credentials. A room registered here since the reinstall is kept.
    */
@@ -194,7 +210,7 @@ export class RegistrationService implements RegistrationDirectory {
         // A credential hash must stay unique: a copy under another room would be a forgery.
         const clash = await em.findOneBy(RoomRegistrationRow, { credentialHash: r.credentialHash });
         if (clash && clash.roomCode !== r.roomCode) {
-          throw new AppError(400, 'KDINFO_INVALID', 'KDINFO 文件已损坏或被篡改，无法恢复注册');
+          throw new AppError(400, 'KDINFO_DAMAGED', KDINFO_DAMAGED_MESSAGE);
         }
         await em.save(RoomRegistrationRow, row);
         restored.push(row);

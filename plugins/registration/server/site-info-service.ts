@@ -136,6 +136,8 @@ export class SiteInfoService {
     const unknown = [...Object.keys(body.registrationCodes), ...body.registrations.map((r) => r.roomCode)].filter((c) => !rooms.has(c));
     if (unknown.length > 0) throw new TrustError('KDINFO_DAMAGED', KDINFO_DAMAGED_MESSAGE);
 
+    await this.registrations.assertRestorable(body.registrations);
+
     await this.examData.restoreRegistrationCodes(body.registrationCodes);
     return this.registrations.restore(body.registrations, actor);
   }

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SOFT_DONGLE_FILE } from '../../../core/dongle/soft-dongle';
+import { SOFT_DONGLE_FILE, SoftDongle } from '../../../core/dongle/soft-dongle';
+import { KDINFO_DONGLE_LABEL, kdinfoKey, openKdinfo, sealKdinfo } from '../server/kdinfo';
 import { makeTempDir } from '../../../core/testing/test-server';
 import type { ProctorCredentials } from '../../../test/sim/proctor/credentials-file';
 import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
@@ -203,6 +204,18 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
       await expectRefused(site, kdinfo.subarray(0, kdinfo.length - 7), 400, DAMAGED);
       await expectRefused(site, kdinfo.subarray(0, 30), 400, DAMAGED);
       await expectRefused(site, kdinfo.subarray(0, 5), 400, '所选文件不是 KDINFO 文件（或已损坏），请选择“导出考点信息”得到的 KDINFO 文件');
+    });
+
+    it('a correctly sealed KDINFO whose content is inconsistent (one credential under two rooms)', async () => {
+      // Only someone holding the dongle could write this; the restore still refuses it whole.
+      const dongle = await SoftDongle.open(sourceDir);
+      const key = kdinfoKey(await dongle.deriveKey(KDINFO_DONGLE_LABEL), '11003');
+      const body = openKdinfo(kdinfo, '11003', key, dongle.id());
+      const twin = { ...body.registrations[0]!, roomCode: '11003003', registrationId: 'twin' };
+      const forged = sealKdinfo({ ...body, registrations: [...body.registrations, twin] }, key, dongle.id());
+      dongle.close();
+      site = await siteWith({ dongleFrom: sourceDir });
+      await expectRefused(site, forged, 400, DAMAGED);
     });
 
     it('a KDINFO of another package (or none loaded)', async () => {
