@@ -1,5 +1,6 @@
 import { DEFAULT_CREDENTIALS_FILE, deleteCredentials, loadCredentials, saveCredentials } from './credentials-file';
 import { ProctorClient, defaultMachineId } from './proctor-client';
+import { contentCommand, keyCommand } from './session-key-commands';
 
 /**
  * The proctor CLI's command table. A later stage adds a command by writing one
@@ -108,4 +109,4 @@ export const forgetCommand: ProctorCommand = {
   },
 };
 
-export const proctorCommands: ProctorCommand[] = [registerCommand, whoamiCommand, roomCommand, forgetCommand];
+export const proctorCommands: ProctorCommand[] = [registerCommand, whoamiCommand, roomCommand, forgetCommand, keyCommand, contentCommand];
