@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { AppError } from '../http/errors';
+import { publicGuard } from '../auth/admin-auth';
 import { definePlugin } from '../kernel/plugin';
 import { createExtensionPoint, createServiceRef } from '../kernel/refs';
 import { coreServices } from '../services';
@@ -13,6 +16,12 @@ export interface VendorHostApi {
   readonly definePlugin: typeof definePlugin;
   readonly createServiceRef: typeof createServiceRef;
   readonly createExtensionPoint: typeof createExtensionPoint;
+  /** The host's zod, so vendor routes validate and document like ours. */
+  readonly z: typeof z;
+  /** Errors with a Chinese message that the HTTP layer shows as they are. */
+  readonly AppError: typeof AppError;
+  /** Guard for routes that need no login (use `coreServices.adminAuth`'s `guard` otherwise). */
+  readonly publicGuard: typeof publicGuard;
   /** `plugins.<id>` = that built-in plugin's `publicApi`, when it exports one. */
   readonly plugins: Readonly<Record<string, unknown>>;
 }
@@ -20,5 +29,15 @@ export interface VendorHostApi {
 export function hostApiForVendors(builtins: Readonly<Record<string, { publicApi?: unknown }>>): VendorHostApi {
   const plugins: Record<string, unknown> = {};
   for (const [id, def] of Object.entries(builtins)) if (def.publicApi !== undefined) plugins[id] = def.publicApi;
-  return Object.freeze({ apiVersion: 1 as const, coreServices, definePlugin, createServiceRef, createExtensionPoint, plugins: Object.freeze(plugins) });
+  return Object.freeze({
+    apiVersion: 1 as const,
+    coreServices,
+    definePlugin,
+    createServiceRef,
+    createExtensionPoint,
+    z,
+    AppError,
+    publicGuard,
+    plugins: Object.freeze(plugins),
+  });
 }

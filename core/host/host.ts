@@ -183,7 +183,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       vendorWebModules: () => vendorModules,
       openapi: () => openapi.document(),
     });
-    mountClockRoutes({ http: new PluginHttp(registry, '/api'), guard: auth.guard, clock, hardware, settings });
+    mountClockRoutes({
+      http: new PluginHttp(registry, '/api'),
+      guard: auth.guard,
+      clock,
+      hardware,
+      settings,
+      centre: await kernel.get(coreServices.centre),
+      dongles,
+    });
     const events = sseHandler(live, (send) => {
       void status.snapshot().then((s) => send('status', s));
     });

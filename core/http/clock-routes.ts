@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
 import type { TrustedClock } from '../clock/trusted-clock';
+import type { CentreClient } from '../centre/centre-client';
+import type { DongleService } from '../dongle/dongle-service';
 import type { HardwareEvents } from '../events/hardware-events';
 import type { SiteSettings } from '../settings/site-settings';
-import { badRequest } from './errors';
+import { AppError, badRequest } from './errors';
 import type { PluginHttp } from './http-registry';
 import type { AuthGuard } from './route';
 
@@ -34,7 +37,29 @@ export function mountClockRoutes(d: {
   clock: TrustedClock;
   hardware: HardwareEvents;
   settings: SiteSettings;
+  centre: CentreClient;
+  dongles: DongleService;
 }): void {
+  d.http.route({
+    method: 'post',
+    path: '/clock/calibrate',
+    summary: '在线机考锁校时：向监控平台申请签名的时间令牌并校准机考锁时钟',
+    tags: ['机考锁校时'],
+    guard: d.guard,
+    response: clockReadingSchema,
+    errors: { 502: '监控平台无法连接或应答无效', 503: '未检测到机考锁' },
+    handler: async () => {
+      const dongle = d.dongles.current();
+      if (!dongle) throw new AppError(503, 'DONGLE_ABSENT', '未检测到机考锁，无法校时；请插入机考锁后重试');
+      // A fresh nonce binds the centre's answer to this request: an old token cannot be replayed.
+      const nonce = randomBytes(16).toString('base64url');
+      const envelope = await d.centre.requestTimeToken({ dongleId: dongle.id(), nonce });
+      const record = await d.clock.calibrateWithToken(envelope, 'online', nonce);
+      d.hardware.emit('dongle.calibrated', { id: record.dongleId, time: record.tokenTime, source: 'online' });
+      return d.clock.reading();
+    },
+  });
+
   d.http.route({
     method: 'get',
     path: '/clock',

@@ -63,6 +63,10 @@ export function loadVendorPlugins(dir: string, hostApi: unknown): LoadedPlugin[]
     if (typeof mod.createPlugin !== 'function') throw new ManifestError(pkg.id, `厂商插件 ${name} 的 ${pkg.main} 没有导出 createPlugin(hostApi)`);
     const definition = (mod.createPlugin as (api: unknown) => unknown)(hostApi);
     if (!isPluginDefinition(definition)) throw new ManifestError(pkg.id, `厂商插件 ${name} 的 createPlugin 没有返回插件定义`);
+    if (!definition.manifest.extends) {
+      throw new ManifestError(pkg.id, `厂商插件 ${name} 的清单必须用 extends 声明它扩展的内置插件（如 "load"）`);
+    }
+    if (definition.manifest.stage) throw new ManifestError(pkg.id, `厂商插件 ${name} 不能声明 stage：工作流阶段只由内置插件提供`);
     if (definition.manifest.id !== pkg.id) {
       throw new ManifestError(pkg.id, `厂商插件 ${name}：examsite-plugin.json 的 id (${pkg.id}) 与清单 id (${definition.manifest.id}) 不一致`);
     }

@@ -5,7 +5,8 @@ import { createTimeToken } from '../../clock/time-token';
 import { generateSigningKeyPair } from '../../crypto/signing';
 import { SettingRow } from '../../store/core-entities';
 import { TestClient } from '../../testing/http-client';
-import { startTestServer, type TestServer } from '../../testing/test-server';
+import { makeTempDir, startTestServer, type TestServer } from '../../testing/test-server';
+import { coreServices } from '../../services';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -79,5 +80,40 @@ describe('dongle gate and clock calibration over HTTP (R1.1, R6.1)', function ()
     const replay = await post(createTimeToken({ time, dongleId }, centre.privateKeyPem));
     expect(replay.body.error.message).to.contain('不晚于上次校时的时间');
     expect(fs.existsSync(path.join(server.dataDir, 'soft-dongle.json'))).to.equal(true);
+  });
+});
+
+describe('online dongle calibration against the centre simulator (R6.1)', function () {
+  this.timeout(30000);
+
+  it('R6.1 calibrates online with a nonce-bound centre time token; a centre that is down changes nothing', async () => {
+    const { startCentreSimulator } = await import('../../../test/sim/centre/centre-simulator');
+    const simDir = makeTempDir('centre-sim-');
+    const sim = await startCentreSimulator({ dataDir: simDir, port: 0 });
+    const server = await startTestServer({ plugins: [], config: { centreUrl: sim.url, centreKeys: sim.keys.split(',') } });
+    try {
+      const client = new TestClient(server.url);
+      await client.login();
+      const status = await client.get<{ dongle: { id: string } }>('/api/status');
+      const dongles = await server.kernel.get(coreServices.dongle);
+      const keys = dongles.current()!.publicKeys();
+      sim.registerDongle({ id: status.body.dongle.id, signingPublicKey: keys.signing, wrappingPublicKey: keys.wrapping, siteCode: '' });
+
+      sim.setFault({ mode: 'down' });
+      const down = await client.post<ErrorBody>('/api/clock/calibrate');
+      expect(down.status).to.be.within(500, 599);
+      expect(down.body.error.message).to.match(/监控平台/);
+      expect((await client.get<{ calibrated: boolean }>('/api/clock')).body.calibrated).to.equal(false);
+
+      sim.setFault({ mode: 'none' });
+      const ok = await client.post<{ calibrated: boolean; lastCalibration: { source: string } }>('/api/clock/calibrate');
+      expect(ok.status).to.equal(200);
+      expect(ok.body.calibrated).to.equal(true);
+      expect(ok.body.lastCalibration.source).to.equal('online');
+    } finally {
+      await server.stop();
+      await sim.stop();
+      fs.rmSync(simDir, { recursive: true, force: true });
+    }
   });
 });
