@@ -53,7 +53,7 @@ describe('vendor plugins loaded from the configured folder (R10.2, R10.3)', func
     const r = await client.post<ErrorBody>('/api/load/import', bad.bytes, { 'content-type': 'application/zip' });
     expect(r.status).to.equal(422);
     expect(r.body.error.message).to.contain('实操任务清单');
-    expect((await client.get<unknown[]>('/api/load/rooms')).body).to.have.length(0);
+    expect((await client.get<{ rooms: unknown[] }>('/api/load/rooms')).body.rooms).to.have.length(0);
     const seen = await client.get<{ lists: unknown[] }>('/api/example-cert/practical');
     expect(seen.body.lists).to.have.length(0);
   });
