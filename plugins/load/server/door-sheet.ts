@@ -113,6 +113,7 @@ export function renderDoorSheet(room: RoomData, ctx: DoorSheetContext): string {
   h3 { font-size: 12pt; margin: 5mm 0 2mm; }
   table { border-collapse: collapse; width: 100%; }
   th, td { border: 1px solid #000; padding: 1.2mm 2mm; font-size: 10pt; text-align: center; }
+  th, .sessions td:nth-child(-n+4), .list td:nth-child(-n+5) { white-space: nowrap; }
   .front { text-align: center; border: 1px solid #000; width: 40%; margin: 0 auto 5mm; padding: 2mm; letter-spacing: 1em; }
   .grid { table-layout: fixed; }
   .seat { height: 18mm; vertical-align: top; }
