@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
 import { createTimeToken } from '../../../core/clock/time-token';
+import type { ExamSiteConfigInput } from '../../../core/config/config';
 import { sha256Hex, signBytes } from '../../../core/crypto';
 import { DongleService } from '../../../core/dongle/dongle-service';
 import { rootService } from '../../../core/kernel/kernel';
@@ -56,6 +57,8 @@ export interface SiteOptions {
   readonly roomSessions?: Readonly<Record<string, readonly number[]>>;
   /** Load the exam data (default true). */
   readonly loadData?: boolean;
+  /** Extra site configuration (e.g. calibrationWarnLeadMinutes). */
+  readonly config?: Partial<ExamSiteConfigInput>;
 }
 
 /** Sessions relative to now: 1 starts in 3 hours (120 min), 2 tomorrow (90 min). */
@@ -81,7 +84,7 @@ export async function startAuthorizationSite(options: SiteOptions = {}): Promise
     startTestServer({
       dataDir,
       plugins: [loadPlugin, registrationPlugin, authorizationPlugin],
-      config: { centreUrl: sim.url, centreKeys: [sim.state.signingKey.publicKey], centreProbeIntervalMs: 60_000 },
+      config: { centreUrl: sim.url, centreKeys: [sim.state.signingKey.publicKey], centreProbeIntervalMs: 60_000, ...options.config },
       coreServiceOverrides: [
         rootService(coreServices.dongle, {}, () =>
           new DongleService(
