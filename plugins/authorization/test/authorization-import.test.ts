@@ -34,6 +34,23 @@ describe('考试授权 (R4, authorization stage)', function () {
   });
 
   describe('before any import', () => {
+    it('R11.1 documents the admin routes and the proctor key/content routes in /api/openapi.json', async () => {
+      const r = await site.admin.get<{ paths: Record<string, unknown> }>('/api/openapi.json');
+      expect(r.status).to.equal(200);
+      for (const p of [
+        '/api/authorization/sessions',
+        '/api/authorization/download',
+        '/api/authorization/import',
+        '/api/authorization/sessions/{no}/verify',
+        '/api/authorization/sessions/{no}/verification/import',
+        '/api/authorization/calibration',
+        '/api/proctor/v1/sessions/{no}/key',
+        '/api/proctor/v1/sessions/{no}/content',
+      ]) {
+        expect(r.body.paths, p).to.have.property(p);
+      }
+    });
+
     it('R4.3 lists every session with 考试授权状态 and 授权验证状态 "-" before anything is imported', async () => {
       const r = await site.admin.get<{ siteCode: string; dataLoaded: boolean; sessions: { sessionNo: number; name: string; durationMinutes: number; authorized: boolean; verified: boolean }[] }>(
         '/api/authorization/sessions',

@@ -7,6 +7,7 @@ import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/procto
 import { runProctorCli } from '../../../test/sim/proctor/cli';
 import { saveCredentials } from '../../../test/sim/proctor/credentials-file';
 import { fetchDecryptedContent, fetchSessionContent, fetchSessionKey, openReleasedKey, type ReleasedSessionKey } from '../../../test/sim/proctor/session-key';
+import { authorizationMaintenanceRef } from '../api';
 import { HOUR, SITE, filesUnder, startAuthorizationSite, type AuthorizationSite } from './authorization-harness';
 
 const ROOM1 = `${SITE}001`;
@@ -164,6 +165,21 @@ describe('试题密钥下发 to proctors (R6.3, R3.6)', function () {
       const bytes = fs.readFileSync(file);
       for (const form of keyForms(site.release.sessionKeys[1]!)) expect(bytes.includes(form.bytes), `${form.name} in ${file}`).to.equal(false);
     }
+  });
+
+  it('系统初始化 (R9.3) forgets every authorization and drops the key from memory', async () => {
+    const maintenance = await site.server.kernel.get(authorizationMaintenanceRef);
+    await maintenance.clearAll();
+    expect((await site.sessions()).map((s) => [s.authorized, s.verified])).to.deep.equal([
+      [false, false],
+      [false, false],
+    ]);
+    expect((await refusal(fetchSessionKey(room1, 1))).code).to.equal('SESSION_NOT_AUTHORIZED');
+    // Authorize and verify again for the last case.
+    expect((await site.admin.post<{ allAuthorized: boolean }>('/api/authorization/download')).body.allAuthorized).to.equal(true);
+    site.advanceDongleClock(2.5 * HOUR);
+    const v = await site.admin.post('/api/authorization/sessions/1/verify');
+    expect(v.status, JSON.stringify(v.body)).to.equal(200);
   });
 
   it('403 once the session has ended on the dongle clock', async () => {
