@@ -70,7 +70,8 @@ export class TrustedClock {
     if (!(minutes > 0)) throw new RangeError('校时文件有效期 maxTokenAgeMinutes 必须大于 0');
     this.maxAgeMs = minutes * 60_000;
     this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-    this.pcNow = options.pcNow ?? Date.now;
+    // Read Date.now at call time (not a captured reference) so a changed clock is seen.
+    this.pcNow = options.pcNow ?? (() => Date.now());
     this.store = options.store ?? memoryStore();
   }
 

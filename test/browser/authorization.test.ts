@@ -1,33 +1,15 @@
 // Browser test of the 考试授权 (step 3) and 授权验证 (step 5) panels (R4.1–R4.3, R6.1, R6.2):
 // online authorization and the manual .PTQ dialog when the centre is down; 机考锁校时 with the
 // warning before a near session; verification online and by file, on the dongle's clock.
-// Needs the built web UI (built here unless EXAMSITE_SKIP_WEB_BUILD=1) and /usr/bin/chromium.
+// Needs the built web UI (dist/web, built by `npm test`, else built once by ensureWebBuilt) and /usr/bin/chromium.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { issueAuthorization, issueVerification } from '../sim/centre/authorization-issuer';
 import { HOUR, startAuthorizationSite, type AuthorizationSite } from '../../plugins/authorization/test/authorization-harness';
-import { launchBrowser, type LaunchedBrowser } from './browser';
+import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'web', 'vite.config.mts'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root (with web/vite.config.mts) not found');
-    dir = up;
-  }
-  return dir;
-}
 
-function buildWeb(): void {
-  if (process.env.EXAMSITE_SKIP_WEB_BUILD === '1') return;
-  const root = repoRoot();
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.mts', '--logLevel', 'error'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-}
 
 describe('考试授权 and 授权验证 panels (browser, R4, R6.1, R6.2)', function () {
   this.timeout(180_000);
@@ -37,7 +19,7 @@ describe('考试授权 and 授权验证 panels (browser, R4, R6.1, R6.2)', funct
   let fileDir: string;
 
   before(async function () {
-    buildWeb();
+    ensureWebBuilt();
     // Warn from 4 h before a session: session 1 starts in 3 h, so the warning is due.
     site = await startAuthorizationSite({ config: { calibrationWarnLeadMinutes: 240 } });
     browser = await launchBrowser();

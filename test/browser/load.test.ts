@@ -1,32 +1,12 @@
 // Browser test of the 导入考务 panel (R2.2–R2.4): 载入 fails without a centre, the manual
 // import dialog opens, a wrong package is refused in the dialog, the right one fills the
 // table and footer, 查看 shows the room, 门贴座次表 打开 opens the printable seat chart.
-// Needs the built web UI (built here unless EXAMSITE_SKIP_WEB_BUILD=1) and /usr/bin/chromium.
+// Needs the built web UI (dist/web, built by `npm test`, else built once by ensureWebBuilt) and /usr/bin/chromium.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { buildPackage, startLoadHarness, type LoadHarness } from '../../plugins/load/test/load-fixtures';
-import { launchBrowser, type LaunchedBrowser } from './browser';
+import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'web', 'vite.config.mts'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root (with web/vite.config.mts) not found');
-    dir = up;
-  }
-  return dir;
-}
 
-function buildWeb(): void {
-  if (process.env.EXAMSITE_SKIP_WEB_BUILD === '1') return;
-  const root = repoRoot();
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.mts', '--logLevel', 'error'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-}
 
 describe('导入考务 panel (browser, R2.2–R2.4)', function () {
   this.timeout(180_000);
@@ -35,7 +15,7 @@ describe('导入考务 panel (browser, R2.2–R2.4)', function () {
   let browser: LaunchedBrowser;
 
   before(async function () {
-    buildWeb();
+    ensureWebBuilt();
     h = await startLoadHarness(); // no centre configured: 载入 cannot download
     browser = await launchBrowser();
   });

@@ -1,33 +1,14 @@
 // Browser test of the 考场注册 panel (R3.2, R3.3): a proctor registers while the page is open
 // and the table updates by itself; revoke with confirmation; 查看考场; 导出考点信息.
-// Needs the built web UI (built here unless EXAMSITE_SKIP_WEB_BUILD=1) and /usr/bin/chromium.
+// Needs the built web UI (dist/web, built by `npm test`, else built once by ensureWebBuilt) and /usr/bin/chromium.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { makeTempDir } from '../../core/testing/test-server';
 import { startSite, type RunningSite } from '../../plugins/registration/test/site-harness';
 import { ProctorApiError, ProctorClient } from '../sim/proctor/proctor-client';
-import { launchBrowser, type LaunchedBrowser } from './browser';
+import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'web', 'vite.config.mts'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root (with web/vite.config.mts) not found');
-    dir = up;
-  }
-  return dir;
-}
 
-function buildWeb(): void {
-  if (process.env.EXAMSITE_SKIP_WEB_BUILD === '1') return;
-  const root = repoRoot();
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.mts', '--logLevel', 'error'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-}
 
 describe('考场注册 panel (browser, R3.2, R3.3)', function () {
   this.timeout(180_000);
@@ -37,7 +18,7 @@ describe('考场注册 panel (browser, R3.2, R3.3)', function () {
   let exportDir: string;
 
   before(async function () {
-    buildWeb();
+    ensureWebBuilt();
     site = await startSite();
     browser = await launchBrowser();
     exportDir = makeTempDir('examsite-browser-export-');
