@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { AppError } from '../../../core/http/errors';
 import type { Store } from '../../../core/store/store';
+import { WriteQueue } from '../../../core/store/write-queue';
 import type {
   CandidateInfo,
   ExamDataChanged,
@@ -41,6 +42,12 @@ export interface ReplaceOutcome {
  */
 export class ExamDataStore implements ExamDataService {
   private readonly listeners = new Set<(e: ExamDataChanged) => void>();
+  /**
+   * Content files are shared by address between imports: one import's clean-up (files it
+   * created, files made obsolete) must never run while another is between its put and its
+   * commit, or a committed session would point at a deleted file. One change at a time.
+   */
+  private readonly changes = new WriteQueue();
 
   constructor(
     private readonly store: Store,
@@ -154,7 +161,11 @@ export class ExamDataStore implements ExamDataService {
    * Replaces the loaded data with a verified package in one transaction. Content files are
    * written (durably) before the commit; files no longer referenced are removed after it.
    */
-  async replace(pkg: VerifiedPackage, options: ReplaceOptions): Promise<ReplaceOutcome> {
+  replace(pkg: VerifiedPackage, options: ReplaceOptions): Promise<ReplaceOutcome> {
+    return this.changes.run(() => this.replaceNow(pkg, options));
+  }
+
+  private async replaceNow(pkg: VerifiedPackage, options: ReplaceOptions): Promise<ReplaceOutcome> {
     const written: string[] = [];
     for (const c of pkg.contents) if (await this.content.put(c.bytes, c.sha256)) written.push(c.sha256);
     let outcome: ReplaceOutcome & { obsolete: string[] };
@@ -285,7 +296,11 @@ export class ExamDataStore implements ExamDataService {
   }
 
   /** Initialization (R9.3): forgets every loaded row and content file. */
-  async clearAll(): Promise<void> {
+  clearAll(): Promise<void> {
+    return this.changes.run(() => this.clearAllNow());
+  }
+
+  private async clearAllNow(): Promise<void> {
     await this.store.write(async (em) => {
       await em.createQueryBuilder().delete().from(LoadCandidateRow).execute();
       await em.createQueryBuilder().delete().from(LoadSessionRow).execute();

@@ -109,6 +109,21 @@ describe('载入考务: manual import and stored data (R2.2–R2.5)', function (
     expect(last.map((x) => x.registrationCode)).to.deep.equal(before.slice(0, 2).map((x) => x.registrationCode));
   });
 
+  it('R2.5 §5 concurrent imports of one package: one is stored, the others refused, every session’s content still on disk', async () => {
+    const pkg = await buildPackage(h.key);
+    const answers = await Promise.all([h.importZip(pkg.bytes), h.importZip(pkg.bytes), h.importZip(pkg.bytes)]);
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([200, 422, 422]);
+    for (const a of answers.filter((x) => x.status === 422)) {
+      expect((a.body as ErrorBody).error.code).to.equal('PACKAGE_NOT_NEWER');
+    }
+    const data = await examData(h);
+    for (const no of [1, 2]) {
+      const content = await data.encryptedContent(no);
+      expect(content, `content of session ${no}`).to.not.equal(null);
+      openBytes(Buffer.from(pkg.sessionKeys[no]!, 'base64'), content!.bytes, contentAad('11003', 'mock', no));
+    }
+  });
+
   it('R3.5 restoreRegistrationCodes sets codes of known rooms and refuses unknown rooms without changing anything', async () => {
     const pkg = await buildPackage(h.key);
     await h.importZip(pkg.bytes);
