@@ -11,8 +11,14 @@ export function errorMiddleware(logger: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined && ctx.path.startsWith('/api/')) {
-        throw new AppError(404, 'NOT_FOUND', `接口 ${ctx.method} ${ctx.path} 不存在`);
+      // The router answers these with an empty body, which Koa would fill with English text.
+      if (ctx.body === undefined && ctx.path.startsWith('/api/')) {
+        if (ctx.status === 404) throw new AppError(404, 'NOT_FOUND', `接口 ${ctx.method} ${ctx.path} 不存在`);
+        if (ctx.status === 405) {
+          const allow = ctx.response.get('Allow');
+          throw new AppError(405, 'METHOD_NOT_ALLOWED', `接口 ${ctx.path} 不支持 ${ctx.method} 请求${allow ? `（可用：${allow}）` : ''}`);
+        }
+        if (ctx.status === 501) throw new AppError(501, 'METHOD_NOT_IMPLEMENTED', `不支持的请求方法 ${ctx.method}`);
       }
     } catch (e) {
       const requestId = String(ctx.state.requestId ?? '');
@@ -30,6 +36,11 @@ export function errorMiddleware(logger: Logger) {
         status = e.httpStatus ?? 400;
         code = e.code;
         message = e.message;
+      } else if (isHttpClientError(e)) {
+        // ctx.throw / http-errors from a library: keep the status, never its English message.
+        status = e.status;
+        code = `HTTP_${e.status}`;
+        message = HTTP_STATUS_MESSAGES[e.status] ?? '请求无法处理，请检查后重试';
       } else if (isClientAbort(e)) {
         status = 400;
         code = 'REQUEST_ABORTED';
@@ -49,6 +60,24 @@ function trustErrorStatus(code: string): number {
   if (code === 'DONGLE_ABSENT' || code === 'DONGLE_IO') return 503;
   if (code === 'DONGLE_SOFT_FORMAL' || code === 'DONGLE_REFUSED') return 403;
   return 400;
+}
+
+const HTTP_STATUS_MESSAGES: Record<number, string> = {
+  400: '请求无效，请检查后重试',
+  401: '请先登录',
+  403: '没有权限执行此操作',
+  404: '所请求的内容不存在',
+  405: '不支持此请求方法',
+  408: '请求超时，请重试',
+  409: '操作与当前数据冲突，请刷新后重试',
+  413: '请求内容过大',
+  415: '请求内容类型不受支持',
+  429: '请求过于频繁，请稍后再试',
+};
+
+function isHttpClientError(e: unknown): e is { status: number } {
+  const status = (e as { status?: unknown } | null)?.status;
+  return e instanceof Error && typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500;
 }
 
 function isClientAbort(e: unknown): boolean {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { AppError, badRequest, tooLarge } from './errors';
+import { AppError, badRequest, tooLarge, unsupportedMediaType } from './errors';
 
 /** Reads a request body into memory, refusing more than `maxBytes` before buffering it. */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -34,7 +34,7 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   const type = String(req.headers['content-type'] ?? '');
   const raw = await readBody(req, maxBytes);
   if (raw.length === 0) return undefined;
-  if (!type.includes('json')) throw badRequest('UNSUPPORTED_MEDIA_TYPE', '请求内容类型应为 application/json');
+  if (!type.includes('json')) throw unsupportedMediaType('请求内容类型应为 application/json');
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {

@@ -20,6 +20,7 @@ export const forbidden = (code: string, message: string): AppError => new AppErr
 export const notFound = (code: string, message: string): AppError => new AppError(404, code, message);
 export const conflict = (code: string, message: string): AppError => new AppError(409, code, message);
 export const tooLarge = (code: string, message: string): AppError => new AppError(413, code, message);
+export const unsupportedMediaType = (message: string): AppError => new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', message);
 export const tooMany = (message: string, retryAfterSeconds: number): AppError =>
   new AppError(429, 'TOO_MANY_ATTEMPTS', message, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
 export const unavailable = (code: string, message: string): AppError => new AppError(503, code, message);

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { ZodType } from 'zod';
 import { readBody, readJson } from './body';
-import { badRequest } from './errors';
+import { badRequest, unsupportedMediaType } from './errors';
 
 /** Decides who may call a route and returns who that is. */
 export interface AuthGuard<P> {
@@ -89,7 +89,7 @@ export async function executeRoute(spec: AnyRouteSpec, ctx: Context, params: Rec
   } else if (b?.kind === 'raw' || b?.kind === 'stream') {
     const type = String(ctx.get('content-type') || '').split(';')[0]!.trim().toLowerCase();
     if (!b.contentTypes.includes(type)) {
-      throw badRequest('UNSUPPORTED_MEDIA_TYPE', `上传内容类型应为 ${b.contentTypes.join(' 或 ')}，收到的是 ${type || '(未指定)'}`);
+      throw unsupportedMediaType(`上传内容类型应为 ${b.contentTypes.join(' 或 ')}，收到的是 ${type || '(未指定)'}`);
     }
     if (b.kind === 'raw') body = await readBody(ctx.req, b.maxBytes);
   }
