@@ -99,7 +99,7 @@ export interface PackageEntry {
 export interface PackageContentHandler {
   /** Stable id for logs and messages. */
   readonly id: string;
-  /** Whether this handler owns an extra entry of the package (e.g. `vendor/<cert>/…`). */
+  /** Whether this handler owns an extra entry of the package (e.g. `vendor/<cert>/…`); the entry must be listed in the signed manifest. */
   matches(entryName: string): boolean;
   /** Throws an Error with a Chinese message to refuse the whole package. */
   validate(entry: PackageEntry, context: { siteCode: string; mode: 'formal' | 'mock'; releaseTime: string }): Promise<void>;

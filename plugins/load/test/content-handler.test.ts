@@ -18,7 +18,21 @@ describe('载入考务: vendor content handlers at load.contentHandlers (R10.2)'
 
   const good = Buffer.from(JSON.stringify({ certificate: 'Web 前端开发', toolVersion: '2.1.0', siteCode: '11003' }));
 
-  it('accepts a package with a valid vendor entry, listed or not, and hands it over after the commit', async () => {
+  it('accepts a package with valid vendor entries listed in the signed manifest, and hands them over after the commit', async () => {
+    const pkg = await buildPackage(h.key, {}, {
+      extraFiles: [
+        { name: 'vendor/demo/tool.json', bytes: good, listed: true },
+        { name: 'vendor/demo/extra.json', bytes: good, listed: true },
+      ],
+    });
+    const r = await h.importZip(pkg.bytes);
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    expect(demo.accepted.map((e) => e.name).sort()).to.deep.equal(['vendor/demo/extra.json', 'vendor/demo/tool.json']);
+    expect(demo.accepted[0]!.bytes.equals(good)).to.equal(true);
+  });
+
+  it('R2.5 refuses a vendor entry the manifest does not list, even one its handler would accept: nothing stored, nothing handed over', async () => {
+    const before = await h.snapshot();
     const pkg = await buildPackage(h.key, {}, {
       extraFiles: [
         { name: 'vendor/demo/tool.json', bytes: good, listed: true },
@@ -26,9 +40,13 @@ describe('载入考务: vendor content handlers at load.contentHandlers (R10.2)'
       ],
     });
     const r = await h.importZip(pkg.bytes);
-    expect(r.status, JSON.stringify(r.body)).to.equal(200);
-    expect(demo.accepted.map((e) => e.name).sort()).to.deep.equal(['vendor/demo/extra.json', 'vendor/demo/tool.json']);
-    expect(demo.accepted[0]!.bytes.equals(good)).to.equal(true);
+    expect(r.status).to.equal(422);
+    expect((r.body as ErrorBody).error).to.deep.include({
+      code: 'PACKAGE_FILE_UNLISTED',
+      message: '数据包中的文件 vendor/demo/extra.json 不在清单中，数据包可能被篡改，请使用监控平台下发的原始数据包',
+    });
+    expect(demo.accepted).to.have.length(0);
+    expect(await h.snapshot()).to.equal(before);
   });
 
   it('refuses the whole package when the vendor entry is wrong, and stores nothing', async () => {

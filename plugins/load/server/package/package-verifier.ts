@@ -73,7 +73,7 @@ export async function verifyPackage(bytes: Buffer, ctx: VerifyContext): Promise<
   checkSignature(manifestBytes, zip.read(sigEntry), ctx.trustedKeys);
 
   const manifest = parseManifest(manifestBytes);
-  const contents = checkFiles(zip, byName, manifest, ctx.handlers);
+  const contents = checkFiles(zip, byName, manifest);
 
   if (ctx.siteCode === null) throw packageRefused('SITE_CODE_NOT_SET', '请先在参数设置中填写考点代码');
   if (manifest.siteCode !== ctx.siteCode) {
@@ -165,13 +165,8 @@ function parseManifest(bytes: Buffer): PackageManifest {
   return m;
 }
 
-/** Every listed file present with its size and SHA-256; nothing unlisted unless a handler claims it. */
-function checkFiles(
-  zip: SafeZipReader,
-  byName: Map<string, SafeZipEntry>,
-  manifest: PackageManifest,
-  handlers: readonly PackageContentHandler[],
-): VerifiedContent[] {
+/** Every listed file present with its size and SHA-256; nothing unlisted. */
+function checkFiles(zip: SafeZipReader, byName: Map<string, SafeZipEntry>, manifest: PackageManifest): VerifiedContent[] {
   const listed = new Set<string>([MANIFEST_ENTRY, MANIFEST_SIG_ENTRY]);
   const contentBySession = new Map(manifest.sessions.map((s) => [contentEntryName(s.no), s.no]));
   const contents: VerifiedContent[] = [];
@@ -190,11 +185,11 @@ function checkFiles(
     const sessionNo = contentBySession.get(f.name);
     if (sessionNo !== undefined) contents.push({ sessionNo, bytes: data, sha256: digest });
   }
+  // Every file, vendor files included, must be covered by the signed manifest (R2.5):
+  // an unlisted file is one anybody could have added to a genuine package.
   for (const name of byName.keys()) {
     if (listed.has(name)) continue;
-    if (!handlers.some((h) => h.matches(name))) {
-      throw packageRefused('PACKAGE_FILE_UNLISTED', `数据包中的文件 ${name} 不在清单中，数据包可能被篡改，请使用监控平台下发的原始数据包`);
-    }
+    throw packageRefused('PACKAGE_FILE_UNLISTED', `数据包中的文件 ${name} 不在清单中，数据包可能被篡改，请使用监控平台下发的原始数据包`);
   }
   return contents;
 }
