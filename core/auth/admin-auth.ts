@@ -58,21 +58,19 @@ export class AdminAuthService {
   async login(username: string, password: string, ip: string, previousToken?: string): Promise<{ token: string; mustChangePassword: boolean }> {
     this.precondition();
     const key = `${username}|${ip}`;
-    const state = await this.failures.get(key);
-    if (state && state.consumedPoints >= 5) {
-      throw tooMany(`登录失败次数过多，请 ${Math.ceil(state.msBeforeNext / 60000)} 分钟后再试`, state.msBeforeNext / 1000);
+    // Count the attempt before the slow hash: a check-then-count throttle lets every guess
+    // sent at the same moment through. A successful login clears the count again.
+    let remaining: number;
+    try {
+      remaining = (await this.failures.consume(key)).remainingPoints;
+    } catch (e) {
+      if (!(e instanceof RateLimiterRes)) throw e;
+      throw tooMany(`登录失败次数过多，请 ${Math.max(1, Math.ceil(e.msBeforeNext / 60000))} 分钟后再试`, e.msBeforeNext / 1000);
     }
     const user = await this.store.manager.findOneBy(AdminUserRow, { username });
     // Verify against a dummy hash for unknown users so timing does not reveal account names.
     const ok = user ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, DUMMY_HASH), false);
     if (!ok) {
-      let remaining = 0;
-      try {
-        const r = await this.failures.consume(key);
-        remaining = r.remainingPoints;
-      } catch (e) {
-        if (!(e instanceof RateLimiterRes)) throw e;
-      }
       await this.audit.record(username || '(空)', 'login.failed', { ip });
       if (remaining <= 0) {
         await this.audit.record(username || '(空)', 'login.locked', { ip });

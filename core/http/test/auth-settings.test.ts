@@ -54,6 +54,18 @@ describe('admin auth and settings (R1.2, R1.3, R9.4)', function () {
     expect(audits.length).to.be.greaterThan(0);
   });
 
+  it('R1.2 throttling holds under concurrent guesses: no more than 5 passwords are tried, even the right one is refused', async () => {
+    // All sent at once, before the first slow hash finishes: a check-then-count throttle lets every one through.
+    const wrong = Array.from({ length: 10 }, (_, i) => client.post<ErrorBody>('/api/auth/login', { username: 'admin', password: `guess-${i}` }));
+    const right = client.post<ErrorBody>('/api/auth/login', { username: 'admin', password: '888' });
+    const results = await Promise.all([...wrong, right]);
+    const tried = results.filter((r) => r.status === 401 || r.status === 200).length;
+    expect(tried).to.be.at.most(5);
+    expect((await right).status).to.equal(429);
+    expect((await right).body.error.message).to.contain('登录失败次数过多');
+    expect(await server.store.manager.count(AdminSessionRow)).to.equal(0);
+  });
+
   it('R1.2 logout invalidates the token at once', async () => {
     await client.login();
     expect((await client.post('/api/auth/logout')).status).to.equal(200);
