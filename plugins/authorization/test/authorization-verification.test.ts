@@ -166,6 +166,13 @@ describe('授权验证 on the dongle clock, never the PC clock (R6.2)', function
       expect(await rows(site)).to.equal(before);
 
       site.advanceDongleClock(24 * HOUR); // dongle: 30 min before session 2
+      // Inside the window, a file the centre issued after the session's end is not this session's.
+      const late = issueVerification({ ...site.issueContext(2), now: new Date(site.sessionStarts[2]! + 91 * MINUTE).toISOString() });
+      const refused = await site.admin.post<ErrorBody>('/api/authorization/sessions/2/verification/import', late);
+      expect(refused.status, JSON.stringify(refused.body)).to.equal(400);
+      expect(refused.body.error.code).to.equal('VERIFICATION_INVALID');
+      expect(refused.body.error.message).to.match(/^授权验证文件的签发时间 .* 晚于第 2 场次的结束时间，不属于本场次；请重新获取授权验证文件$/);
+      expect(await rows(site)).to.equal(before);
       await withPcClockShift(-3 * HOUR, async () => {
         const r = await site.admin.post<{ session: { verified: boolean; verificationSource: string } }>('/api/authorization/sessions/2/verification/import', file);
         expect(r.status, JSON.stringify(r.body)).to.equal(200);
