@@ -9,6 +9,7 @@ export interface Bench {
 
 const benches: Record<string, () => Promise<Bench>> = {
   load: async () => (await import('./load')).loadBench,
+  startup: async () => (await import('./startup')).startupBench,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
