@@ -6,7 +6,7 @@ import { generateWrappingKeyPair } from '../../../core/crypto/wrap';
 import { authorizationPayloadFor, issueAuthorization, type AuthorizationIssueOptions } from '../../../test/sim/centre/authorization-issuer';
 import { writePtqCommand } from '../../../test/sim/centre/commands/write-ptq-command';
 import { SimArgs } from '../../../test/sim/centre/commands/sim-command';
-import { HOUR, SITE, startAuthorizationSite, type AuthorizationSite } from './authorization-harness';
+import { HOUR, SITE, startAuthorizationSite, withPcClockShift, type AuthorizationSite } from './authorization-harness';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -275,6 +275,32 @@ describe('考试授权 when the centre cannot be reached: manual .PTQ import (R4
     site.sim.setFault({ mode: 'none' });
     expect(r.status).to.equal(200);
     expect(r.body.results.every((x) => !x.ok)).to.equal(true);
+    expect(await snapshot(site)).to.equal(before);
+  });
+});
+
+describe('考试授权 expiry on the dongle clock once it is calibrated (R4.4, R6.2)', function () {
+  this.timeout(60_000);
+  let site: AuthorizationSite;
+
+  before(async () => {
+    site = await startAuthorizationSite();
+    await site.calibrate();
+  });
+  after(async () => {
+    await site?.stop();
+  });
+
+  it('refuses an authorization expired on the dongle clock even with the PC clock moved back before its expiry, and changes nothing', async () => {
+    const before = await snapshot(site);
+    // notAfter one hour behind the dongle; the PC clock is set back two hours.
+    const expired = ptq(site, 1, { notAfter: new Date(Date.now() - HOUR).toISOString() });
+    await withPcClockShift(-2 * HOUR, async () => {
+      const r = await site.admin.post<ErrorBody>('/api/authorization/import', expired);
+      expect(r.status, JSON.stringify(r.body)).to.equal(400);
+      expect(r.body.error.code).to.equal('AUTHORIZATION_EXPIRED');
+      expect(r.body.error.message).to.match(/^第 1 场次的授权文件已于 .* 过期（机考锁当前时间 .*）；请从监控平台重新获取考试授权$/);
+    });
     expect(await snapshot(site)).to.equal(before);
   });
 });
