@@ -29,6 +29,8 @@ export class AdminAuthService {
   private readonly failures = new RateLimiterMemory({ points: 5, duration: 15 * 60, blockDuration: 15 * 60 });
 
   private precondition: () => void = () => undefined;
+  /** Open streams (SSE) of a session, told when sessions end so they can close at once. */
+  private readonly sessionWatchers = new Set<() => void>();
 
   constructor(
     private readonly store: Store,
@@ -86,8 +88,37 @@ export class AdminAuthService {
       if (previousToken) await em.delete(AdminSessionRow, { tokenHash: tokenHash(previousToken) });
       await em.insert(AdminSessionRow, { tokenHash: tokenHash(token), username, createdAt: now, lastSeenAt: now });
     });
+    if (previousToken) this.sessionsChanged();
     await this.audit.record(username, 'login', { ip });
     return { token, mustChangePassword: user!.isDefaultPassword };
+  }
+
+  /**
+   * Calls `onEnded` once when this principal's session ends (logout, a rotating login, a
+   * password change elsewhere). Returns the function that stops watching.
+   */
+  watchSession(principal: AdminPrincipal, onEnded: () => void): () => void {
+    let done = false;
+    const watcher = (): void => {
+      void this.store.manager.findOneBy(AdminSessionRow, { tokenHash: principal.tokenHash }).then(
+        (row) => {
+          if (row || done) return;
+          done = true;
+          this.sessionWatchers.delete(watcher);
+          onEnded();
+        },
+        () => undefined,
+      );
+    };
+    this.sessionWatchers.add(watcher);
+    return () => {
+      done = true;
+      this.sessionWatchers.delete(watcher);
+    };
+  }
+
+  private sessionsChanged(): void {
+    for (const w of [...this.sessionWatchers]) w();
   }
 
   async authenticate(token: string | undefined): Promise<AdminPrincipal> {
@@ -100,6 +131,7 @@ export class AdminAuthService {
 
   async logout(principal: AdminPrincipal): Promise<void> {
     await this.store.write((em) => em.delete(AdminSessionRow, { tokenHash: principal.tokenHash }));
+    this.sessionsChanged();
     await this.audit.record(principal.username, 'logout');
   }
 
@@ -128,6 +160,7 @@ export class AdminAuthService {
         .where('username = :u AND "tokenHash" != :t', { u: principal.username, t: principal.tokenHash })
         .execute();
     });
+    this.sessionsChanged();
     await this.audit.record(principal.username, 'password.changed');
   }
 

@@ -195,20 +195,21 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const events = sseHandler(live, (send) => {
       void status.snapshot().then((s) => send('status', s));
     });
+    new PluginHttp(registry, '/api').route({
+      method: 'get',
+      path: '/events',
+      summary: '实时事件（server-sent events）：状态栏 status 及各插件的更新；登录失效时流即结束',
+      tags: ['系统'],
+      guard: auth.guard,
+      response: null,
+      responseDescription: 'text/event-stream：每条事件为 `event: <类型>` 与 `data: <JSON>`，连接后先发送一次 status',
+      handler: ({ koa, principal }) => events(koa, (end) => auth.watchSession(principal, end)),
+    });
     const webDir = config.webDir || path.resolve(__dirname, '../../web');
     const app = createKoaApp({
       logger,
       registry,
-      before: [
-        async (ctx, next) => {
-          if (ctx.path === '/api/events' && ctx.method === 'GET') {
-            await auth.guard.authenticate(ctx);
-            events(ctx);
-            return;
-          }
-          await next();
-        },
-      ],
+      before: [],
       after: [serveVendorWeb(vendorWeb), serveWeb(webDir)],
     });
 

@@ -106,7 +106,8 @@ export function securityHeaders() {
 
 /** GET /api/events: server-sent events for the admin UI. */
 export function sseHandler(live: LiveEvents, onOpen: (send: (type: string, data: unknown) => void) => void) {
-  return (ctx: Context): void => {
+  /** `watchEnd` gets a function that ends the stream (e.g. when the session is logged out). */
+  return (ctx: Context, watchEnd?: (end: () => void) => () => void): void => {
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.req.socket.setKeepAlive(true);
@@ -120,16 +121,28 @@ export function sseHandler(live: LiveEvents, onOpen: (send: (type: string, data:
     });
     res.write('retry: 2000\n\n');
     const send = (type: string, data: unknown): void => {
-      res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (!res.writableEnded) res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     const unsubscribe = live.subscribe((e) => send(e.type, e.data));
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15000);
+    let unwatch: () => void = () => undefined;
+    let closed = false;
     const close = (): void => {
+      if (closed) return;
+      closed = true;
       clearInterval(keepAlive);
       unsubscribe();
+      unwatch();
     };
-    ctx.req.on('close', close);
+    // 'close' on the response fires when the client goes away (and after end()).
+    res.on('close', close);
     res.on('error', close);
+    if (watchEnd) {
+      unwatch = watchEnd(() => {
+        close();
+        res.end();
+      });
+    }
     onOpen(send);
   };
 }

@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import http from 'node:http';
+import { coreServices } from '../../services';
+import { TestClient } from '../../testing/http-client';
+import { startTestServer, type TestServer } from '../../testing/test-server';
+
+interface OpenStream {
+  readonly status: number;
+  /** Resolves with the text received once the server ends the stream. */
+  readonly ended: Promise<string>;
+  /** Resolves once an `event: <type>` block has arrived. */
+  waitFor(type: string): Promise<void>;
+  close(): void;
+}
+
+function openEvents(baseUrl: string, token: string | null): Promise<OpenStream> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${baseUrl}/api/events`, { headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      let text = '';
+      const waiters: { type: string; done: () => void }[] = [];
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        for (const w of waiters.filter((x) => text.includes(`event: ${x.type}\n`))) w.done();
+      });
+      const ended = new Promise<string>((done) => {
+        res.on('end', () => done(text));
+        res.on('close', () => done(text));
+        res.on('error', () => done(text));
+      });
+      resolve({
+        status: res.statusCode ?? 0,
+        ended,
+        waitFor: (type) =>
+          text.includes(`event: ${type}\n`) ? Promise.resolve() : new Promise<void>((done) => waiters.push({ type, done })),
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', (e) => reject(e));
+  });
+}
+
+async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('GET /api/events — live updates for the admin UI (R1.5)', function () {
+  this.timeout(30000);
+  let server: TestServer;
+  let client: TestClient;
+
+  beforeEach(async () => {
+    server = await startTestServer({ plugins: [] });
+    client = new TestClient(server.url);
+  });
+  afterEach(async () => server.stop());
+
+  it('refuses a caller without a session, in Chinese JSON', async () => {
+    const r = await client.get<{ error: { code: string; message: string } }>('/api/events');
+    expect(r.status).to.equal(401);
+    expect(r.body.error.message).to.equal('请先登录');
+  });
+
+  it('sends the status at once, and drops the listener when the browser goes away (no leak)', async () => {
+    await client.login();
+    const live = await server.kernel.get(coreServices.liveEvents);
+    const before = live.subscriberCount;
+    for (let i = 0; i < 5; i++) {
+      const stream = await openEvents(server.url, client.token);
+      expect(stream.status).to.equal(200);
+      await stream.waitFor('status');
+      expect(live.subscriberCount).to.equal(before + 1);
+      stream.close();
+      await eventually('listener removed', () => live.subscriberCount === before);
+    }
+  });
+
+  it('ends the stream of a session at logout, and of the other sessions at a password change (R9.4)', async () => {
+    await client.login();
+    const other = new TestClient(server.url);
+    await other.login();
+    const live = await server.kernel.get(coreServices.liveEvents);
+    const mine = await openEvents(server.url, client.token);
+    const theirs = await openEvents(server.url, other.token);
+    await mine.waitFor('status');
+    await theirs.waitFor('status');
+
+    expect((await client.put('/api/auth/password', { oldPassword: '888', newPassword: 'Secret-2026', confirmPassword: 'Secret-2026' })).status).to.equal(200);
+    await theirs.ended;
+    expect(live.subscriberCount).to.equal(1);
+
+    expect((await client.post('/api/auth/logout')).status).to.equal(200);
+    await mine.ended;
+    await eventually('no listener left', () => live.subscriberCount === 0);
+  });
+
+  it('is documented in /api/openapi.json', async () => {
+    const r = await client.get<{ paths: Record<string, { get?: { security?: unknown[] } }> }>('/api/openapi.json');
+    expect(r.body.paths['/api/events']?.get?.security).to.have.length.greaterThan(0);
+  });
+});
