@@ -100,7 +100,8 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: AuthorizationServiceOptions) {
-    this.pcNow = o.pcNow ?? Date.now;
+    // Read Date.now at call time (not a captured reference), as the trusted clock does.
+    this.pcNow = o.pcNow ?? (() => Date.now());
     o.settings.onChange(() => this.forgetKeys(null));
     o.examData.onChanged(() => {
       // A new package means new content keys: held authorizations may no longer count.
