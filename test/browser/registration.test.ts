@@ -98,7 +98,8 @@ describe('考场注册 panel (browser, R3.2, R3.3)', function () {
     await exportDialog.waitFor();
     await exportDialog.locator('input[name=exportFolder]').fill('relative/folder');
     await exportDialog.locator('button:has-text("确定")').click();
-    await page.locator('.el-message--error', { hasText: '不是完整路径' }).waitFor();
+    // The refusal is shown inside the dialog, where the folder was typed.
+    await exportDialog.locator('[data-test=export-error]', { hasText: '不是完整路径' }).waitFor();
     await exportDialog.locator('input[name=exportFolder]').fill(exportDir);
     await exportDialog.locator('button:has-text("确定")').click();
     await exportDialog.locator('[data-test=export-result]').waitFor();

@@ -10,6 +10,7 @@ import * as ElementPlus from 'element-plus';
 import { ElMessage } from 'element-plus';
 import { api, apiGet, errorMessage, type ApiHelpers } from './api';
 import { onServerEvent } from './server-events';
+import { formatDateTime } from './time-format';
 
 /** The five steps of 考前: 1 导入考务 2 考场注册 3 考试授权 4 封场检测 5 授权验证. */
 export type StepNumber = 1 | 2 | 3 | 4 | 5;
@@ -58,6 +59,8 @@ export interface ExamSiteHost {
   elementPlus: typeof ElementPlus;
   api: ApiHelpers;
   onServerEvent: typeof onServerEvent;
+  /** Formats an instant in China time like the rest of the UI ("2019-11-22 14:01:09"). */
+  formatDateTime: typeof formatDateTime;
 }
 
 export type VendorActivate = (host: ExamSiteHost) => WebPluginContribution | Promise<WebPluginContribution>;
@@ -74,7 +77,7 @@ declare global {
   }
 }
 
-export const host: ExamSiteHost = { vue: Vue, elementPlus: ElementPlus, api, onServerEvent };
+export const host: ExamSiteHost = { vue: Vue, elementPlus: ElementPlus, api, onServerEvent, formatDateTime };
 
 const registered = shallowReactive<WebPluginContribution[]>([]);
 

@@ -120,12 +120,3 @@ export async function loadStatus(): Promise<ServerStatus> {
   applyStatus(s);
   return s;
 }
-
-/** Formats a time as "2019-11-22 14:01:09" in local time (as in the manual). */
-export function formatDateTime(ms: number | string | Date | null | undefined): string {
-  if (ms === null || ms === undefined || ms === '') return '-';
-  const d = ms instanceof Date ? ms : new Date(ms);
-  if (Number.isNaN(d.getTime())) return '-';
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
