@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../../../core/crypto';
+import { AppError } from '../../../core/http/errors';
 
 /**
  * Sealed session content on disk, content-addressed (`<sha256>.bin`). A file is written to a
@@ -44,7 +45,10 @@ export class ContentFileStore {
   async get(sha256: string): Promise<Buffer | null> {
     const bytes = await fs.promises.readFile(this.pathOf(sha256)).catch(() => null);
     if (!bytes) return null;
-    if (sha256Hex(bytes) !== sha256) throw new Error(`试题文件 ${sha256}.bin 已损坏，请重新载入考务数据`);
+    if (sha256Hex(bytes) !== sha256) {
+      // A user-facing error: the generic "internal error" would not say what to do.
+      throw new AppError(500, 'CONTENT_CORRUPT', `考点机上的试题文件 ${sha256.slice(0, 12)}….bin 已损坏（磁盘错误或被改动），请联系考点管理员检查磁盘后执行系统初始化并重新载入考务数据`);
+    }
     return bytes;
   }
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import { openBytes } from '../../../core/crypto';
 import { coreServices } from '../../../core/services';
@@ -122,6 +124,26 @@ describe('载入考务: manual import and stored data (R2.2–R2.5)', function (
       expect(content, `content of session ${no}`).to.not.equal(null);
       openBytes(Buffer.from(pkg.sessionKeys[no]!, 'base64'), content!.bytes, contentAad('11003', 'mock', no));
     }
+  });
+
+  it('§5 a content file damaged on disk is never served: a coded error with a Chinese message saying what to do', async () => {
+    const pkg = await buildPackage(h.key);
+    expect((await h.importZip(pkg.bytes)).status).to.equal(200);
+    const data = await examData(h);
+    const { sha256 } = (await data.encryptedContent(1))!;
+    const file = path.join(h.server.dataDir, 'plugins', 'load', 'content', `${sha256}.bin`);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 1]! ^= 0x01;
+    fs.writeFileSync(file, bytes);
+    let err: (Error & { code?: string; status?: number }) | null = null;
+    try {
+      await data.encryptedContent(1);
+    } catch (e) {
+      err = e as Error & { code?: string; status?: number };
+    }
+    expect(err?.code).to.equal('CONTENT_CORRUPT');
+    expect(err?.status).to.equal(500);
+    expect(err?.message).to.match(/^考点机上的试题文件 [0-9a-f]{12}….bin 已损坏（磁盘错误或被改动），请联系考点管理员/);
   });
 
   it('R3.5 restoreRegistrationCodes sets codes of known rooms and refuses unknown rooms without changing anything', async () => {
