@@ -166,7 +166,7 @@ export class AdminAuthService {
 
   /** The guard of every admin route: bearer token or the session cookie. */
   readonly guard: AuthGuard<AdminPrincipal> = {
-    securityScheme: 'adminSession',
+    securityScheme: ['adminSession', 'adminCookie'],
     authenticate: async (ctx: Context) => {
       this.precondition();
       return this.authenticate(tokenFromRequest(ctx));

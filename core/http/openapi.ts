@@ -15,7 +15,13 @@ export class OpenApiDocument {
     this.registry.registerComponent('securitySchemes', 'adminSession', {
       type: 'http',
       scheme: 'bearer',
-      description: '管理员登录令牌（POST /api/auth/login），也可使用 Cookie examsite_session',
+      description: '管理员登录令牌（POST /api/auth/login 的 token）',
+    });
+    this.registry.registerComponent('securitySchemes', 'adminCookie', {
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'examsite_session',
+      description: '管理员登录 Cookie（登录时设置，HttpOnly、SameSite=Strict）',
     });
   }
 
@@ -30,12 +36,18 @@ export class OpenApiDocument {
     responses['200'] = spec.response
       ? { description: spec.responseDescription ?? '成功', content: { 'application/json': { schema: spec.response } } }
       : { description: spec.responseDescription ?? '成功' };
+    const b = spec.body;
+    const schemes = spec.guard.securityScheme === null ? [] : ([] as string[]).concat(spec.guard.securityScheme);
     const errors: Record<number, string> = { 400: '输入无效', ...spec.errors };
-    if (spec.guard.securityScheme && !errors[401]) errors[401] = '未登录或凭证无效';
+    if (schemes.length > 0 && !errors[401]) errors[401] = '未登录或凭证无效';
+    if (b) {
+      errors[413] ??= '请求内容超过上限';
+      errors[415] ??= '请求内容类型不受支持';
+    }
+    errors[500] ??= '服务器内部错误（响应中带请求编号）';
     for (const [status, description] of Object.entries(errors)) {
       responses[status] = { description, content: { 'application/json': { schema: errorSchema } } };
     }
-    const b = spec.body;
     const request: Record<string, unknown> = {};
     if (spec.params) request.params = spec.params;
     if (spec.query) request.query = spec.query;
@@ -52,7 +64,7 @@ export class OpenApiDocument {
       summary: spec.summary,
       description: spec.description,
       tags: spec.tags,
-      security: spec.guard.securityScheme ? [{ [spec.guard.securityScheme]: [] }] : [],
+      security: schemes.map((name) => ({ [name]: [] })),
       request: request as never,
       responses: responses as never,
     });

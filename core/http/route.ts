@@ -6,8 +6,8 @@ import { badRequest, unsupportedMediaType } from './errors';
 
 /** Decides who may call a route and returns who that is. */
 export interface AuthGuard<P> {
-  /** Name in the OpenAPI document's security schemes. */
-  readonly securityScheme: string | null;
+  /** Name(s) in the OpenAPI document's security schemes; any one of several suffices. */
+  readonly securityScheme: string | readonly string[] | null;
   authenticate(ctx: Context): Promise<P>;
 }
 
