@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { container as globalContainer } from 'tsyringe';
 import { Kernel, KernelError, rootService } from '../kernel';
 import { ManifestError } from '../manifest';
 import { definePlugin, type PluginDefinition } from '../plugin';
@@ -31,6 +32,15 @@ describe('core/kernel (R10.1)', () => {
     await k.start();
     expect(log).to.deep.equal(['load', 'registration', 'monitor', 'system']);
     expect(k.bootOrder).to.deep.equal(log);
+  });
+
+  it('logs the boot order once the register phase ends', () => {
+    const lines: string[] = [];
+    const k = new Kernel({ hostVersion: '0.1.0', logger: { info: (m) => void lines.push(m), error: () => undefined }, coreServices: [] });
+    k.add(stagePlugin('seal', 'seal'), 'test');
+    k.add(stagePlugin('load', 'load'), 'test');
+    k.register();
+    expect(lines).to.deep.equal(['插件启动顺序: load → seal']);
   });
 
   it('orders a provider before its consumer, and a vendor plugin after the plugin it extends', async () => {
@@ -196,5 +206,7 @@ describe('core/kernel (R10.1)', () => {
     await k.start();
     expect(got).to.deep.equal([1, 1]);
     expect(k.containerOf('one').resolve<{ n: number }>(ref.token).n).to.equal(1);
+    // Nothing lands in tsyringe's global container: two kernels in one process stay apart.
+    expect(globalContainer.isRegistered(ref.token, true)).to.equal(false);
   });
 });
