@@ -145,13 +145,13 @@ describe('载入考务: refused packages change nothing (R2.5)', function () {
       ...entries,
       ...Array.from({ length: DEFAULT_PACKAGE_LIMITS.maxEntries }, (_, i) => ({ name: `vendor/x/${i}.json`, data: Buffer.alloc(0), method: 0 as const })),
     ]);
-    await expectRefused(bytes, /^数据包包含 \d+ 个文件，超过上限 4096 个，不是有效的考场数据包$/, 'PACKAGE_TOO_MANY_ENTRIES');
+    await expectRefused(bytes, /^数据包包含 \d+ 个文件，超过上限 4096 个，不是有效的考场数据包；请使用监控平台下发的原始数据包$/, 'PACKAGE_TOO_MANY_ENTRIES');
   });
 
   it('an entry over the size cap (declared size, nothing inflated)', async () => {
     const huge = 200 * 1024 * 1024;
     const bytes = await reforged((entries) => [...entries, { name: 'vendor/big.bin', data: Buffer.from('x'), method: 0, declaredSize: huge, declaredCompressedSize: huge }]);
-    await expectRefused(bytes, '数据包中的文件“vendor/big.bin”大小 200 MB 超过单个文件上限 128 MB', 'PACKAGE_ENTRY_TOO_LARGE');
+    await expectRefused(bytes, '数据包中的文件“vendor/big.bin”大小 200 MB 超过单个文件上限 128 MB，不是有效的考场数据包；请使用监控平台下发的原始数据包', 'PACKAGE_ENTRY_TOO_LARGE');
   });
 
   it('a total size over the cap', async () => {
@@ -160,19 +160,19 @@ describe('载入考务: refused packages change nothing (R2.5)', function () {
       ...entries,
       ...[1, 2, 3, 4, 5].map((i) => ({ name: `vendor/part${i}.bin`, data: Buffer.from('x'), method: 0 as const, declaredSize: each, declaredCompressedSize: each })),
     ]);
-    await expectRefused(bytes, '数据包解压后总大小超过上限 512 MB，不是有效的考场数据包', 'PACKAGE_TOO_LARGE');
+    await expectRefused(bytes, '数据包解压后总大小超过上限 512 MB，不是有效的考场数据包；请使用监控平台下发的原始数据包', 'PACKAGE_TOO_LARGE');
   });
 
   it('a zip bomb (compression ratio)', async () => {
     const bytes = await reforged((entries) => [...entries, { name: 'vendor/bomb.bin', data: Buffer.alloc(20 * 1024 * 1024) }]);
-    await expectRefused(bytes, /^数据包中的文件“vendor\/bomb\.bin”压缩比异常（\d+:1），疑似“zip 炸弹”，已拒绝$/, 'PACKAGE_ZIP_BOMB');
+    await expectRefused(bytes, /^数据包中的文件“vendor\/bomb\.bin”压缩比异常（\d+:1），疑似“zip 炸弹”，已拒绝；请使用监控平台下发的原始数据包$/, 'PACKAGE_ZIP_BOMB');
   });
 
   it('a zip bomb that lies about its size', async () => {
     const bytes = await reforged((entries) =>
       entries.map((e) => (e.name === 'manifest.json' ? { name: e.name, data: Buffer.alloc(8 * 1024 * 1024, 0x20), declaredSize: 60 * 1024 } : e)),
     );
-    await expectRefused(bytes, '数据包中的文件“manifest.json”解压后超过其声明的大小，疑似“zip 炸弹”，已拒绝', 'PACKAGE_ZIP_BOMB');
+    await expectRefused(bytes, '数据包中的文件“manifest.json”解压后超过其声明的大小，疑似“zip 炸弹”，已拒绝；请使用监控平台下发的原始数据包', 'PACKAGE_ZIP_BOMB');
   });
 
   it('a file listed in the manifest is missing', async () => {
@@ -220,7 +220,7 @@ describe('载入考务: refused packages change nothing (R2.5)', function () {
   it('a wrong content type', async () => {
     const pkg = await buildPackage(h.key, newer);
     const r = await h.client.post<ErrorBody>('/api/load/import', pkg.bytes, { 'content-type': 'application/pdf' });
-    expect(r.status).to.equal(400);
+    expect(r.status).to.equal(415);
     expect(r.body.error.message).to.equal('上传内容类型应为 application/zip 或 application/x-zip-compressed，收到的是 application/pdf');
     expect(await h.snapshot()).to.equal(stored);
   });

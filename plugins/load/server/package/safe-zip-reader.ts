@@ -68,7 +68,7 @@ export class SafeZipReader {
       throw packageRefused('PACKAGE_TRUNCATED', TRUNCATED);
     }
     if (total > limits.maxEntries) {
-      throw packageRefused('PACKAGE_TOO_MANY_ENTRIES', `数据包包含 ${total} 个文件，超过上限 ${limits.maxEntries} 个，不是有效的考场数据包`);
+      throw packageRefused('PACKAGE_TOO_MANY_ENTRIES', `数据包包含 ${total} 个文件，超过上限 ${limits.maxEntries} 个，不是有效的考场数据包；请使用监控平台下发的原始数据包`);
     }
     const entries: SafeZipEntry[] = [];
     const seen = new Set<string>();
@@ -111,15 +111,15 @@ export class SafeZipReader {
       const isDirectory = name.endsWith('/');
       if (isDirectory && size !== 0) throw unsafe(name, '是带内容的目录');
       if (size > limits.maxEntryBytes) {
-        throw packageRefused('PACKAGE_ENTRY_TOO_LARGE', `数据包中的文件“${shown(name)}”大小 ${formatBytes(size)} 超过单个文件上限 ${formatBytes(limits.maxEntryBytes)}`);
+        throw packageRefused('PACKAGE_ENTRY_TOO_LARGE', `数据包中的文件“${shown(name)}”大小 ${formatBytes(size)} 超过单个文件上限 ${formatBytes(limits.maxEntryBytes)}，不是有效的考场数据包；请使用监控平台下发的原始数据包`);
       }
       totalBytes += size;
       if (totalBytes > limits.maxTotalBytes) {
-        throw packageRefused('PACKAGE_TOO_LARGE', `数据包解压后总大小超过上限 ${formatBytes(limits.maxTotalBytes)}，不是有效的考场数据包`);
+        throw packageRefused('PACKAGE_TOO_LARGE', `数据包解压后总大小超过上限 ${formatBytes(limits.maxTotalBytes)}，不是有效的考场数据包；请使用监控平台下发的原始数据包`);
       }
       if (method === METHOD_STORED && compressedSize !== size) throw packageRefused('PACKAGE_CORRUPT', corrupt(name));
       if (size > limits.ratioCheckFromBytes && size / Math.max(compressedSize, 1) > limits.maxCompressionRatio) {
-        throw packageRefused('PACKAGE_ZIP_BOMB', `数据包中的文件“${shown(name)}”压缩比异常（${Math.round(size / Math.max(compressedSize, 1))}:1），疑似“zip 炸弹”，已拒绝`);
+        throw packageRefused('PACKAGE_ZIP_BOMB', `数据包中的文件“${shown(name)}”压缩比异常（${Math.round(size / Math.max(compressedSize, 1))}:1），疑似“zip 炸弹”，已拒绝；请使用监控平台下发的原始数据包`);
       }
       if (localHeaderOffset + LOCAL_MIN > cdOffset) throw packageRefused('PACKAGE_TRUNCATED', TRUNCATED);
       entries.push({ name, isDirectory, method, compressedSize, size, crc32: crc, localHeaderOffset, rawName });
@@ -151,7 +151,7 @@ export class SafeZipReader {
         data = inflateRawSync(raw, { maxOutputLength: entry.size });
       } catch (e) {
         if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-          throw packageRefused('PACKAGE_ZIP_BOMB', `数据包中的文件“${shown(entry.name)}”解压后超过其声明的大小，疑似“zip 炸弹”，已拒绝`);
+          throw packageRefused('PACKAGE_ZIP_BOMB', `数据包中的文件“${shown(entry.name)}”解压后超过其声明的大小，疑似“zip 炸弹”，已拒绝；请使用监控平台下发的原始数据包`);
         }
         throw packageRefused('PACKAGE_CORRUPT', corrupt(entry.name));
       }
