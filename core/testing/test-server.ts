@@ -7,6 +7,8 @@ import { startHost, type RunningHost } from '../host/host';
 import type { CoreServiceFactory } from '../kernel/kernel';
 import type { PluginDefinition } from '../kernel/plugin';
 import { createLogger } from '../logging/logger';
+import type { FakeCentreClient } from './fake-centre';
+import type { FakeDongle } from './fake-dongle';
 
 export interface TestServerOptions {
   /** Defaults to a fresh temporary folder, removed at stop unless `keepData`. */
@@ -15,6 +17,11 @@ export interface TestServerOptions {
   /** Plugins to start; by default the built-in ones are discovered. */
   readonly plugins?: readonly PluginDefinition[];
   readonly coreServiceOverrides?: readonly CoreServiceFactory[];
+  /**
+   * Fakes for the hardware and the centre (core/testing/fake-*.ts). The fake centre is also
+   * pinned (its key in `centreKeys`) so its time tokens check out.
+   */
+  readonly fakes?: { readonly dongle?: FakeDongle; readonly centre?: FakeCentreClient };
   readonly config?: Partial<ExamSiteConfigInput>;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -38,12 +45,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dongle: 'soft',
     logLevel: (process.env.EXAMSITE_TEST_LOG as 'info' | undefined) ?? 'silent',
     webDir: path.resolve(__dirname, '../../web'),
+    ...(options.fakes?.centre ? { centreKeys: options.fakes.centre.keys } : {}),
     ...options.config,
   });
+  const fakeOverrides = [options.fakes?.dongle?.override, options.fakes?.centre?.override].filter((f) => f !== undefined);
   const host = await startHost({
     config,
     plugins: options.plugins,
-    coreServiceOverrides: options.coreServiceOverrides,
+    coreServiceOverrides: [...fakeOverrides, ...(options.coreServiceOverrides ?? [])],
     logger: createLogger(config.logLevel, 'test'),
   });
   return {

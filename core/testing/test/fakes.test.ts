@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { coreServices } from '../../services';
+import { CentreError } from '../../centre/centre-error';
+import { SimulatedHidDevice } from '../../dongle/fake-hid';
+import { FakeCentreClient } from '../fake-centre';
+import { FakeDongle } from '../fake-dongle';
+import { TestClient } from '../http-client';
+import { withPcClockShift } from '../manual-clock';
+import { startTestServer, type TestServer } from '../test-server';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+interface ClockReading {
+  trustedTime: string | null;
+  driftMs: number | null;
+  calibrated: boolean;
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('core/testing fakes: dongle, clock and centre for plugin tests', function () {
+  this.timeout(30000);
+  let server: TestServer | null = null;
+  afterEach(async () => {
+    await server?.stop();
+    server = null;
+  });
+
+  it('R6.1 fake dongle + fake centre: online calibration, trusted time moves with the dongle clock only, not the PC clock', async () => {
+    const dongle = new FakeDongle();
+    const centre = new FakeCentreClient();
+    server = await startTestServer({ plugins: [], fakes: { dongle, centre } });
+    const admin = new TestClient(server.url);
+    await admin.login();
+
+    const calibrated = await admin.post<ClockReading>('/api/clock/calibrate');
+    expect(calibrated.status).to.equal(200);
+    const t0 = Date.parse(calibrated.body.trustedTime!);
+    expect(centre.callsOf('requestTimeToken')).to.have.length(1);
+    expect(centre.callsOf('requestTimeToken')[0]).to.include({ dongleId: dongle.dongles.current()!.id() });
+
+    dongle.clock.advance(5 * MINUTE);
+    const later = await admin.get<ClockReading>('/api/clock');
+    expect(Date.parse(later.body.trustedTime!) - t0).to.equal(5 * MINUTE);
+
+    // Three days on the PC clock: trusted time stays put, the drift shows the difference.
+    const shifted = await withPcClockShift(3 * DAY, () => admin.get<ClockReading>('/api/clock'));
+    expect(Date.parse(shifted.body.trustedTime!) - t0).to.equal(5 * MINUTE);
+    expect(shifted.body.driftMs).to.be.greaterThan(3 * DAY - 5 * MINUTE - 60_000);
+  });
+
+  it('R1.1 fake HID dongle: absent → login refused; plugged → HID in the status; the soft dongle never passes formal', async () => {
+    const dongle = new FakeDongle({ mode: 'hid' });
+    server = await startTestServer({ plugins: [], fakes: { dongle } });
+    const admin = new TestClient(server.url);
+    const refused = await admin.post<{ error: { code: string; message: string } }>('/api/auth/login', { username: 'admin', password: '888' });
+    expect(refused.status).to.equal(503);
+    expect(refused.body.error.message).to.contain('未检测到机考锁');
+
+    const device = new SimulatedHidDevice('KD-0042');
+    dongle.hid.plug(device);
+    await dongle.dongles.poll();
+    await admin.login();
+    const status = await admin.get<{ dongle: { present: boolean; id: string; kind: string } }>('/api/status');
+    expect(status.body.dongle).to.include({ present: true, id: 'KD-0042', kind: 'hid' });
+    expect(dongle.dongles.assertUsableFor('formal').id()).to.equal('KD-0042');
+
+    const soft = new FakeDongle({ mode: 'soft' });
+    await server.stop();
+    server = await startTestServer({ plugins: [], fakes: { dongle: soft } });
+    expect(() => soft.dongles.assertUsableFor('formal')).to.throw('模拟机考锁不能用于正式考试');
+    expect(soft.dongles.assertUsableFor('mock').kind).to.equal('soft');
+  });
+
+  it('R12.1 fake centre: down → the report waits in the outbox; refused once → kept; up → delivered exactly once', async () => {
+    const centre = new FakeCentreClient();
+    centre.reachable = false;
+    server = await startTestServer({
+      plugins: [],
+      fakes: { centre },
+      config: { centreProbeIntervalMs: 100, centreRetryBaseMs: 20, centreRetryMaxMs: 50 },
+    });
+    const admin = new TestClient(server.url);
+    await admin.login();
+    await (await server.kernel.get(coreServices.settings)).update({ siteCode: '11003', mode: 'mock' });
+    const outbox = await server.kernel.get(coreServices.outbox);
+
+    const entry = await outbox.enqueue('seal-check', { rooms: 3 });
+    await until('a failed attempt', () => centre.callsOf('sendReport').length > 0);
+    expect((await outbox.find(entry.idempotencyKey))?.state).to.equal('pending');
+    expect((await admin.get<{ network: string }>('/api/status')).body.network).to.equal('down');
+
+    centre.reportFailures.push(new CentreError('CENTRE_REFUSED', '监控平台拒绝了请求：测试', 409));
+    centre.reachable = true;
+    await until('delivered', async () => (await outbox.find(entry.idempotencyKey))?.state === 'delivered');
+    expect(centre.reports.size).to.equal(1);
+    expect(centre.reports.get(entry.idempotencyKey)).to.include({ kind: 'seal-check', siteCode: '11003', mode: 'mock' });
+    await until('network up', async () => (await admin.get<{ network: string }>('/api/status')).body.network === 'up');
+    const sends = centre.callsOf('sendReport').length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(centre.callsOf('sendReport')).to.have.length(sends);
+  });
+
+  it('refuses a call it has no answer for, in Chinese, instead of faking success', async () => {
+    const centre = new FakeCentreClient();
+    let caught: unknown;
+    try {
+      await centre.downloadPackage({ siteCode: '11003', mode: 'mock' });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).to.be.instanceOf(CentreError);
+    expect((caught as CentreError).code).to.equal('CENTRE_NOT_FOUND');
+    expect((caught as CentreError).message).to.contain('监控平台上没有所请求的数据');
+  });
+});
