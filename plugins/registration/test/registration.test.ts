@@ -3,7 +3,7 @@ import { AuditLogRow } from '../../../core/store/core-entities';
 import { coreServices } from '../../../core/services';
 import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import { REGISTRATION_CHANGED_EVENT } from '../api';
-import { startSite, table, type RunningSite } from './site-harness';
+import { buildPackage, startSite, table, type RunningSite } from './site-harness';
 
 async function expectApiError(p: Promise<unknown>, status: number): Promise<ProctorApiError> {
   try {
@@ -210,6 +210,25 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
     const missing = await site.admin.get<{ error: { message: string } }>('/api/registration/rooms/11003999');
     expect(missing.status).to.equal(404);
     expect(missing.body.error.message).to.contain('11003999');
+  });
+
+  it('R2.5 a newer release keeps registration codes and registrations: a registered proctor keeps working without registering again', async () => {
+    const code1 = await site.code(ROOM1);
+    const proctor = new ProctorClient(site.url);
+    const r = await proctor.register({ roomCode: ROOM1, registrationCode: code1, machineId: 'pc-1' });
+
+    const newer = await buildPackage(site.key, { candidatesPerRoom: 8, releaseTime: '2026-12-02T20:00:00+08:00', seed: 12 });
+    const imported = await site.admin.post('/api/load/import', newer.bytes, { 'content-type': 'application/zip' });
+    expect(imported.status, JSON.stringify(imported.body)).to.equal(200);
+
+    const room = await proctor.room();
+    expect(room.releaseTime).to.equal('2026-12-02T20:00:00+08:00');
+    expect(room.candidates.filter((c) => c.sessionNo === 1)).to.have.length(8);
+    expect(await proctor.whoami()).to.include({ roomCode: ROOM1, registrationId: r.registrationId });
+    expect(await site.code(ROOM1)).to.equal(code1);
+    const t = await table(site);
+    expect(t.registeredCount).to.equal(1);
+    expect(t.rooms.find((x) => x.roomCode === ROOM1)!.registration).to.include({ machineId: 'pc-1', registrationId: r.registrationId });
   });
 
   it('R11.1 the proctor API is in /api/openapi.json with its bearer scheme', async () => {
