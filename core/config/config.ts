@@ -2,6 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
+// zh-CN messages for zod's own checks: configuration errors are read by the site's admin.
+z.config(z.locales.zhCN());
+
+const isHttpUrl = (v: string): boolean => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+};
+
 /**
  * All configuration in one place: defaults < config file < environment. The file is
  * `<dataDir>/examsite.config.json` (or EXAMSITE_CONFIG). Validated; a bad value stops
@@ -18,9 +30,19 @@ export const configSchema = z
       .default({ min: 30000, max: 30099 }),
     /** The address proctor PCs reach this site at (FTP passive replies, exported sheet). */
     publicHost: z.string().default(''),
-    databaseUrl: z.string().default(''),
-    centreUrl: z.string().default(''),
-    centreKeys: z.array(z.string()).default([]),
+    databaseUrl: z
+      .string()
+      .refine((v) => v === '' || /^(postgres|postgresql):\/\/./.test(v) || v.startsWith('sqlite:'), {
+        message: '数据库地址应为 postgres://用户:密码@主机:端口/库名，或留空以使用内置 SQLite',
+      })
+      .default(''),
+    centreUrl: z
+      .string()
+      .refine((v) => v === '' || isHttpUrl(v), { message: '监控平台地址应为 http:// 或 https:// 开头的网址（如 http://10.0.0.1:9300），或留空表示不联网' })
+      .default(''),
+    centreKeys: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{43}$/, '中心公钥应为 43 个字符的 base64url 文本（即 npm run centre-sim -- keys 输出的值）'))
+      .default([]),
     centreTimeoutMs: z.number().int().min(100).max(120000).default(8000),
     /** How often the reachability probe pings the centre (status bar 网络连接). */
     centreProbeIntervalMs: z.number().int().min(100).max(600000).default(5000),
@@ -69,7 +91,11 @@ const ENV_MAP: Record<string, { key: keyof ExamSiteConfigInput; parse: (v: strin
   },
   EXAMSITE_VENDOR_PLUGINS: { key: 'vendorPluginDir', parse: (v) => v },
   EXAMSITE_DONGLE: { key: 'dongle', parse: (v) => v },
-  EXAMSITE_LAB_SOFT_DONGLE_FORMAL: { key: 'labAllowSoftDongleFormal', parse: (v) => v === '1' || v === 'true' },
+  // Anything but 1/true/0/false stays a string, which the schema then refuses by name.
+  EXAMSITE_LAB_SOFT_DONGLE_FORMAL: {
+    key: 'labAllowSoftDongleFormal',
+    parse: (v) => (v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : v),
+  },
   EXAMSITE_LOG_LEVEL: { key: 'logLevel', parse: (v) => v },
 };
 
@@ -88,15 +114,27 @@ export function loadConfig(
     }
   }
   const fromEnv: Record<string, unknown> = {};
+  // Where each value came from, so a refusal says what to fix.
+  const source = new Map<string, string>(Object.keys(fromFile).map((k) => [k, `配置文件 ${file}`]));
   for (const [name, { key, parse }] of Object.entries(ENV_MAP)) {
     const v = env[name];
-    if (v !== undefined && v !== '') fromEnv[key] = parse(v);
+    if (v !== undefined && v !== '') {
+      fromEnv[key] = parse(v);
+      source.set(key, `环境变量 ${name}=${JSON.stringify(name === 'EXAMSITE_DB_URL' ? maskDatabaseUrl(v) : v)}`);
+    }
   }
+  for (const key of Object.keys(overrides)) source.set(key, '启动参数');
   const merged = { ...fromFile, ...fromEnv, ...overrides, dataDir };
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(配置)'}: ${i.message}`).join('；');
-    throw new ConfigError(`配置无效：${issues}`);
+    const issues = parsed.error.issues
+      .map((i) => {
+        const key = i.path.length > 0 ? String(i.path[0]) : null;
+        const where = key ? source.get(key) : `配置文件 ${file}`;
+        return `${i.path.join('.') || '(配置)'}${where ? `（来自${where}）` : ''}: ${i.message}`;
+      })
+      .join('；');
+    throw new ConfigError(`配置无效：${issues}。请改正后重新启动`);
   }
   const cfg = parsed.data;
   if (cfg.ftpPassivePorts.min > cfg.ftpPassivePorts.max) throw new ConfigError('配置无效：ftpPassivePorts.min 大于 max');
@@ -105,5 +143,9 @@ export function loadConfig(
 
 /** The effective configuration for the start log, with secrets masked. */
 export function describeConfig(cfg: ExamSiteConfig): Record<string, unknown> {
-  return { ...cfg, databaseUrl: cfg.databaseUrl.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@') };
+  return { ...cfg, databaseUrl: maskDatabaseUrl(cfg.databaseUrl) };
+}
+
+function maskDatabaseUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@');
 }
