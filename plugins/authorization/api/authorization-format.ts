@@ -9,6 +9,12 @@ import { z } from 'zod';
 export const AUTHORIZATION_KIND = 'authorization';
 export const VERIFICATION_KIND = 'verification';
 export const AUTHORIZATION_FORMAT_VERSION = 1;
+/**
+ * Version 2 binds a verification file to the held authorization (package manifest hash and
+ * authorization version), so an old exam's file for the same session number is refused
+ * (R4.4, R6.2, SPEC §5 "replayed inputs refused"). Version 1 files are refused.
+ */
+export const VERIFICATION_FORMAT_VERSION = 2;
 
 /** A .PTQ file is a small JSON envelope; anything bigger is not one. */
 export const MAX_PTQ_BYTES = 64 * 1024;
@@ -63,11 +69,15 @@ export type AuthorizationPayload = z.output<typeof authorizationPayloadSchema>;
 /** Payload of a verification-file envelope. */
 export const verificationPayloadSchema = z.object({
   kind: z.literal(VERIFICATION_KIND),
-  v: z.literal(AUTHORIZATION_FORMAT_VERSION),
+  v: z.literal(VERIFICATION_FORMAT_VERSION),
   siteCode,
   mode,
   sessionNo,
   dongleId,
+  /** The held authorization it verifies: its packageManifestSha256 … */
+  packageManifestSha256: z.string().regex(/^[0-9a-f]{64}$/, '数据包摘要应为 64 位小写十六进制'),
+  /** … and its version. Both must equal the held authorization's. */
+  authorizationVersion: z.number().int().min(1).max(1_000_000_000),
   issuedAt: isoInstant,
 });
 export type VerificationPayload = z.output<typeof verificationPayloadSchema>;

@@ -19,6 +19,7 @@ import {
   AUTHORIZATION_KIND,
   MAX_PTQ_BYTES,
   MAX_VERIFICATION_BYTES,
+  VERIFICATION_FORMAT_VERSION,
   VERIFICATION_KIND,
   authorizationKeyAad,
   authorizationPayloadSchema,
@@ -305,6 +306,7 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
       maxBytes: MAX_VERIFICATION_BYTES,
       schema: verificationPayloadSchema,
       codePrefix: 'VERIFICATION',
+      formatVersion: VERIFICATION_FORMAT_VERSION,
     });
     if (payload.siteCode !== site.siteCode) {
       throw new TrustError('VERIFICATION_FOREIGN_SITE', `授权验证文件考点代码 ${payload.siteCode} 与本考点 ${site.siteCode} 不一致；请获取本考点的授权验证文件`);
@@ -320,6 +322,14 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
       throw new TrustError('VERIFICATION_FOREIGN_DONGLE', `授权验证文件绑定的机考锁为 ${payload.dongleId}，当前机考锁为 ${dongle.id()}；请为当前机考锁重新获取授权验证文件`);
     }
     const row = await this.requireAuthorized(site, sessionNo);
+    // Same site, mode, session number and dongle is not enough: an earlier exam's file for
+    // "session 1" must not verify this exam's session 1 (R4.4, R6.2, SPEC §5 replay).
+    if (payload.packageManifestSha256 !== row.packageManifestSha256 || payload.authorizationVersion !== row.version) {
+      throw new TrustError(
+        'VERIFICATION_FOREIGN_AUTHORIZATION',
+        `此授权验证文件属于另一次考试的数据（文件对应考场数据包 ${payload.packageManifestSha256.slice(0, 12)}…、授权版本 ${payload.authorizationVersion}；本考点第 ${sessionNo} 场次的授权对应数据包 ${row.packageManifestSha256.slice(0, 12)}…、授权版本 ${row.version}），请从监控平台获取本场次的授权验证文件`,
+      );
+    }
     const { nowMs, endsAtMs } = await this.checkVerificationWindow(site, sessionNo);
     if (Date.parse(payload.issuedAt) > endsAtMs) {
       throw new TrustError('VERIFICATION_INVALID', `授权验证文件的签发时间 ${formatBeijing(payload.issuedAt)} 晚于第 ${sessionNo} 场次的结束时间，不属于本场次；请重新获取授权验证文件`);

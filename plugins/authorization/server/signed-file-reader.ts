@@ -11,6 +11,8 @@ export interface SignedFileKind<S extends z.ZodType> {
   readonly schema: S;
   /** Error code prefix, e.g. AUTHORIZATION → AUTHORIZATION_INVALID. */
   readonly codePrefix: string;
+  /** When set, a payload `v` other than this is refused as an unsupported format version. */
+  readonly formatVersion?: number;
 }
 
 /**
@@ -37,6 +39,12 @@ export function readSignedFile<S extends z.ZodType>(bytes: Buffer, trustedKeys: 
     throw e;
   }
   if (opened.kind !== spec.kind) throw invalid(`文件类型为 ${JSON.stringify(opened.kind ?? null)}，应为 ${spec.kind}`);
+  if (spec.formatVersion !== undefined && opened.v !== spec.formatVersion) {
+    throw new TrustError(
+      `${spec.codePrefix}_FORMAT_UNSUPPORTED`,
+      `所选${spec.label}的格式版本为 ${JSON.stringify(opened.v ?? null)}，本系统只接受版本 ${spec.formatVersion}（旧格式未注明所属的考试数据）；请从监控平台重新获取${spec.label}`,
+    );
+  }
   const parsed = spec.schema.safeParse(opened);
   if (!parsed.success) throw invalid(describeZodError('内容格式错误', parsed.error));
   return { payload: parsed.data, envelopeText: JSON.stringify(envelope) };

@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import { issueAuthorization, issueVerification } from '../../../test/sim/centre/authorization-issuer';
 import { SimArgs } from '../../../test/sim/centre/commands/sim-command';
 import { writeVerificationCommand } from '../../../test/sim/centre/commands/write-ptq-command';
+import type { SimPublishedRelease } from '../../../test/sim/centre/sim-types';
+import type { VerificationPayload } from '../api';
 import { HOUR, MINUTE, SITE, startAuthorizationSite, withPcClockShift, type AuthorizationSite } from './authorization-harness';
 
 interface ErrorBody {
@@ -14,10 +16,10 @@ async function rows(site: AuthorizationSite): Promise<string> {
   return JSON.stringify(await site.server.store.manager.query('SELECT * FROM authorization_session ORDER BY mode, sessionNo'));
 }
 
-async function writeVerificationFile(site: AuthorizationSite, sessionNo: number, dir: string): Promise<Buffer> {
+async function writeVerificationFile(site: AuthorizationSite, sessionNo: number, dir: string, extra: string[] = []): Promise<Buffer> {
   const out = path.join(dir, `${sessionNo}.verify.json`);
   const lines: string[] = [];
-  const argv = ['--data', site.simDir, '--site', SITE, '--mode', 'mock', '--session', String(sessionNo), '--dongle', site.dongleId, '--out', out];
+  const argv = ['--data', site.simDir, '--site', SITE, '--mode', 'mock', '--session', String(sessionNo), '--dongle', site.dongleId, '--out', out, ...extra];
   const code = await writeVerificationCommand.run(new SimArgs(argv), { out: (l) => lines.push(l), err: (l) => lines.push(l) });
   expect(code, lines.join('\n')).to.equal(0);
   return fs.readFileSync(out);
@@ -193,5 +195,98 @@ describe('授权验证 on the dongle clock, never the PC clock (R6.2)', function
       });
       expect(await rows(site)).to.equal(before);
     });
+  });
+});
+
+/**
+ * A verification file names site, mode, session and dongle — and, since format v2, the
+ * authorization it verifies (package manifest hash and authorization version). An earlier
+ * exam's file for "session 1" must not verify this exam's session 1 (R4.4, R6.2, SPEC §5
+ * "replayed inputs refused").
+ */
+describe('授权验证文件 bound to the held authorization (R4.4, R6.2, SPEC §5 replay)', function () {
+  this.timeout(90_000);
+  let site: AuthorizationSite;
+  let outDir: string;
+  let earlierExamFile: Buffer;
+  let laterRelease: SimPublishedRelease;
+
+  const foreign = /^此授权验证文件属于另一次考试的数据（文件对应考场数据包 [0-9a-f]{12}…、授权版本 \d+；本考点第 1 场次的授权对应数据包 [0-9a-f]{12}…、授权版本 \d+），请从监控平台获取本场次的授权验证文件$/;
+
+  before(async () => {
+    site = await startAuthorizationSite();
+    outDir = fs.mkdtempSync(path.join(site.simDir, 'out-'));
+    const d = await site.admin.post<{ allAuthorized: boolean }>('/api/authorization/download');
+    expect(d.body.allAuthorized).to.equal(true);
+    // The earlier exam: its session 1 file, written by the centre for that package.
+    earlierExamFile = await writeVerificationFile(site, 1, outDir);
+
+    // The later exam: a newer release with the same session numbers and times, loaded and authorized.
+    laterRelease = await site.sim.publish({
+      siteCode: SITE,
+      mode: 'mock',
+      rooms: 3,
+      candidatesPerRoom: 6,
+      sessions: site.release.sessions.map((s) => ({ ...s })),
+      releaseTime: new Date(Date.now() - 30 * MINUTE).toISOString(),
+      seed: 12,
+    });
+    expect(laterRelease.manifestSha256).to.not.equal(site.release.manifestSha256);
+    const load = await site.admin.post('/api/load/download');
+    expect(load.status, JSON.stringify(load.body)).to.equal(200);
+    const again = await site.admin.post<{ allAuthorized: boolean }>('/api/authorization/download');
+    expect(again.body.allAuthorized, JSON.stringify(again.body)).to.equal(true);
+    await site.calibrate();
+    site.advanceDongleClock(2.5 * HOUR); // dongle: 30 min before session 1, inside its window
+  });
+  after(async () => {
+    await site?.stop();
+  });
+
+  function laterContext(sessionNo: number): ReturnType<AuthorizationSite['issueContext']> {
+    const session = laterRelease.sessions.find((s) => s.no === sessionNo)!;
+    return { ...site.issueContext(sessionNo), session, contentKey: laterRelease.sessionKeys[sessionNo]!, releaseTime: laterRelease.releaseTime, manifestSha256: laterRelease.manifestSha256 };
+  }
+
+  it('refuses the earlier exam\'s session-1 file inside the later session 1\'s window, and changes nothing', async () => {
+    const before = await rows(site);
+    const r = await site.admin.post<ErrorBody>('/api/authorization/sessions/1/verification/import', earlierExamFile);
+    expect(r.status, JSON.stringify(r.body)).to.equal(400);
+    expect(r.body.error.code).to.equal('VERIFICATION_FOREIGN_AUTHORIZATION');
+    expect(r.body.error.message).to.match(foreign);
+    expect(r.body.error.message).to.contain(site.release.manifestSha256.slice(0, 12));
+    expect(r.body.error.message).to.contain(laterRelease.manifestSha256.slice(0, 12));
+    expect(await rows(site)).to.equal(before);
+    expect((await site.sessions())[0]!.verified).to.equal(false);
+  });
+
+  it('refuses a file for another version of the same package\'s authorization; the matching version (write-verification --version) passes', async () => {
+    const held = (await site.sessions())[0]!.version!;
+    const reissued = await site.admin.post('/api/authorization/import?session=1', issueAuthorization(laterContext(1), { version: held + 1 }));
+    expect(reissued.status, JSON.stringify(reissued.body)).to.equal(200);
+
+    const before = await rows(site);
+    const stale = await writeVerificationFile(site, 1, outDir); // the default version: `held`
+    const r = await site.admin.post<ErrorBody>('/api/authorization/sessions/1/verification/import', stale);
+    expect(r.status, JSON.stringify(r.body)).to.equal(400);
+    expect(r.body.error.code).to.equal('VERIFICATION_FOREIGN_AUTHORIZATION');
+    expect(r.body.error.message).to.match(foreign);
+    expect(r.body.error.message).to.contain(`授权版本 ${held}；`).and.to.contain(`授权版本 ${held + 1}）`);
+    expect(await rows(site)).to.equal(before);
+
+    const matching = await writeVerificationFile(site, 1, outDir, ['--version', String(held + 1)]);
+    const ok = await site.admin.post<{ session: { verified: boolean } }>('/api/authorization/sessions/1/verification/import', matching);
+    expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
+    expect(ok.body.session.verified).to.equal(true);
+  });
+
+  it('refuses a format-1 file (no binding) with what to do, and changes nothing', async () => {
+    const before = await rows(site);
+    const v1 = issueVerification({ ...laterContext(2), now: new Date().toISOString() }, { v: 1 } as unknown as Partial<VerificationPayload>);
+    const r = await site.admin.post<ErrorBody>('/api/authorization/sessions/2/verification/import', v1);
+    expect(r.status, JSON.stringify(r.body)).to.equal(400);
+    expect(r.body.error.code).to.equal('VERIFICATION_FORMAT_UNSUPPORTED');
+    expect(r.body.error.message).to.equal('所选授权验证文件的格式版本为 1，本系统只接受版本 2（旧格式未注明所属的考试数据）；请从监控平台重新获取授权验证文件');
+    expect(await rows(site)).to.equal(before);
   });
 });

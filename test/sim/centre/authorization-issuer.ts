@@ -2,6 +2,7 @@ import { signJson } from '../../../core/crypto/signing';
 import { wrapKeyForRecipient } from '../../../core/crypto/wrap';
 import {
   AUTHORIZATION_KIND,
+  VERIFICATION_FORMAT_VERSION,
   VERIFICATION_KIND,
   authorizationKeyAad,
   type AuthorizationPayload,
@@ -66,14 +67,21 @@ export function issueAuthorization(ctx: AuthorizationIssueContext, options: Auth
   return envelopeBytes(signJson(authorizationPayloadFor(ctx, options), ctx.key.privateKeyPem));
 }
 
+/**
+ * Bound to the authorization the centre issued for this package: its manifest hash and
+ * version (`authorizationVersion`, default the one `authorizationPayloadFor` gives; pass the
+ * one of a PTQ written with another `version`).
+ */
 export function verificationPayloadFor(ctx: AuthorizationVerifyContext, overrides: Partial<VerificationPayload> = {}): VerificationPayload {
   return {
     kind: VERIFICATION_KIND,
-    v: 1,
+    v: VERIFICATION_FORMAT_VERSION,
     siteCode: ctx.siteCode,
     mode: ctx.mode,
     sessionNo: ctx.sessionNo,
     dongleId: ctx.dongle.id,
+    packageManifestSha256: ctx.manifestSha256,
+    authorizationVersion: ctx.authorizationVersion ?? authorizationVersionOf(ctx.releaseTime),
     issuedAt: new Date(Date.parse(ctx.now)).toISOString(),
     ...overrides,
   };

@@ -73,6 +73,8 @@ export interface AuthorizationIssueContext {
 export interface AuthorizationVerifyContext extends AuthorizationIssueContext {
   /** The centre's time of the verification request (ISO). */
   readonly now: string;
+  /** The version of the authorization being verified (default: the issuer's default for the release). */
+  readonly authorizationVersion?: number;
 }
 
 /**

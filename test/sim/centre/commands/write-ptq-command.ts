@@ -61,12 +61,15 @@ export const writePtqCommand: SimCommand = {
 export const writeVerificationCommand: SimCommand = {
   name: 'write-verification',
   summary: '写出一个场次的授权验证文件（离线授权验证用） / write a session verification file',
-  usage: '--data <dir> --site 11003 --mode mock --session 1 --dongle <id> --out 1.verify.json [--issued-at ISO]',
+  usage: '--data <dir> --site 11003 --mode mock --session 1 --dongle <id> --out 1.verify.json [--issued-at ISO] [--version N]',
   async run(args, io) {
     const state = new CentreSimState(args.required('data'));
     const ctx = contextFrom(args, state);
     const now = optionalInstant(args, 'issued-at') ?? new Date().toISOString();
-    const bytes = issueVerification({ ...ctx, now });
+    // Bound to the published package and the authorization version (as write-ptq --version).
+    const authorizationVersion = args.has('version') ? args.int('version', 1) : undefined;
+    if (authorizationVersion !== undefined && authorizationVersion < 1) throw new UsageError('--version 应为正整数 / --version must be ≥ 1');
+    const bytes = issueVerification({ ...ctx, now, authorizationVersion });
     const out = args.required('out');
     fs.writeFileSync(out, bytes);
     io.out(`wrote ${out}`);
