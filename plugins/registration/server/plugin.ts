@@ -38,10 +38,18 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
           examData: examDataServiceRef,
           audit: coreServices.audit,
           live: coreServices.liveEvents,
+          logger: coreServices.logger,
         },
-        factory: async ({ store, examData, audit, live }) => {
+        factory: async ({ store, examData, audit, live, logger }) => {
           const service = new RegistrationService(store, examData, audit, live, new GuessThrottle(options.guessLimits ?? DEFAULT_GUESS_LIMITS));
           await service.reload();
+          // Rooms dropped by a newer release lose their registrations (R2.5, R3.3).
+          const revokeDropped = (roomCodes: readonly string[], releaseTime: string): void => {
+            service.revokeDroppedRooms(roomCodes, releaseTime).catch((err: unknown) => logger.error({ err }, '撤销已删除考场的注册失败'));
+          };
+          examData.onChanged((e) => revokeDropped(e.roomCodes, e.releaseTime));
+          const release = await examData.currentRelease();
+          if (release) await service.revokeDroppedRooms((await examData.listRooms()).map((r) => r.roomCode), release.releaseTime);
           return service;
         },
       });

@@ -153,6 +153,37 @@ export class RegistrationService implements RegistrationDirectory {
     return publicOf(removed);
   }
 
+  /**
+   * A newer release that drops rooms ends their registrations (R2.5, R3.3): a proctor of a
+   * room that no longer exists must not keep a valid credential. The credentials stop
+   * working at once (the in-memory map is what every proctor request reads); the rows are
+   * then deleted and each revocation audited. Called with the room codes of the release
+   * just committed (examData.onChanged), and at start with the loaded rooms, which catches
+   * a stop between the load's commit and this clean-up.
+   */
+  async revokeDroppedRooms(presentRoomCodes: readonly string[], releaseTime: string): Promise<string[]> {
+    const present = new Set(presentRoomCodes);
+    for (const [hash, principal] of this.byCredential) {
+      if (!present.has(principal.roomCode)) this.byCredential.delete(hash);
+    }
+    const removed = await this.store.write(async (em) => {
+      const dropped = (await em.find(RoomRegistrationRow)).filter((r) => !present.has(r.roomCode));
+      for (const r of dropped) await em.delete(RoomRegistrationRow, { roomCode: r.roomCode });
+      return dropped;
+    });
+    for (const r of removed) {
+      this.byCredential.delete(r.credentialHash);
+      await this.audit.record('system', 'registration.revoked', {
+        roomCode: r.roomCode,
+        ip: r.ip,
+        machineId: r.machineId,
+        reason: `新发布的考务数据（发布时间 ${releaseTime}）中已没有考场 ${r.roomCode}，其注册自动撤销`,
+      });
+      this.changed({ roomCode: r.roomCode, action: 'revoked' });
+    }
+    return removed.map((r) => r.roomCode);
+  }
+
   async list(): Promise<RoomRegistration[]> {
     return (await this.store.manager.find(RoomRegistrationRow, { order: { roomCode: 'ASC' } })).map(publicOf);
   }
