@@ -13,16 +13,32 @@ export type HardwareEventName = keyof HardwareEventMap;
 export class HardwareEvents {
   private readonly emitter = new EventEmitter();
 
-  on<E extends HardwareEventName>(event: E, listener: (payload: HardwareEventMap[E]) => void): () => void {
+  /** `onHookError` hears about every failing hook (the host logs it). */
+  constructor(private readonly onHookError: (event: HardwareEventName, error: unknown) => void = () => undefined) {}
+
+  on<E extends HardwareEventName>(event: E, listener: (payload: HardwareEventMap[E]) => void | Promise<void>): () => void {
     const safe = (p: HardwareEventMap[E]): void => {
+      // A hook that throws must not take the process down.
       try {
-        listener(p);
-      } catch {
-        // A hook that throws must not take the process down.
+        const result = listener(p);
+        // An async hook's rejection would otherwise be unhandled, which ends a Node process.
+        if (result && typeof (result as Promise<void>).then === 'function') {
+          (result as Promise<void>).then(undefined, (e: unknown) => this.report(event, e));
+        }
+      } catch (e) {
+        this.report(event, e);
       }
     };
     this.emitter.on(event, safe);
     return () => this.emitter.off(event, safe);
+  }
+
+  private report(event: HardwareEventName, error: unknown): void {
+    try {
+      this.onHookError(event, error);
+    } catch {
+      // the error callback itself must not throw either
+    }
   }
 
   emit<E extends HardwareEventName>(event: E, payload: HardwareEventMap[E]): void {

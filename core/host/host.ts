@@ -67,7 +67,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   const version = hostVersion();
   const live = new LiveEvents();
-  const hardware = new HardwareEvents();
+  const hardware = new HardwareEvents((event, err) => logger.warn({ err, event }, '硬件事件处理插件出错'));
   const openapi = new OpenApiDocument({ title: PRODUCT_TITLE, version });
   const registry = new HttpRegistry(openapi);
   const shutdownHooks: (() => Promise<void> | void)[] = [];
