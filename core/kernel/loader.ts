@@ -58,10 +58,20 @@ export function loadVendorPlugins(dir: string, hostApi: unknown): LoadedPlugin[]
       throw new ManifestError(name, `厂商插件 ${pkgFile} 无效：${(e as Error).message}`);
     }
     if (pkg.main.includes('..') || (pkg.web ?? '').includes('..')) throw new ManifestError(pkg.id, `厂商插件 ${name} 的文件路径不能包含 ..`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(path.join(folder, pkg.main)) as { createPlugin?: unknown };
+    let mod: { createPlugin?: unknown };
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      mod = require(path.join(folder, pkg.main)) as { createPlugin?: unknown };
+    } catch (e) {
+      throw new ManifestError(pkg.id, `厂商插件 ${name} 的 ${pkg.main} 无法加载（${messageOf(e)}）；请向插件厂商索取与本系统匹配的版本，或移出插件目录后重新启动`);
+    }
     if (typeof mod.createPlugin !== 'function') throw new ManifestError(pkg.id, `厂商插件 ${name} 的 ${pkg.main} 没有导出 createPlugin(hostApi)`);
-    const definition = (mod.createPlugin as (api: unknown) => unknown)(hostApi);
+    let definition: unknown;
+    try {
+      definition = (mod.createPlugin as (api: unknown) => unknown)(hostApi);
+    } catch (e) {
+      throw new ManifestError(pkg.id, `厂商插件 ${name} 的 createPlugin 出错（${messageOf(e)}）；请向插件厂商索取与本系统匹配的版本，或移出插件目录后重新启动`);
+    }
     if (!isPluginDefinition(definition)) throw new ManifestError(pkg.id, `厂商插件 ${name} 的 createPlugin 没有返回插件定义`);
     if (!definition.manifest.extends) {
       throw new ManifestError(pkg.id, `厂商插件 ${name} 的清单必须用 extends 声明它扩展的内置插件（如 "load"）`);
@@ -74,4 +84,10 @@ export function loadVendorPlugins(dir: string, hostApi: unknown): LoadedPlugin[]
     out.push({ definition, origin: folder, webDir, webEntry: pkg.web ? path.basename(pkg.web) : undefined });
   }
   return out;
+}
+
+function messageOf(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  // The first line names the problem; a module's stack or code frame is for the log, not the message.
+  return text.split('\n')[0]!.slice(0, 300);
 }
