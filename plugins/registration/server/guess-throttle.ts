@@ -1,4 +1,4 @@
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface GuessLimits {
   /** Wrong codes allowed per room within `windowSeconds` before the room is locked. */
@@ -16,6 +16,15 @@ export interface GuessLock {
   readonly retryAfterSeconds: number;
 }
 
+/** One point of the room's and of the address's allowance, taken before the comparison. */
+export interface GuessTicket {
+  readonly roomCode: string;
+  readonly ip: string;
+  /** Points left after this one (room / address). */
+  readonly roomLeft: number;
+  readonly ipLeft: number;
+}
+
 export interface GuessOutcome {
   /** Set when this failure used up the allowance (the next attempt is refused). */
   readonly lock: GuessLock | null;
@@ -27,6 +36,11 @@ export interface GuessOutcome {
  * Slows down registration-code guessing (R3.4): counts wrong codes per room and per client
  * address; once either allowance is used up, that room / address is locked for a while,
  * even for the right code, so guessing cannot continue in the background.
+ *
+ * A point is taken *before* the code is compared (`take`) and given back when the code was
+ * right or never compared (`succeeded`, `refund`). Checking first and counting after would
+ * let parallel guesses all pass the check while the comparisons are in flight; taking
+ * first means at most the allowance is ever compared.
  */
 export class GuessThrottle {
   private readonly rooms: RateLimiterMemory;
@@ -37,44 +51,57 @@ export class GuessThrottle {
     this.ips = new RateLimiterMemory({ keyPrefix: 'ip', points: limits.perIp, duration: limits.windowSeconds });
   }
 
-  /** The lock that currently refuses this attempt, if any. */
-  async lockOf(roomCode: string, ip: string): Promise<GuessLock | null> {
-    const ipState = await this.ips.get(ip);
-    if (ipState && ipState.consumedPoints >= this.limits.perIp) return { scope: 'ip', retryAfterSeconds: seconds(ipState.msBeforeNext) };
-    const roomState = await this.rooms.get(roomCode);
-    if (roomState && roomState.consumedPoints >= this.limits.perRoom) return { scope: 'room', retryAfterSeconds: seconds(roomState.msBeforeNext) };
-    return null;
+  /** Takes a point for this attempt, or returns the lock that refuses it (nothing taken). */
+  async take(roomCode: string, ip: string): Promise<GuessTicket | GuessLock> {
+    const ipTaken = await this.consume(this.ips, ip);
+    if (ipTaken.rejected) return { scope: 'ip', retryAfterSeconds: seconds(ipTaken.msBeforeNext) };
+    const roomTaken = await this.consume(this.rooms, roomCode);
+    if (roomTaken.rejected) {
+      await this.ips.reward(ip, 1);
+      return { scope: 'room', retryAfterSeconds: seconds(roomTaken.msBeforeNext) };
+    }
+    return { roomCode, ip, roomLeft: roomTaken.remaining, ipLeft: ipTaken.remaining };
   }
 
-  async failed(roomCode: string, ip: string): Promise<GuessOutcome> {
-    const roomLeft = await this.consume(this.rooms, roomCode);
-    const ipLeft = await this.consume(this.ips, ip);
-    // The last allowed failure starts a full lock period (not the rest of the window).
-    if (ipLeft <= 0) {
-      await this.ips.block(ip, this.limits.lockSeconds);
+  /** A wrong code: the point stays taken; the last allowed one starts a full lock period. */
+  async failed(ticket: GuessTicket): Promise<GuessOutcome> {
+    if (ticket.ipLeft <= 0) {
+      await this.ips.block(ticket.ip, this.limits.lockSeconds);
       return { lock: { scope: 'ip', retryAfterSeconds: this.limits.lockSeconds }, remaining: 0 };
     }
-    if (roomLeft <= 0) {
-      await this.rooms.block(roomCode, this.limits.lockSeconds);
+    if (ticket.roomLeft <= 0) {
+      await this.rooms.block(ticket.roomCode, this.limits.lockSeconds);
       return { lock: { scope: 'room', retryAfterSeconds: this.limits.lockSeconds }, remaining: 0 };
     }
-    return { lock: null, remaining: Math.min(roomLeft, ipLeft) };
+    return { lock: null, remaining: Math.min(ticket.roomLeft, ticket.ipLeft) };
   }
 
-  /** The right code for a room clears that room's count (the address keeps its own). */
-  async succeeded(roomCode: string): Promise<void> {
-    await this.rooms.delete(roomCode);
+  /** The right code: clears the room's count and gives the address its point back. */
+  async succeeded(ticket: GuessTicket): Promise<void> {
+    await this.rooms.delete(ticket.roomCode);
+    await this.ips.reward(ticket.ip, 1);
   }
 
-  private async consume(limiter: RateLimiterMemory, key: string): Promise<number> {
+  /** The code was never compared (e.g. no exam data loaded): both points go back. */
+  async refund(ticket: GuessTicket): Promise<void> {
+    await this.rooms.reward(ticket.roomCode, 1);
+    await this.ips.reward(ticket.ip, 1);
+  }
+
+  private async consume(limiter: RateLimiterMemory, key: string): Promise<{ rejected: boolean; remaining: number; msBeforeNext: number }> {
     try {
-      return (await limiter.consume(key)).remainingPoints;
+      const r = await limiter.consume(key);
+      return { rejected: false, remaining: r.remainingPoints, msBeforeNext: r.msBeforeNext };
     } catch (e) {
-      // Rejected: already at the limit (a lock raced with this attempt).
-      if (e instanceof Error) throw e;
-      return 0;
+      // Rejected: the allowance is used up (or the key is locked).
+      if (e instanceof RateLimiterRes) return { rejected: true, remaining: 0, msBeforeNext: e.msBeforeNext };
+      throw e;
     }
   }
+}
+
+export function isGuessLock(x: GuessTicket | GuessLock): x is GuessLock {
+  return 'scope' in x;
 }
 
 function seconds(ms: number): number {

@@ -14,7 +14,7 @@ import {
 } from '../api';
 import { KDINFO_DAMAGED_MESSAGE } from './kdinfo';
 import { credentialHash, displayIp, newProctorCredential, registrationCodeMatches } from './proctor-credential';
-import type { GuessLock, GuessThrottle } from './guess-throttle';
+import { isGuessLock, type GuessLock, type GuessThrottle } from './guess-throttle';
 import { RoomRegistrationRow } from './room-registration-row';
 
 export interface RegisterRequest {
@@ -78,17 +78,25 @@ export class RegistrationService implements RegistrationDirectory {
 
   async register(req: RegisterRequest, rawIp: string): Promise<RegisterResult> {
     const ip = displayIp(rawIp);
-    const lock = await this.throttle.lockOf(req.roomCode, ip);
-    if (lock) {
+    // Count first (R3.4): a point is taken before the comparison, so parallel guesses
+    // cannot all slip past the limit while their comparisons are in flight.
+    const ticket = await this.throttle.take(req.roomCode, ip);
+    if (isGuessLock(ticket)) {
       await this.audit.record(`proctor@${ip}`, 'proctor.register.locked', { roomCode: req.roomCode, ip, machineId: req.machineId });
-      throw lockedError(lock, req.roomCode, ip);
+      throw lockedError(ticket, req.roomCode, ip);
     }
-    if ((await this.examData.currentRelease()) === null) {
-      throw conflict('EXAM_DATA_NOT_LOADED', '考点尚未载入考务数据，暂不能注册；请等考点管理员完成“载入考务”后再试');
+    let expected: string | null;
+    try {
+      if ((await this.examData.currentRelease()) === null) {
+        throw conflict('EXAM_DATA_NOT_LOADED', '考点尚未载入考务数据，暂不能注册；请等考点管理员完成“载入考务”后再试');
+      }
+      expected = await this.examData.registrationCodeOf(req.roomCode);
+    } catch (e) {
+      await this.throttle.refund(ticket); // not compared: not a guess
+      throw e;
     }
-    const expected = await this.examData.registrationCodeOf(req.roomCode);
     if (!registrationCodeMatches(req.registrationCode, expected)) {
-      const outcome = await this.throttle.failed(req.roomCode, ip);
+      const outcome = await this.throttle.failed(ticket);
       await this.audit.record(`proctor@${ip}`, 'proctor.register.failed', {
         roomCode: req.roomCode,
         ip,
@@ -98,7 +106,7 @@ export class RegistrationService implements RegistrationDirectory {
       if (outcome.lock) throw lockedError(outcome.lock, req.roomCode, ip);
       throw unauthorized('REGISTRATION_CODE_WRONG', `考场代码或注册码错误，请核对考点下发的考场注册信息（还可尝试 ${outcome.remaining} 次）`);
     }
-    await this.throttle.succeeded(req.roomCode);
+    await this.throttle.succeeded(ticket);
 
     const credential = newProctorCredential();
     const now = isoNow();
