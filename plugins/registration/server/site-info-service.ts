@@ -120,7 +120,10 @@ export class SiteInfoService {
     }
     const mode = this.settings.get().mode;
     if (body.mode !== mode) {
-      throw new TrustError('KDINFO_WRONG_MODE', `KDINFO 是${MODE_LABEL[body.mode]}的考点信息，当前为${MODE_LABEL[mode]}，无法恢复注册`);
+      throw new TrustError(
+        'KDINFO_WRONG_MODE',
+        `KDINFO 是${MODE_LABEL[body.mode]}的考点信息，当前为${MODE_LABEL[mode]}，无法恢复注册；请选择${MODE_LABEL[mode]}时导出的 KDINFO 文件，或先在“系统设置”中将考试模式改为${MODE_LABEL[body.mode]}再恢复注册`,
+      );
     }
     const release = await this.examData.currentRelease();
     if (!release) {

@@ -218,6 +218,23 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
       await expectRefused(site, forged, 400, DAMAGED);
     });
 
+    it('a KDINFO of the other mode (正式考试 on a 模拟考试 site) says what to do', async () => {
+      // Sealed with the right dongle and site: only the mode is wrong.
+      const dongle = await SoftDongle.open(sourceDir);
+      const key = kdinfoKey(await dongle.deriveKey(KDINFO_DONGLE_LABEL), '11003');
+      const body = openKdinfo(kdinfo, '11003', key, dongle.id());
+      expect(body.mode).to.equal('mock');
+      const formal = sealKdinfo({ ...body, mode: 'formal' }, key, dongle.id());
+      dongle.close();
+      site = await siteWith({ dongleFrom: sourceDir });
+      await expectRefused(
+        site,
+        formal,
+        400,
+        'KDINFO 是正式考试的考点信息，当前为模拟考试，无法恢复注册；请选择模拟考试时导出的 KDINFO 文件，或先在“系统设置”中将考试模式改为正式考试再恢复注册',
+      );
+    });
+
     it('a KDINFO of another package (or none loaded)', async () => {
       site = await siteWith({ dongleFrom: sourceDir, pkg: await buildPackage(key, { releaseTime: '2026-12-02T20:00:00+08:00' }) });
       await expectRefused(site, kdinfo, 409, /^KDINFO 对应的考场数据包（发布时间 2026-12-01T20:00:00\+08:00）与当前载入的数据包（发布时间 2026-12-02T20:00:00\+08:00）不一致/);
