@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AdminAuthService } from '../auth/admin-auth';
 import { SESSION_COOKIE, publicGuard } from '../auth/admin-auth';
 import { examModeSchema, siteCodeSchema, type SiteSettings } from '../settings/site-settings';
+import { conflict } from './errors';
 import type { PluginHttp } from './http-registry';
 import type { StatusService } from './status';
 
@@ -156,8 +157,14 @@ export function mountCoreRoutes(d: CoreRouteDeps): void {
     guard: admin,
     body: { kind: 'json', schema: z.object({ siteCode: siteCodeSchema, mode: examModeSchema }), maxBytes: 4096 },
     response: settingsSchema,
-    errors: { 409: '考点代码已设置，或当前数据不允许切换模式' },
-    handler: ({ body }) => settings.update(body),
+    errors: { 409: '考点代码已设置、默认密码未修改（正式考试），或当前数据不允许切换模式' },
+    handler: async ({ body }) => {
+      // R1.2: a formal exam never runs on the manual's published default password.
+      if (body.mode === 'formal' && (await auth.isDefaultPassword())) {
+        throw conflict('DEFAULT_PASSWORD_UNCHANGED', '正式考试前必须修改默认密码 888：请点击右上角钥匙图标修改密码后，再选择“正式考试”');
+      }
+      return settings.update(body);
+    },
   });
 
   http.route({

@@ -152,4 +152,16 @@ describe('admin auth and settings (R1.2, R1.3, R9.4)', function () {
     expect(r.body.paths).to.have.property('/api/settings');
     expect(JSON.stringify(r.body.paths['/api/settings'])).to.contain('pattern');
   });
+
+  it('R1.2 a formal exam cannot be set up while the default password is unchanged', async () => {
+    await client.login();
+    const refused = await client.put<ErrorBody>('/api/settings', { siteCode: '11003', mode: 'formal' });
+    expect(refused.status).to.equal(409);
+    expect(refused.body.error.message).to.contain('正式考试前必须修改默认密码');
+    expect(await server.store.manager.count(SettingRow)).to.equal(0);
+    expect((await client.put('/api/auth/password', { oldPassword: '888', newPassword: 'Secret-2026' })).status).to.equal(200);
+    const ok = await client.put<{ mode: string }>('/api/settings', { siteCode: '11003', mode: 'formal' });
+    expect(ok.status).to.equal(200);
+    expect(ok.body.mode).to.equal('formal');
+  });
 });

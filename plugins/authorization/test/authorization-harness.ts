@@ -97,6 +97,12 @@ export async function startAuthorizationSite(options: SiteOptions = {}): Promise
   let server = await startServer();
   let admin = new TestClient(server.url);
   await admin.login();
+  // R1.2: a formal exam needs the default password changed first.
+  const adminPassword = mode === 'formal' ? 'Exam-Site-2026' : '888';
+  if (mode === 'formal') {
+    const changed = await admin.put('/api/auth/password', { oldPassword: '888', newPassword: adminPassword });
+    if (changed.status !== 200) throw new Error(`password: ${changed.status} ${JSON.stringify(changed.body)}`);
+  }
   const settings = await admin.put('/api/settings', { siteCode: SITE, mode });
   if (settings.status !== 200) throw new Error(`settings: ${settings.status} ${JSON.stringify(settings.body)}`);
 
@@ -167,7 +173,7 @@ export async function startAuthorizationSite(options: SiteOptions = {}): Promise
       await server.stop();
       server = await startServer();
       admin = new TestClient(server.url);
-      await admin.login();
+      await admin.login('admin', adminPassword);
     },
     async stop() {
       await server.stop();

@@ -76,6 +76,11 @@ export async function startLoadHarness(options: HarnessOptions = {}): Promise<Lo
   const client = new TestClient(server.url);
   await client.login();
   const siteCode = options.siteCode === undefined ? SITE : options.siteCode;
+  if (options.mode === 'formal') {
+    // R1.2: a formal exam needs the default password changed first.
+    const changed = await client.put('/api/auth/password', { oldPassword: '888', newPassword: 'Exam-Site-2026' });
+    if (changed.status !== 200) throw new Error(`password: ${changed.status} ${JSON.stringify(changed.body)}`);
+  }
   if (siteCode !== null) {
     const r = await client.put('/api/settings', { siteCode, mode: options.mode ?? 'mock' });
     if (r.status !== 200) throw new Error(`settings: ${r.status} ${JSON.stringify(r.body)}`);

@@ -174,6 +174,7 @@ describe('载入考务: manual import and stored data (R2.2–R2.5)', function (
   it('R9.6 refuses to switch mode while data of the other mode is loaded', async () => {
     const pkg = await buildPackage(h.key);
     await h.importZip(pkg.bytes);
+    expect((await h.client.put('/api/auth/password', { oldPassword: '888', newPassword: 'Exam-Site-2026' })).status).to.equal(200);
     const r = await h.client.put<ErrorBody>('/api/settings', { siteCode: '11003', mode: 'formal' });
     expect(r.status).to.equal(409);
     expect(r.body.error.message).to.equal('已载入模拟考试数据，切换为正式考试前请先执行系统初始化');
