@@ -35,6 +35,8 @@ export class AdminAuthService {
   constructor(
     private readonly store: Store,
     private readonly audit: AuditLog,
+    /** An admin session unused this long ends (the site PC may be left unattended). */
+    private readonly idleLimitMs: number = 12 * 3_600_000,
   ) {}
 
   /** A check every login and admin request must pass first (R1.1: the dongle is present). */
@@ -126,6 +128,17 @@ export class AdminAuthService {
     const hash = tokenHash(token);
     const row = await this.store.manager.findOneBy(AdminSessionRow, { tokenHash: hash });
     if (!row) throw unauthorized('SESSION_ENDED', '登录已失效，请重新登录');
+    const now = Date.now();
+    const idle = now - Date.parse(row.lastSeenAt);
+    if (idle > this.idleLimitMs) {
+      await this.store.write((em) => em.delete(AdminSessionRow, { tokenHash: hash }));
+      await this.audit.record(row.username, 'session.idle-expired');
+      throw unauthorized('SESSION_IDLE', `已超过 ${Math.round(this.idleLimitMs / 60_000)} 分钟未操作，登录已失效，请重新登录`);
+    }
+    // At most one write a minute per session: the heartbeat of an open page is not a write storm.
+    if (idle > 60_000) {
+      await this.store.write((em) => em.update(AdminSessionRow, { tokenHash: hash }, { lastSeenAt: new Date(now).toISOString() }));
+    }
     return { username: row.username, tokenHash: hash };
   }
 

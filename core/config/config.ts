@@ -56,6 +56,8 @@ export const configSchema = z
     /** Lab-only: lets the soft dongle run a formal exam. Logged loudly at every use. */
     labAllowSoftDongleFormal: z.boolean().default(false),
     timeTokenMaxAgeMinutes: z.number().int().min(1).max(24 * 60).default(10),
+    /** An admin login unused this long ends. */
+    adminSessionIdleMinutes: z.number().int().min(1).max(7 * 24 * 60).default(720),
     calibrationStaleHours: z.number().min(0.1).max(24 * 30).default(24),
     /** 授权验证 opens this many minutes before a session's start (R6.2). */
     verificationLeadMinutes: z.number().int().min(0).max(24 * 60).default(60),

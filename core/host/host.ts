@@ -90,7 +90,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return settings;
     }),
     rootService(coreServices.status, { settings: coreServices.settings, live: coreServices.liveEvents }, ({ settings, live: l }) => new StatusService(settings, l)),
-    rootService(coreServices.adminAuth, { store: coreServices.store, audit: coreServices.audit }, ({ store: s, audit }) => new AdminAuthService(s, audit)),
+    rootService(coreServices.adminAuth, { store: coreServices.store, audit: coreServices.audit }, ({ store: s, audit }) => new AdminAuthService(s, audit, config.adminSessionIdleMinutes * 60_000)),
     rootService(coreServices.dongle, {}, () => createDongleService(config, logger)),
     rootService(coreServices.clock, { dongle: coreServices.dongle, store: coreServices.store }, ({ dongle, store: s }) => createTrustedClock(config, dongle, s)),
     rootService(coreServices.centre, { cfg: coreServices.config }, ({ cfg }) =>

@@ -68,7 +68,7 @@ export class SiteSettings {
       ]);
     });
     this.value = { siteCode: next.siteCode, mode: next.mode };
-    for (const l of this.listeners) l(this.value);
+    this.notify();
     return this.value;
   }
 
@@ -76,6 +76,17 @@ export class SiteSettings {
   async clear(): Promise<void> {
     await this.store.write((em) => em.delete(SettingRow, ['siteCode', 'mode']));
     this.value = { siteCode: null, mode: 'mock' };
-    for (const l of this.listeners) l(this.value);
+    this.notify();
+  }
+
+  /** The change is committed already: a failing listener must not turn it into an error. */
+  private notify(): void {
+    for (const l of this.listeners) {
+      try {
+        l(this.value);
+      } catch {
+        // listeners log their own problems
+      }
+    }
   }
 }

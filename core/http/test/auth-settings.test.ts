@@ -164,4 +164,19 @@ describe('admin auth and settings (R1.2, R1.3, R9.4)', function () {
     expect(ok.status).to.equal(200);
     expect(ok.body.mode).to.equal('formal');
   });
+
+  it('R1.2 an admin session left unused past the idle limit ends', async () => {
+    await client.login();
+    const hash = (await server.store.manager.find(AdminSessionRow))[0]!.tokenHash;
+    await server.store.write((em) => em.update(AdminSessionRow, { tokenHash: hash }, { lastSeenAt: new Date(Date.now() - 13 * 3_600_000).toISOString() }));
+    const r = await client.get<ErrorBody>('/api/status');
+    expect(r.status).to.equal(401);
+    expect(r.body.error.message).to.contain('未操作，登录已失效');
+    expect(await server.store.manager.count(AdminSessionRow)).to.equal(0);
+  });
+
+  it('sends a same-origin Content-Security-Policy with every answer', async () => {
+    const r = await fetch(server.url + '/api/public/info');
+    expect(r.headers.get('content-security-policy')).to.contain("default-src 'self'").and.contain("frame-ancestors 'none'");
+  });
 });
