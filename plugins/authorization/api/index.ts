@@ -46,6 +46,10 @@ export interface AuthorizationDirectory {
 
 /** 系统初始化 (R9.3) only: forget every authorization and verification, drop every key from memory. */
 export interface AuthorizationMaintenance {
+  /**
+   * Runs after the import or verification in progress; imports and verifications asked for
+   * before the call but not started yet are refused (409 `AUTHORIZATION_CLEARED`).
+   */
   clearAll(): Promise<void>;
 }
 

@@ -99,6 +99,8 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
   private readonly listeners = new Set<(sessionNo: number | null) => void>();
   private readonly pcNow: () => number;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Grows with every clearAll: work started before an initialization must not land after it. */
+  private generation = 0;
 
   constructor(private readonly o: AuthorizationServiceOptions) {
     // Read Date.now at call time (not a captured reference), as the trusted clock does.
@@ -142,11 +144,12 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
     const site = this.requireSite();
     const sessions = await this.requireSessions();
     const dongle = this.o.dongles.assertUsableFor(site.mode);
+    const generation = this.generation;
     const results: DownloadResult[] = [];
     for (const s of sessions) {
       try {
         const bytes = await this.o.centre.downloadAuthorization({ siteCode: site.siteCode, mode: site.mode, sessionNo: s.no, dongleId: dongle.id() });
-        await this.importAuthorization(bytes, 'online', actor, s.no);
+        await this.serialized(() => this.doImport(bytes, 'online', actor, s.no, generation));
         results.push({ sessionNo: s.no, ok: true });
       } catch (e) {
         const { code, message } = describeError(e);
@@ -159,10 +162,13 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
 
   /** Imports one .PTQ (downloaded or chosen by the admin). `expectedSessionNo`: the dialog's row. */
   importAuthorization(bytes: Buffer, source: AuthorizationSource, actor: string, expectedSessionNo?: number): Promise<ImportOutcome> {
-    return this.serialized(() => this.doImport(bytes, source, actor, expectedSessionNo));
+    const generation = this.generation;
+    return this.serialized(() => this.doImport(bytes, source, actor, expectedSessionNo, generation));
   }
 
-  private async doImport(bytes: Buffer, source: AuthorizationSource, actor: string, expectedSessionNo?: number): Promise<ImportOutcome> {
+  /** `generation`: this.generation when the import was asked for (see clearAll). */
+  private async doImport(bytes: Buffer, source: AuthorizationSource, actor: string, expectedSessionNo: number | undefined, generation: number): Promise<ImportOutcome> {
+    this.requireGeneration(generation);
     const site = this.requireSite();
     const { payload, envelopeText } = readSignedFile(bytes, this.o.trustedKeys, {
       label: '考试授权文件',
@@ -295,10 +301,12 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
   }
 
   importVerification(sessionNo: number, bytes: Buffer, source: AuthorizationSource, actor: string): Promise<SessionAuthorizationStatus> {
-    return this.serialized(() => this.doVerify(sessionNo, bytes, source, actor));
+    const generation = this.generation;
+    return this.serialized(() => this.doVerify(sessionNo, bytes, source, actor, generation));
   }
 
-  private async doVerify(sessionNo: number, bytes: Buffer, source: AuthorizationSource, actor: string): Promise<SessionAuthorizationStatus> {
+  private async doVerify(sessionNo: number, bytes: Buffer, source: AuthorizationSource, actor: string, generation: number): Promise<SessionAuthorizationStatus> {
+    this.requireGeneration(generation);
     const site = this.requireSite();
     const { payload, envelopeText } = readSignedFile(bytes, this.o.trustedKeys, {
       label: '授权验证文件',
@@ -440,10 +448,18 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
 
   // ---- maintenance ----------------------------------------------------------------------
 
-  async clearAll(): Promise<void> {
-    await this.o.store.write((em) => em.clear(SessionAuthorizationRow));
-    this.forgetKeys(null);
-    this.changed({ sessionNo: null, action: 'cleared' });
+  /**
+   * 初始化 (R9.3). Queued behind the import or verification in progress, so none of them
+   * writes its row (or caches its key) after the clear; work asked for before this call
+   * but not started yet (the rest of a 考试授权 download) is refused by the generation.
+   */
+  clearAll(): Promise<void> {
+    this.generation += 1;
+    return this.serialized(async () => {
+      await this.o.store.write((em) => em.clear(SessionAuthorizationRow));
+      this.forgetKeys(null);
+      this.changed({ sessionNo: null, action: 'cleared' });
+    });
   }
 
   /** Drops every key from memory (shutdown). */
@@ -485,6 +501,12 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
     const s = await this.of(sessionNo);
     if (!s) throw notFound('SESSION_UNKNOWN', `考务数据中没有第 ${sessionNo} 场次`);
     return s;
+  }
+
+  private requireGeneration(generation: number): void {
+    if (generation !== this.generation) {
+      throw conflict('AUTHORIZATION_CLEARED', '考试授权数据已被初始化，本次导入或授权验证已取消；请在初始化完成后重新进行考试授权');
+    }
   }
 
   private requireSite(): SiteContext {
