@@ -122,6 +122,8 @@ export function securityHeaders() {
   };
 }
 
+const SSE_MAX_BUFFERED_BYTES = 1024 * 1024;
+
 /** GET /api/events: server-sent events for the admin UI. */
 export function sseHandler(live: LiveEvents, onOpen: (send: (type: string, data: unknown) => void) => void) {
   /** `watchEnd` gets a function that ends the stream (e.g. when the session is logged out). */
@@ -139,7 +141,14 @@ export function sseHandler(live: LiveEvents, onOpen: (send: (type: string, data:
     });
     res.write('retry: 2000\n\n');
     const send = (type: string, data: unknown): void => {
-      if (!res.writableEnded) res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (res.writableEnded) return;
+      // A client that stopped reading must not make the server buffer without bound:
+      // drop it; EventSource reconnects and gets a fresh status snapshot.
+      if (res.writableLength > SSE_MAX_BUFFERED_BYTES) {
+        res.destroy();
+        return;
+      }
+      res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     const unsubscribe = live.subscribe((e) => send(e.type, e.data));
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15000);
