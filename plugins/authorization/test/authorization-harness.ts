@@ -84,7 +84,16 @@ export async function startAuthorizationSite(options: SiteOptions = {}): Promise
     startTestServer({
       dataDir,
       plugins: [loadPlugin, registrationPlugin, authorizationPlugin],
-      config: { centreUrl: sim.url, centreKeys: [sim.state.signingKey.publicKey], centreProbeIntervalMs: 60_000, ...options.config },
+      // adminSessionIdleMinutes at its maximum (7 days): tests move the PC clock by a day or
+      // more while the administrator stays logged in, and the admin session's idle limit
+      // is judged on the PC clock.
+      config: {
+        centreUrl: sim.url,
+        centreKeys: [sim.state.signingKey.publicKey],
+        centreProbeIntervalMs: 60_000,
+        adminSessionIdleMinutes: 7 * 24 * 60,
+        ...options.config,
+      },
       coreServiceOverrides: [
         rootService(coreServices.dongle, {}, () =>
           new DongleService(
