@@ -36,7 +36,8 @@ describe('core/testing fakes: dongle, clock and centre for plugin tests', functi
   it('R6.1 fake dongle + fake centre: online calibration, trusted time moves with the dongle clock only, not the PC clock', async () => {
     const dongle = new FakeDongle();
     const centre = new FakeCentreClient();
-    server = await startTestServer({ plugins: [], fakes: { dongle, centre } });
+    // The admin session's idle limit runs on the PC clock; keep it longer than the shift below.
+    server = await startTestServer({ plugins: [], fakes: { dongle, centre }, config: { adminSessionIdleMinutes: 7 * 24 * 60 } });
     const admin = new TestClient(server.url);
     await admin.login();
 
