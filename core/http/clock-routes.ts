@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { TrustedClock } from '../clock/trusted-clock';
 import type { CentreClient } from '../centre/centre-client';
 import type { DongleService } from '../dongle/dongle-service';
+import type { Dongle } from '../dongle/dongle';
 import type { HardwareEvents } from '../events/hardware-events';
 import type { SiteSettings } from '../settings/site-settings';
 import { AppError, badRequest } from './errors';
@@ -40,6 +41,52 @@ export function mountClockRoutes(d: {
   centre: CentreClient;
   dongles: DongleService;
 }): void {
+  const currentDongle = (): Dongle => {
+    const dongle = d.dongles.current();
+    if (!dongle) throw new AppError(503, 'DONGLE_ABSENT', '未检测到机考锁；请插入机考锁后重试');
+    return dongle;
+  };
+
+  d.http.route({
+    method: 'get',
+    path: '/dongle',
+    summary: '机考锁信息：编号、类型与公钥（用于机考锁注册）',
+    tags: ['机考锁校时'],
+    guard: d.guard,
+    response: z
+      .object({ id: z.string(), kind: z.enum(['hid', 'soft']), label: z.string(), signingPublicKey: z.string(), wrappingPublicKey: z.string() })
+      .meta({ id: 'DongleInfo' }),
+    errors: { 503: '未检测到机考锁' },
+    handler: () => {
+      const dongle = currentDongle();
+      const keys = dongle.publicKeys();
+      return {
+        id: dongle.id(),
+        kind: dongle.kind,
+        label: dongle.kind === 'soft' ? '模拟机考锁' : '机考锁',
+        signingPublicKey: keys.signing,
+        wrappingPublicKey: keys.wrapping,
+      };
+    },
+  });
+
+  d.http.route({
+    method: 'post',
+    path: '/dongle/register',
+    summary: '机考锁注册：向监控平台登记本机考锁的公钥（手册 1.2 步骤四）',
+    tags: ['机考锁校时'],
+    guard: d.guard,
+    response: z.object({ registered: z.literal(true), dongleId: z.string(), registeredAt: z.string() }),
+    errors: { 409: '尚未设置考点代码', 502: '监控平台无法连接或拒绝', 503: '未检测到机考锁' },
+    handler: async () => {
+      const siteCode = d.settings.get().siteCode;
+      if (!siteCode) throw new AppError(409, 'SITE_CODE_MISSING', '请先在“系统设置”中填写考点代码，再进行机考锁注册');
+      const dongle = currentDongle();
+      const keys = dongle.publicKeys();
+      return d.centre.registerDongle({ dongleId: dongle.id(), signingPublicKey: keys.signing, wrappingPublicKey: keys.wrapping, siteCode });
+    },
+  });
+
   d.http.route({
     method: 'post',
     path: '/clock/calibrate',
@@ -49,8 +96,7 @@ export function mountClockRoutes(d: {
     response: clockReadingSchema,
     errors: { 502: '监控平台无法连接或应答无效', 503: '未检测到机考锁' },
     handler: async () => {
-      const dongle = d.dongles.current();
-      if (!dongle) throw new AppError(503, 'DONGLE_ABSENT', '未检测到机考锁，无法校时；请插入机考锁后重试');
+      const dongle = currentDongle();
       // A fresh nonce binds the centre's answer to this request: an old token cannot be replayed.
       const nonce = randomBytes(16).toString('base64url');
       const envelope = await d.centre.requestTimeToken({ dongleId: dongle.id(), nonce });

@@ -94,10 +94,17 @@ describe('online dongle calibration against the centre simulator (R6.1)', functi
     try {
       const client = new TestClient(server.url);
       await client.login();
-      const status = await client.get<{ dongle: { id: string } }>('/api/status');
+      // 机考锁注册 through the product: needs the site code first.
+      const early = await client.post<ErrorBody>('/api/dongle/register');
+      expect(early.status).to.equal(409);
+      expect(early.body.error.message).to.contain('请先在“系统设置”中填写考点代码');
+      expect((await client.put('/api/settings', { siteCode: '11003', mode: 'mock' })).status).to.equal(200);
+      const info = await client.get<{ id: string; signingPublicKey: string; wrappingPublicKey: string }>('/api/dongle');
       const dongles = await server.kernel.get(coreServices.dongle);
-      const keys = dongles.current()!.publicKeys();
-      sim.registerDongle({ id: status.body.dongle.id, signingPublicKey: keys.signing, wrappingPublicKey: keys.wrapping, siteCode: '' });
+      expect(info.body.wrappingPublicKey).to.equal(dongles.current()!.publicKeys().wrapping);
+      const registered = await client.post<{ registered: boolean; dongleId: string }>('/api/dongle/register');
+      expect(registered.status).to.equal(200);
+      expect(registered.body).to.include({ registered: true, dongleId: info.body.id });
 
       sim.setFault({ mode: 'down' });
       const down = await client.post<ErrorBody>('/api/clock/calibrate');
