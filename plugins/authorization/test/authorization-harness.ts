@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
+import { expect } from 'chai';
 import { createTimeToken } from '../../../core/clock/time-token';
 import type { ExamSiteConfigInput } from '../../../core/config/config';
 import { sha256Hex, signBytes } from '../../../core/crypto';
-import { DongleService } from '../../../core/dongle/dongle-service';
-import { rootService } from '../../../core/kernel/kernel';
 import { coreServices } from '../../../core/services';
+import { FakeDongle } from '../../../core/testing/fake-dongle';
 import { TestClient } from '../../../core/testing/http-client';
+import { ManualMonotonicClock } from '../../../core/testing/manual-clock';
 import { makeTempDir, startTestServer, type TestServer } from '../../../core/testing/test-server';
 import { MANIFEST_ENTRY, MANIFEST_SIG_ENTRY, roomEntryName, type PackageManifest, type PackageRoomFile } from '../../load/api/package-format';
 import { plugin as loadPlugin } from '../../load/server/plugin';
@@ -15,6 +16,7 @@ import { plugin as registrationPlugin } from '../../registration/server/plugin';
 import { plugin as authorizationPlugin } from '../server/plugin';
 import { ptqAuthorizationIssuer } from '../../../test/sim/centre/authorization-issuer';
 import { startCentreSimulator, type RunningCentreSimulator } from '../../../test/sim/centre/centre-simulator';
+import { SimArgs, type SimCommand } from '../../../test/sim/centre/commands/sim-command';
 import { buildSitePackage } from '../../../test/sim/centre/package-builder';
 import type { AuthorizationIssueContext, BuiltPackage, CentreSigningKey, SimPublishedRelease, SitePackageSpec } from '../../../test/sim/centre/sim-types';
 import type { SessionAuthorizationStatus } from '../api';
@@ -22,6 +24,11 @@ import type { SessionAuthorizationStatus } from '../api';
 export const SITE = '11003';
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
+
+/** The body of a refused request (core/http/errors.ts). */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
 
 /**
  * A whole site (load + registration + authorization) against the centre simulator, with a
@@ -79,7 +86,8 @@ export async function startAuthorizationSite(options: SiteOptions = {}): Promise
     authorizationIssuer: ptqAuthorizationIssuer,
     builder: async (spec, key) => restrictRooms(await buildSitePackage(spec, key), key, options.roomSessions ?? {}),
   });
-  let monotonicMs = 1_000_000;
+  // One clock across restarts: the dongle's trusted time lives on past a server restart.
+  const dongleClock = new ManualMonotonicClock();
   const startServer = (): Promise<TestServer> =>
     startTestServer({
       dataDir,
@@ -94,14 +102,7 @@ export async function startAuthorizationSite(options: SiteOptions = {}): Promise
         adminSessionIdleMinutes: 7 * 24 * 60,
         ...options.config,
       },
-      coreServiceOverrides: [
-        rootService(coreServices.dongle, {}, () =>
-          new DongleService(
-            { mode: 'soft', vendorId: 0x1209, productId: 0x4b44, dataDir, labOverride: false, pollMs: 0 },
-            { monotonic: () => monotonicMs, warn: () => undefined },
-          ),
-        ),
-      ],
+      fakes: { dongle: new FakeDongle({ clock: dongleClock }) },
     });
   let server = await startServer();
   let admin = new TestClient(server.url);
@@ -150,7 +151,7 @@ export async function startAuthorizationSite(options: SiteOptions = {}): Promise
     release,
     sessionStarts: Object.fromEntries(specs.map((s) => [s.no, Date.parse(s.startsAt)])),
     advanceDongleClock(ms) {
-      monotonicMs += ms;
+      dongleClock.advance(ms);
     },
     async calibrate() {
       const token = createTimeToken({ time: Date.now(), dongleId: dongle.id() }, sim.state.signingKey.privateKeyPem);
@@ -233,25 +234,21 @@ function restrictRooms(built: BuiltPackage, key: CentreSigningKey, roomSessions:
   return { ...built, bytes: zip.toBuffer(), manifestSha256: sha256Hex(manifestBytes) };
 }
 
+/** The raw authorization table, to prove that a refused request changed nothing. */
+export async function authorizationRows(site: AuthorizationSite): Promise<unknown[]> {
+  return site.server.store.manager.query('SELECT * FROM authorization_session ORDER BY mode, sessionNo');
+}
+
 /**
- * Moves the PC clock (Date.now and `new Date()`) of this process by `offsetMs` while `work`
- * runs. The dongle's clock runs on a monotonic source and must not notice.
+ * Writes one session's file for this site's dongle with a centre-simulator command
+ * (`write-ptq`, `write-verification`), as the centre's operator would for a site that
+ * cannot reach it; returns the file's bytes. `extra`: more flags (e.g. `--version 3`).
  */
-export async function withPcClockShift<T>(offsetMs: number, work: () => Promise<T>): Promise<T> {
-  const RealDate = Date;
-  class ShiftedDate extends RealDate {
-    constructor(...args: unknown[]) {
-      if (args.length === 0) super(RealDate.now() + offsetMs);
-      else super(...(args as [string | number]));
-    }
-    static override now(): number {
-      return RealDate.now() + offsetMs;
-    }
-  }
-  globalThis.Date = ShiftedDate as DateConstructor;
-  try {
-    return await work();
-  } finally {
-    globalThis.Date = RealDate;
-  }
+export async function writeSessionFileWithSim(site: AuthorizationSite, command: SimCommand, sessionNo: number, extra: readonly string[] = []): Promise<Buffer> {
+  const out = path.join(fs.mkdtempSync(path.join(site.simDir, 'out-')), `${sessionNo}.${command.name}`);
+  const lines: string[] = [];
+  const argv = ['--data', site.simDir, '--site', SITE, '--mode', 'mock', '--session', String(sessionNo), '--dongle', site.dongleId, '--out', out, ...extra];
+  const code = await command.run(new SimArgs(argv), { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+  expect(code, lines.join('\n')).to.equal(0);
+  return fs.readFileSync(out);
 }

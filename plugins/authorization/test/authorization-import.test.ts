@@ -1,21 +1,14 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import { generateSigningKeyPair, signJson } from '../../../core/crypto/signing';
 import { generateWrappingKeyPair } from '../../../core/crypto/wrap';
 import { authorizationPayloadFor, issueAuthorization, type AuthorizationIssueOptions } from '../../../test/sim/centre/authorization-issuer';
 import { writePtqCommand } from '../../../test/sim/centre/commands/write-ptq-command';
-import { SimArgs } from '../../../test/sim/centre/commands/sim-command';
-import { HOUR, SITE, startAuthorizationSite, withPcClockShift, type AuthorizationSite } from './authorization-harness';
-
-interface ErrorBody {
-  error: { code: string; message: string };
-}
+import { authorizationRows, HOUR, SITE, startAuthorizationSite, writeSessionFileWithSim, type AuthorizationSite, type ErrorBody } from './authorization-harness';
+import { withPcClockShift } from '../../../core/testing/manual-clock';
 
 /** Everything an import could change: the API table and the raw table rows. */
 async function snapshot(site: AuthorizationSite): Promise<string> {
-  const rows = await site.server.store.manager.query('SELECT * FROM authorization_session ORDER BY mode, sessionNo');
-  return JSON.stringify({ api: await site.sessions(), rows });
+  return JSON.stringify({ api: await site.sessions(), rows: await authorizationRows(site) });
 }
 
 function ptq(site: AuthorizationSite, sessionNo: number, options: AuthorizationIssueOptions = {}): Buffer {
@@ -225,11 +218,9 @@ describe('考试授权 (R4, authorization stage)', function () {
 describe('考试授权 when the centre cannot be reached: manual .PTQ import (R4.2, R12.2)', function () {
   this.timeout(60_000);
   let site: AuthorizationSite;
-  let outDir: string;
 
   before(async () => {
     site = await startAuthorizationSite();
-    outDir = fs.mkdtempSync(path.join(site.simDir, 'out-'));
   });
   after(async () => {
     await site?.stop();
@@ -252,12 +243,8 @@ describe('考试授权 when the centre cannot be reached: manual .PTQ import (R4
     expect((await site.sessions()).every((s) => !s.authorized)).to.equal(true);
 
     for (const no of [1, 2]) {
-      const out = path.join(outDir, `${no}.PTQ`);
-      const lines: string[] = [];
-      const argv = ['--data', site.simDir, '--site', SITE, '--mode', 'mock', '--session', String(no), '--dongle', site.dongleId, '--out', out];
-      const code = await writePtqCommand.run(new SimArgs(argv), { out: (l) => lines.push(l), err: (l) => lines.push(l) });
-      expect(code, lines.join('\n')).to.equal(0);
-      const imported = await site.admin.post<{ message: string }>(`/api/authorization/import?session=${no}`, fs.readFileSync(out));
+      const file = await writeSessionFileWithSim(site, writePtqCommand, no);
+      const imported = await site.admin.post<{ message: string }>(`/api/authorization/import?session=${no}`, file);
       expect(imported.status, JSON.stringify(imported.body)).to.equal(200);
       expect(imported.body.message).to.equal('考试授权成功');
     }

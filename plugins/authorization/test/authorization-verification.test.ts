@@ -1,28 +1,13 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import { issueAuthorization, issueVerification } from '../../../test/sim/centre/authorization-issuer';
-import { SimArgs } from '../../../test/sim/centre/commands/sim-command';
 import { writeVerificationCommand } from '../../../test/sim/centre/commands/write-ptq-command';
 import type { SimPublishedRelease } from '../../../test/sim/centre/sim-types';
 import type { VerificationPayload } from '../api';
-import { HOUR, MINUTE, SITE, startAuthorizationSite, withPcClockShift, type AuthorizationSite } from './authorization-harness';
-
-interface ErrorBody {
-  error: { code: string; message: string };
-}
+import { authorizationRows, HOUR, MINUTE, SITE, startAuthorizationSite, writeSessionFileWithSim, type AuthorizationSite, type ErrorBody } from './authorization-harness';
+import { withPcClockShift } from '../../../core/testing/manual-clock';
 
 async function rows(site: AuthorizationSite): Promise<string> {
-  return JSON.stringify(await site.server.store.manager.query('SELECT * FROM authorization_session ORDER BY mode, sessionNo'));
-}
-
-async function writeVerificationFile(site: AuthorizationSite, sessionNo: number, dir: string, extra: string[] = []): Promise<Buffer> {
-  const out = path.join(dir, `${sessionNo}.verify.json`);
-  const lines: string[] = [];
-  const argv = ['--data', site.simDir, '--site', SITE, '--mode', 'mock', '--session', String(sessionNo), '--dongle', site.dongleId, '--out', out, ...extra];
-  const code = await writeVerificationCommand.run(new SimArgs(argv), { out: (l) => lines.push(l), err: (l) => lines.push(l) });
-  expect(code, lines.join('\n')).to.equal(0);
-  return fs.readFileSync(out);
+  return JSON.stringify(await authorizationRows(site));
 }
 
 /**
@@ -33,11 +18,9 @@ async function writeVerificationFile(site: AuthorizationSite, sessionNo: number,
 describe('授权验证 on the dongle clock, never the PC clock (R6.2)', function () {
   this.timeout(60_000);
   let site: AuthorizationSite;
-  let outDir: string;
 
   before(async () => {
     site = await startAuthorizationSite();
-    outDir = fs.mkdtempSync(path.join(site.simDir, 'out-'));
   });
   after(async () => {
     await site?.stop();
@@ -72,7 +55,7 @@ describe('授权验证 on the dongle clock, never the PC clock (R6.2)', function
         expect(online.status, `PC shift ${shift}`).to.equal(400);
         expect(online.body.error.code).to.equal('VERIFICATION_TOO_EARLY');
         expect(online.body.error.message).to.match(/第 1 场次开考时间为 .*，最早可在 .* 进行授权验证；机考锁当前时间为/);
-        const file = await writeVerificationFile(site, 1, outDir);
+        const file = await writeSessionFileWithSim(site, writeVerificationCommand, 1);
         const offline = await site.admin.post<ErrorBody>('/api/authorization/sessions/1/verification/import', file);
         expect(offline.status).to.equal(400);
         expect(offline.body.error.code).to.equal('VERIFICATION_TOO_EARLY');
@@ -159,7 +142,7 @@ describe('授权验证 on the dongle clock, never the PC clock (R6.2)', function
     }
 
     it('session 2: refused while the dongle is a day early, even with the PC clock moved to its start; passes once the dongle is there', async () => {
-      const file = await writeVerificationFile(site, 2, outDir);
+      const file = await writeSessionFileWithSim(site, writeVerificationCommand, 2);
       await withPcClockShift(27 * HOUR, async () => {
         const r = await site.admin.post<ErrorBody>('/api/authorization/sessions/2/verification/import', file);
         expect(r.status).to.equal(400);
@@ -207,7 +190,6 @@ describe('授权验证 on the dongle clock, never the PC clock (R6.2)', function
 describe('授权验证文件 bound to the held authorization (R4.4, R6.2, SPEC §5 replay)', function () {
   this.timeout(90_000);
   let site: AuthorizationSite;
-  let outDir: string;
   let earlierExamFile: Buffer;
   let laterRelease: SimPublishedRelease;
 
@@ -215,11 +197,10 @@ describe('授权验证文件 bound to the held authorization (R4.4, R6.2, SPEC �
 
   before(async () => {
     site = await startAuthorizationSite();
-    outDir = fs.mkdtempSync(path.join(site.simDir, 'out-'));
     const d = await site.admin.post<{ allAuthorized: boolean }>('/api/authorization/download');
     expect(d.body.allAuthorized).to.equal(true);
     // The earlier exam: its session 1 file, written by the centre for that package.
-    earlierExamFile = await writeVerificationFile(site, 1, outDir);
+    earlierExamFile = await writeSessionFileWithSim(site, writeVerificationCommand, 1);
 
     // The later exam: a newer release with the same session numbers and times, loaded and authorized.
     laterRelease = await site.sim.publish({
@@ -266,7 +247,7 @@ describe('授权验证文件 bound to the held authorization (R4.4, R6.2, SPEC �
     expect(reissued.status, JSON.stringify(reissued.body)).to.equal(200);
 
     const before = await rows(site);
-    const stale = await writeVerificationFile(site, 1, outDir); // the default version: `held`
+    const stale = await writeSessionFileWithSim(site, writeVerificationCommand, 1); // the default version: `held`
     const r = await site.admin.post<ErrorBody>('/api/authorization/sessions/1/verification/import', stale);
     expect(r.status, JSON.stringify(r.body)).to.equal(400);
     expect(r.body.error.code).to.equal('VERIFICATION_FOREIGN_AUTHORIZATION');
@@ -274,7 +255,7 @@ describe('授权验证文件 bound to the held authorization (R4.4, R6.2, SPEC �
     expect(r.body.error.message).to.contain(`授权版本 ${held}；`).and.to.contain(`授权版本 ${held + 1}）`);
     expect(await rows(site)).to.equal(before);
 
-    const matching = await writeVerificationFile(site, 1, outDir, ['--version', String(held + 1)]);
+    const matching = await writeSessionFileWithSim(site, writeVerificationCommand, 1, ['--version', String(held + 1)]);
     const ok = await site.admin.post<{ session: { verified: boolean } }>('/api/authorization/sessions/1/verification/import', matching);
     expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
     expect(ok.body.session.verified).to.equal(true);

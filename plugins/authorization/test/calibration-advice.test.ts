@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { MINUTE, startAuthorizationSite, withPcClockShift, type AuthorizationSite } from './authorization-harness';
+import { MINUTE, startAuthorizationSite, type AuthorizationSite } from './authorization-harness';
+import { withPcClockShift } from '../../../core/testing/manual-clock';
 import { issueAuthorization } from '../../../test/sim/centre/authorization-issuer';
 
 interface Advice {
