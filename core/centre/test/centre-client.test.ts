@@ -7,13 +7,13 @@ import path from 'node:path';
 import { parseTimeToken } from '../../clock/time-token';
 import { sha256File, sha256Hex } from '../../crypto/hash';
 import { generateSigningKeyPair, openSignedJson } from '../../crypto/signing';
-import { TrustError } from '../../crypto/trust-error';
 import { generateWrappingKeyPair } from '../../crypto/wrap';
 import { makeTempDir } from '../../testing/test-server';
 import { startCentreSimulator, type RunningCentreSimulator } from '../../../test/sim/centre/centre-simulator';
 import type { AuthorizationIssueContext, AuthorizationIssuer } from '../../../test/sim/centre/sim-types';
 import { CentreError, HttpCentreClient } from '../index';
 import { fakePackageBuilder, rejectionOf, SAMPLE_SPEC } from './centre-test-helpers';
+import { expectTrustError } from '../../testing/expect-trust';
 
 const INCOMPLETE = '监控平台返回的数据不完整，请稍后重试';
 
@@ -25,12 +25,6 @@ function expectCentreError(e: Error, code: string, message?: RegExp | string): C
   if (typeof message === 'string') expect(ce.message).to.contain(message);
   else if (message) expect(ce.message).to.match(message);
   return ce;
-}
-
-function expectTrust(e: Error, code: string): void {
-  expect(e, e.stack).to.be.instanceOf(TrustError);
-  expect((e as TrustError).code).to.equal(code);
-  expect(e.message).to.match(/[\u4e00-\u9fff]/);
 }
 
 describe('centre client against the centre simulator (R12.1, R12.2)', () => {
@@ -103,10 +97,10 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
 
   it('refuses a tampered signed reply (SIGNATURE_INVALID) and one signed by an unknown key (KEY_UNKNOWN)', async () => {
     sim.setFault({ mode: 'tamper' });
-    expectTrust(await rejectionOf(client.latestRelease({ siteCode: '11003', mode: 'mock' })), 'SIGNATURE_INVALID');
+    expectTrustError(await rejectionOf(client.latestRelease({ siteCode: '11003', mode: 'mock' })), 'SIGNATURE_INVALID');
     sim.setFault({ mode: 'none' });
     const foreign = new HttpCentreClient({ baseUrl: sim.url, timeoutMs: 2000, trustedKeys: [generateSigningKeyPair().publicKey] });
-    expectTrust(await rejectionOf(foreign.latestRelease({ siteCode: '11003', mode: 'mock' })), 'KEY_UNKNOWN');
+    expectTrustError(await rejectionOf(foreign.latestRelease({ siteCode: '11003', mode: 'mock' })), 'KEY_UNKNOWN');
   });
 
   it('registers a dongle (机考锁注册): same keys again is fine, other keys for the same id are refused', async () => {
@@ -133,10 +127,10 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
     expect(token.timeMs).to.be.within(before - 1000, Date.now() + 1000);
 
     sim.setFault({ mode: 'tamper' });
-    expectTrust(await rejectionOf(client.requestTimeToken({ dongleId: 'D-TIME', nonce: 'nonce-0002' })), 'SIGNATURE_INVALID');
+    expectTrustError(await rejectionOf(client.requestTimeToken({ dongleId: 'D-TIME', nonce: 'nonce-0002' })), 'SIGNATURE_INVALID');
     sim.setFault({ mode: 'none' });
     const foreign = new HttpCentreClient({ baseUrl: sim.url, timeoutMs: 2000, trustedKeys: [generateSigningKeyPair().publicKey] });
-    expectTrust(await rejectionOf(foreign.requestTimeToken({ dongleId: 'D-TIME', nonce: 'nonce-0003' })), 'KEY_UNKNOWN');
+    expectTrustError(await rejectionOf(foreign.requestTimeToken({ dongleId: 'D-TIME', nonce: 'nonce-0003' })), 'KEY_UNKNOWN');
     const unregistered = await rejectionOf(client.requestTimeToken({ dongleId: 'D-NOBODY', nonce: 'nonce-0004' }));
     expectCentreError(unregistered, 'CENTRE_REFUSED', '未在监控平台注册');
   });

@@ -3,26 +3,14 @@ import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKeyPair, signJson } from '../../crypto/signing';
-import { TrustError } from '../../crypto/trust-error';
 import { DongleService } from '../../dongle/dongle-service';
 import { FakeHidTransport, SimulatedHidDevice } from '../../dongle/fake-hid';
 import { TrustedClock, createTimeToken, type CalibrationRecord, type CalibrationStore } from '../index';
+import { expectTrustRejected } from '../../testing/expect-trust';
 
 const T0 = Date.parse('2025-06-01T00:00:00.000Z');
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-
-async function expectTrust(p: Promise<unknown>, code: string): Promise<TrustError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(TrustError);
-    expect((e as TrustError).code).to.equal(code);
-    expect((e as TrustError).message).to.match(/[\u4e00-\u9fff]/);
-    return e as TrustError;
-  }
-  throw new Error(`expected TrustError ${code}`);
-}
 
 describe('clock: TrustedClock', () => {
   const centre = generateSigningKeyPair();
@@ -60,7 +48,7 @@ describe('clock: TrustedClock', () => {
 
   it('is uncalibrated until a token arrives', async () => {
     expect(await clock.now()).to.equal(null);
-    await expectTrust(clock.requireNow(), 'CLOCK_UNCALIBRATED');
+    await expectTrustRejected(clock.requireNow(), 'CLOCK_UNCALIBRATED');
     const r = await clock.reading();
     expect(r).to.include({ calibrated: false, stale: true, trustedTime: null, driftMs: null, dongleId: id });
     expect(r.message).to.contain('尚未校时');
@@ -98,7 +86,7 @@ describe('clock: TrustedClock', () => {
   }
 
   it('refuses expired, foreign, tampered, unknown-key, wrong-kind tokens and changes nothing', async () => {
-    await expectTrust(clock.calibrateWithToken(token(T0 - 11 * MIN), 'file'), 'TOKEN_EXPIRED');
+    await expectTrustRejected(clock.calibrateWithToken(token(T0 - 11 * MIN), 'file'), 'TOKEN_EXPIRED');
     await expectUnchanged(null, null);
 
     await clock.calibrateWithToken(token(T0), 'online');
@@ -106,24 +94,24 @@ describe('clock: TrustedClock', () => {
     const before = await clock.now();
     const beforeSaved = saved;
 
-    const foreign = await expectTrust(clock.calibrateWithToken(token(T0 + 500, { dongleId: 'KD-9999' }), 'file'), 'TOKEN_FOREIGN_DONGLE');
+    const foreign = await expectTrustRejected(clock.calibrateWithToken(token(T0 + 500, { dongleId: 'KD-9999' }), 'file'), 'TOKEN_FOREIGN_DONGLE');
     expect(foreign.message).to.contain(`此校时文件属于机考锁 KD-9999，当前机考锁为 ${id}`);
 
     const good = token(T0 + 500);
     const payload = JSON.parse(Buffer.from(good.payload, 'base64').toString()) as Record<string, unknown>;
     payload.time = new Date(T0 + 3 * HOUR).toISOString();
     const tampered = { ...good, payload: Buffer.from(JSON.stringify(payload)).toString('base64') };
-    await expectTrust(clock.calibrateWithToken(tampered, 'file'), 'SIGNATURE_INVALID');
-    await expectTrust(
+    await expectTrustRejected(clock.calibrateWithToken(tampered, 'file'), 'SIGNATURE_INVALID');
+    await expectTrustRejected(
       clock.calibrateWithToken(createTimeToken({ time: T0 + 500, dongleId: id }, stranger.privateKeyPem), 'file'),
       'KEY_UNKNOWN',
     );
-    await expectTrust(
+    await expectTrustRejected(
       clock.calibrateWithToken(signJson({ kind: 'authorization', v: 1, time: new Date(T0).toISOString(), dongleId: id }, centre), 'file'),
       'TOKEN_INVALID',
     );
-    await expectTrust(clock.calibrateWithToken({ garbage: true }, 'file'), 'ENVELOPE_MALFORMED');
-    await expectTrust(clock.calibrateWithToken(token(T0 + 500, { nonce: 'n-1' }), 'online', 'n-2'), 'TOKEN_NONCE_MISMATCH');
+    await expectTrustRejected(clock.calibrateWithToken({ garbage: true }, 'file'), 'ENVELOPE_MALFORMED');
+    await expectTrustRejected(clock.calibrateWithToken(token(T0 + 500, { nonce: 'n-1' }), 'online', 'n-2'), 'TOKEN_NONCE_MISMATCH');
     await expectUnchanged(before, beforeSaved);
 
     await clock.calibrateWithToken(token(T0 + 500, { nonce: 'n-2' }), 'online', 'n-2');
@@ -135,9 +123,9 @@ describe('clock: TrustedClock', () => {
     await clock.calibrateWithToken(t, 'file');
     mono += 10_000;
     const before = await clock.now();
-    const e = await expectTrust(clock.calibrateWithToken(t, 'file'), 'TOKEN_REPLAYED');
+    const e = await expectTrustRejected(clock.calibrateWithToken(t, 'file'), 'TOKEN_REPLAYED');
     expect(e.message).to.contain('旧文件');
-    await expectTrust(clock.calibrateWithToken(token(T0 - 2 * MIN), 'file'), 'TOKEN_REPLAYED');
+    await expectTrustRejected(clock.calibrateWithToken(token(T0 - 2 * MIN), 'file'), 'TOKEN_REPLAYED');
     await expectUnchanged(before, saved);
 
     // Restart: a new soft dongle instance has no clock; the stored record still blocks replay.
@@ -151,7 +139,7 @@ describe('clock: TrustedClock', () => {
     clock = new TrustedClock({ dongles, trustedKeys: [centre.publicKey], pcNow: () => pc, store });
     expect(await clock.now()).to.equal(null);
     expect((await clock.reading()).lastCalibration?.tokenTime).to.equal(new Date(T0 - MIN).toISOString());
-    await expectTrust(clock.calibrateWithToken(t, 'file'), 'TOKEN_REPLAYED');
+    await expectTrustRejected(clock.calibrateWithToken(t, 'file'), 'TOKEN_REPLAYED');
     expect(await clock.now()).to.equal(null);
   });
 
@@ -160,7 +148,7 @@ describe('clock: TrustedClock', () => {
     mono += 30 * MIN;
     pc = T0 - 5 * HOUR; // someone set the PC clock back
     // 15 minutes old by the trusted clock: refused although the PC clock calls it "future".
-    await expectTrust(clock.calibrateWithToken(token(T0 + 15 * MIN), 'file'), 'TOKEN_EXPIRED');
+    await expectTrustRejected(clock.calibrateWithToken(token(T0 + 15 * MIN), 'file'), 'TOKEN_EXPIRED');
     expect((await clock.now())!.getTime()).to.equal(T0 + 30 * MIN);
     // 5 minutes old: accepted; the clock is set to the token time (no forward credit).
     await clock.calibrateWithToken(token(T0 + 25 * MIN), 'file');
@@ -175,7 +163,7 @@ describe('clock: TrustedClock', () => {
     );
     await hid.start();
     const c = new TrustedClock({ dongles: hid, trustedKeys: [centre.publicKey], pcNow: () => Date.now(), maxTokenAgeMinutes: 1 });
-    await expectTrust(c.calibrateWithToken(token(Date.now()), 'file'), 'DONGLE_ABSENT');
+    await expectTrustRejected(c.calibrateWithToken(token(Date.now()), 'file'), 'DONGLE_ABSENT');
     expect((await c.reading()).message).to.contain('未检测到机考锁');
     transport.plug(new SimulatedHidDevice('KD-7777'));
     await hid.poll();

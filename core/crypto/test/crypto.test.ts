@@ -7,7 +7,6 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   HashingPassThrough,
-  TrustError,
   generateSigningKeyPair,
   generateWrappingKeyPair,
   keyIdOf,
@@ -24,18 +23,7 @@ import {
   wrapKeyForRecipient,
   type SignedEnvelope,
 } from '../index';
-
-function expectTrust(fn: () => unknown, code: string): TrustError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(TrustError);
-    expect((e as TrustError).code).to.equal(code);
-    expect((e as TrustError).message).to.match(/[\u4e00-\u9fff]/);
-    return e as TrustError;
-  }
-  throw new Error(`expected TrustError ${code}`);
-}
+import { expectTrustThrown } from '../../testing/expect-trust';
 
 describe('crypto: Ed25519 signed envelopes', () => {
   const centre = generateSigningKeyPair();
@@ -61,16 +49,16 @@ describe('crypto: Ed25519 signed envelopes', () => {
   it('refuses tampered payloads and signatures', () => {
     const env = signJson({ a: 1 }, centre.privateKeyPem);
     const payload = Buffer.from('{"a":2}').toString('base64');
-    expectTrust(() => openSignedJson({ ...env, payload }, [centre.publicKey]), 'SIGNATURE_INVALID');
+    expectTrustThrown(() => openSignedJson({ ...env, payload }, [centre.publicKey]), 'SIGNATURE_INVALID');
     const sig = Buffer.from(env.sig, 'base64');
     sig[5] = (sig[5] as number) ^ 1;
-    expectTrust(() => openSignedJson({ ...env, sig: sig.toString('base64') }, [centre.publicKey]), 'SIGNATURE_INVALID');
+    expectTrustThrown(() => openSignedJson({ ...env, sig: sig.toString('base64') }, [centre.publicKey]), 'SIGNATURE_INVALID');
   });
 
   it('refuses unknown keys, including a forged keyId', () => {
     const env = signJson({ a: 1 }, other);
-    expectTrust(() => openSignedJson(env, [centre.publicKey]), 'KEY_UNKNOWN');
-    expectTrust(() => openSignedJson({ ...env, keyId: centre.keyId }, [centre.publicKey]), 'SIGNATURE_INVALID');
+    expectTrustThrown(() => openSignedJson(env, [centre.publicKey]), 'KEY_UNKNOWN');
+    expectTrustThrown(() => openSignedJson({ ...env, keyId: centre.keyId }, [centre.publicKey]), 'SIGNATURE_INVALID');
   });
 
   it('refuses malformed envelopes', () => {
@@ -84,18 +72,18 @@ describe('crypto: Ed25519 signed envelopes', () => {
       { ...env, payload: `${env.payload}!` },
       { ...env, sig: env.sig.slice(4) },
     ];
-    for (const c of cases) expectTrust(() => openSignedJson(c, [centre.publicKey]), 'ENVELOPE_MALFORMED');
+    for (const c of cases) expectTrustThrown(() => openSignedJson(c, [centre.publicKey]), 'ENVELOPE_MALFORMED');
     const arr = signJson([1, 2], centre);
-    expectTrust(() => openSignedJson(arr, [centre.publicKey]), 'ENVELOPE_MALFORMED');
+    expectTrustThrown(() => openSignedJson(arr, [centre.publicKey]), 'ENVELOPE_MALFORMED');
   });
 
   it('verifies detached signatures over file bytes', () => {
     const data = Buffer.from('manifest bytes\n');
     const sig = signBytes(data, centre.privateKeyPem).toString('base64');
     expect(() => verifyDetached(data, sig, centre.keyId, [centre.publicKey])).not.to.throw();
-    expectTrust(() => verifyDetached(Buffer.from('manifest bytes!\n'), sig, centre.keyId, [centre.publicKey]), 'SIGNATURE_INVALID');
-    expectTrust(() => verifyDetached(data, sig, other.keyId, [centre.publicKey]), 'KEY_UNKNOWN');
-    expectTrust(() => verifyDetached(data, 'nope', centre.keyId, [centre.publicKey]), 'ENVELOPE_MALFORMED');
+    expectTrustThrown(() => verifyDetached(Buffer.from('manifest bytes!\n'), sig, centre.keyId, [centre.publicKey]), 'SIGNATURE_INVALID');
+    expectTrustThrown(() => verifyDetached(data, sig, other.keyId, [centre.publicKey]), 'KEY_UNKNOWN');
+    expectTrustThrown(() => verifyDetached(data, 'nope', centre.keyId, [centre.publicKey]), 'ENVELOPE_MALFORMED');
   });
 
   it('parses the trusted key list', () => {
@@ -103,10 +91,10 @@ describe('crypto: Ed25519 signed envelopes', () => {
       centre.publicKey,
       other.publicKey,
     ]);
-    const e = expectTrust(() => parseTrustedKeys(`${centre.publicKey},abc`), 'TRUSTED_KEY_INVALID');
+    const e = expectTrustThrown(() => parseTrustedKeys(`${centre.publicKey},abc`), 'TRUSTED_KEY_INVALID');
     expect(e.message).to.contain('第 2 项');
-    expectTrust(() => parseTrustedKeys(' , '), 'TRUSTED_KEY_INVALID');
-    expectTrust(() => parseTrustedKeys(`${centre.publicKey}=`), 'TRUSTED_KEY_INVALID');
+    expectTrustThrown(() => parseTrustedKeys(' , '), 'TRUSTED_KEY_INVALID');
+    expectTrustThrown(() => parseTrustedKeys(`${centre.publicKey}=`), 'TRUSTED_KEY_INVALID');
   });
 });
 
@@ -127,11 +115,11 @@ describe('crypto: AES-256-GCM sealed bytes', () => {
     for (let i = 0; i < sealed.length; i++) {
       const t = Buffer.from(sealed);
       t[i] = (t[i] as number) ^ 0x80;
-      expectTrust(() => openBytes(key, t, aad), 'DECRYPT_FAILED');
+      expectTrustThrown(() => openBytes(key, t, aad), 'DECRYPT_FAILED');
     }
-    expectTrust(() => openBytes(key, sealed, Buffer.from('site=11004;session=1')), 'DECRYPT_FAILED');
-    expectTrust(() => openBytes(Buffer.alloc(32, 8), sealed, aad), 'DECRYPT_FAILED');
-    expectTrust(() => openBytes(key, sealed.subarray(0, 20), aad), 'DECRYPT_FAILED');
+    expectTrustThrown(() => openBytes(key, sealed, Buffer.from('site=11004;session=1')), 'DECRYPT_FAILED');
+    expectTrustThrown(() => openBytes(Buffer.alloc(32, 8), sealed, aad), 'DECRYPT_FAILED');
+    expectTrustThrown(() => openBytes(key, sealed.subarray(0, 20), aad), 'DECRYPT_FAILED');
     expect(() => sealBytes(Buffer.alloc(16), Buffer.from('x'))).to.throw(RangeError);
   });
 });
@@ -181,18 +169,18 @@ describe('crypto: key wrapping for a dongle', () => {
   it('refuses another recipient, other AAD, tampering, malformed input', () => {
     const w = wrapKeyForRecipient(contentKey, dongle.publicKey, aad);
     const stranger = generateWrappingKeyPair();
-    expectTrust(() => unwrapKeyWithPrivate(w, stranger.privateKeyPem, aad), 'DECRYPT_FAILED');
-    expectTrust(() => unwrapKeyWithPrivate(w, dongle.privateKeyPem, Buffer.from('other')), 'DECRYPT_FAILED');
+    expectTrustThrown(() => unwrapKeyWithPrivate(w, stranger.privateKeyPem, aad), 'DECRYPT_FAILED');
+    expectTrustThrown(() => unwrapKeyWithPrivate(w, dongle.privateKeyPem, Buffer.from('other')), 'DECRYPT_FAILED');
     const ct = Buffer.from(w.ct, 'base64');
     ct[0] = (ct[0] as number) ^ 1;
-    expectTrust(() => unwrapKeyWithPrivate({ ...w, ct: ct.toString('base64') }, dongle.privateKeyPem, aad), 'DECRYPT_FAILED');
+    expectTrustThrown(() => unwrapKeyWithPrivate({ ...w, ct: ct.toString('base64') }, dongle.privateKeyPem, aad), 'DECRYPT_FAILED');
     const epk = generateWrappingKeyPair().publicKey;
     const epkB64 = Buffer.from(epk, 'base64url').toString('base64');
-    expectTrust(() => unwrapKeyWithPrivate({ ...w, epk: epkB64 }, dongle.privateKeyPem, aad), 'DECRYPT_FAILED');
-    expectTrust(() => unwrapKeyWithPrivate({ ...w, iv: 'AAAA' }, dongle.privateKeyPem, aad), 'WRAPPED_KEY_MALFORMED');
-    expectTrust(() => unwrapKeyWithPrivate({ v: 1 } as unknown as SignedEnvelope, dongle.privateKeyPem, aad), 'WRAPPED_KEY_MALFORMED');
+    expectTrustThrown(() => unwrapKeyWithPrivate({ ...w, epk: epkB64 }, dongle.privateKeyPem, aad), 'DECRYPT_FAILED');
+    expectTrustThrown(() => unwrapKeyWithPrivate({ ...w, iv: 'AAAA' }, dongle.privateKeyPem, aad), 'WRAPPED_KEY_MALFORMED');
+    expectTrustThrown(() => unwrapKeyWithPrivate({ v: 1 } as unknown as SignedEnvelope, dongle.privateKeyPem, aad), 'WRAPPED_KEY_MALFORMED');
     // A low-order (all-zero) ephemeral key gives no usable secret.
-    expectTrust(
+    expectTrustThrown(
       () => unwrapKeyWithPrivate({ ...w, epk: Buffer.alloc(32).toString('base64') }, dongle.privateKeyPem, aad),
       'DECRYPT_FAILED',
     );

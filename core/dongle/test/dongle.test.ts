@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TrustError } from '../../crypto/trust-error';
 import { wrapKeyForRecipient } from '../../crypto/wrap';
 import {
   DongleService,
@@ -19,6 +18,7 @@ import {
   type DongleEvents,
   type DongleServiceConfig,
 } from '../index';
+import { expectTrustRejected } from '../../testing/expect-trust';
 
 type Logged = { [K in keyof DongleEvents]: { event: K; payload: DongleEvents[K] } }[keyof DongleEvents];
 
@@ -32,17 +32,6 @@ function record(service: DongleService): Logged[] {
   service.on('removed', (payload) => log.push({ event: 'removed', payload }));
   service.on('error', (payload) => log.push({ event: 'error', payload }));
   return log;
-}
-
-async function expectTrust(p: Promise<unknown>, code: string): Promise<TrustError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(TrustError);
-    expect((e as TrustError).code).to.equal(code);
-    return e as TrustError;
-  }
-  throw new Error(`expected TrustError ${code}`);
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -91,14 +80,14 @@ describe('dongle: software dongle', () => {
     const aad = Buffer.from('aad');
     const wrapped = wrapKeyForRecipient(Buffer.alloc(32, 1), a.publicKeys().wrapping, aad);
     expect((await b.unwrapKey(wrapped, aad)).equals(Buffer.alloc(32, 1))).to.equal(true);
-    await expectTrust(b.unwrapKey(wrapped, Buffer.from('x')), 'DECRYPT_FAILED');
+    await expectTrustRejected(b.unwrapKey(wrapped, Buffer.from('x')), 'DECRYPT_FAILED');
     await fsp.rm(dir, { recursive: true, force: true });
   });
 
   it('reports a corrupt key file in Chinese', async () => {
     const dir = await tempDir();
     await fsp.writeFile(join(dir, SOFT_DONGLE_FILE), '{"v":1');
-    const e = await expectTrust(SoftDongle.open(dir), 'DONGLE_SOFT_CORRUPT');
+    const e = await expectTrustRejected(SoftDongle.open(dir), 'DONGLE_SOFT_CORRUPT');
     expect(e.message).to.contain('已损坏');
     await fsp.rm(dir, { recursive: true, force: true });
   });
@@ -135,7 +124,7 @@ describe('dongle: DongleService', () => {
     expect(st.message).to.contain('模拟');
     expect(log).to.deep.equal([{ event: 'attached', payload: { id: st.id, kind: 'soft' } }]);
     expect(s.assertUsableFor('mock').kind).to.equal('soft');
-    const e = await expectTrust(Promise.resolve().then(() => s.assertUsableFor('formal')), 'DONGLE_SOFT_FORMAL');
+    const e = await expectTrustRejected(Promise.resolve().then(() => s.assertUsableFor('formal')), 'DONGLE_SOFT_FORMAL');
     expect(e.message).to.equal('模拟机考锁不能用于正式考试，请插入机考锁');
 
     const warnings: string[] = [];
@@ -153,7 +142,7 @@ describe('dongle: DongleService', () => {
     expect(s.status()).to.deep.equal({
       present: false, id: null, kind: null, label: null, message: '未检测到机考锁，请插入机考锁后重新启动',
     });
-    await expectTrust(Promise.resolve().then(() => s.assertUsableFor('formal')), 'DONGLE_ABSENT');
+    await expectTrustRejected(Promise.resolve().then(() => s.assertUsableFor('formal')), 'DONGLE_ABSENT');
 
     const device = new SimulatedHidDevice('KD-0001');
     const path = transport.plug(device);
@@ -175,14 +164,14 @@ describe('dongle: DongleService', () => {
     const aad = Buffer.alloc(200, 4);
     const wrapped = wrapKeyForRecipient(Buffer.alloc(32, 2), device.wrapping.publicKey, aad);
     expect((await d.unwrapKey(wrapped, aad)).equals(Buffer.alloc(32, 2))).to.equal(true);
-    await expectTrust(d.unwrapKey(wrapped, Buffer.from('other')), 'DECRYPT_FAILED');
+    await expectTrustRejected(d.unwrapKey(wrapped, Buffer.from('other')), 'DECRYPT_FAILED');
     expect(d.present()).to.equal(true);
 
     transport.unplug(path);
     await s.poll();
     expect(s.status().present).to.equal(false);
     expect(d.present()).to.equal(false);
-    await expectTrust(d.readClock(), 'DONGLE_IO');
+    await expectTrustRejected(d.readClock(), 'DONGLE_IO');
     expect(log).to.deep.equal([
       { event: 'attached', payload: { id: 'KD-0001', kind: 'hid' } },
       { event: 'removed', payload: { id: 'KD-0001', kind: 'hid' } },
@@ -196,7 +185,7 @@ describe('dongle: DongleService', () => {
     await s.start();
     const d = s.current()!;
     transport.failReads = 1;
-    const e = await expectTrust(d.readClock(), 'DONGLE_IO');
+    const e = await expectTrustRejected(d.readClock(), 'DONGLE_IO');
     expect(e.message).to.contain('机考锁通信失败');
     expect(s.status().present).to.equal(false);
     expect(log.map((l) => l.event)).to.deep.equal(['attached', 'error', 'removed']);
@@ -215,7 +204,7 @@ describe('dongle: DongleService', () => {
     transport.silent = true;
     const pending = d.sign(Buffer.from('x'));
     transport.unplug(path);
-    await expectTrust(pending, 'DONGLE_IO');
+    await expectTrustRejected(pending, 'DONGLE_IO');
     transport.silent = false;
     await s.poll();
     expect(s.status().present).to.equal(false);
@@ -223,7 +212,7 @@ describe('dongle: DongleService', () => {
     const path2 = transport.plug(new SimulatedHidDevice('KD-0004'));
     await s.poll();
     transport.silent = true;
-    await expectTrust(s.current()!.readClock(), 'DONGLE_IO');
+    await expectTrustRejected(s.current()!.readClock(), 'DONGLE_IO');
     expect(s.current()).to.equal(null);
     transport.silent = false;
     transport.unplug(path2);
@@ -235,7 +224,7 @@ describe('dongle: DongleService', () => {
     const failing = createNodeHidTransport(() => {
       throw new Error('libusb-1.0.so.0: cannot open shared object file');
     });
-    await expectTrust(failing.list(1, 2), 'DONGLE_IO');
+    await expectTrustRejected(failing.list(1, 2), 'DONGLE_IO');
     transport.loadError = await failing.list(1, 2).then(() => null, (e: Error) => e);
     await s.start();
     await s.poll();
