@@ -4,7 +4,8 @@ import path from 'node:path';
 import { generateSigningKeyPair } from '../core/crypto';
 import { TestClient } from '../core/testing/http-client';
 import { makeTempDir } from '../core/testing/test-server';
-import { ProductProcess, freePort } from '../test/integration/product-process';
+import { freePort } from '../core/testing/free-port';
+import { ProductProcess } from '../test/integration/product-process';
 import { buildSitePackage, defaultSessions } from '../test/sim/centre/package-builder';
 import type { Bench } from './run';
 

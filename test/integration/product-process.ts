@@ -1,22 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../core/testing/free-port';
 
 /** The built product's entry point, as `npm run serve` starts it. */
 export const PRODUCT_MAIN = path.resolve(__dirname, '../../core/host/main.js');
-
-/** A free TCP port: bind port 0, read what the OS gave, release it. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ProductOptions {
   readonly dataDir: string;

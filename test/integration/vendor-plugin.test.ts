@@ -4,13 +4,10 @@ import { generateSigningKeyPair } from '../../core/crypto';
 import { TestClient } from '../../core/testing/http-client';
 import { startTestServer, type TestServer } from '../../core/testing/test-server';
 import { buildSitePackage, defaultSessions } from '../sim/centre/package-builder';
+import type { ErrorBody } from '../../core/http/errors';
 
 // The repository's example vendor plugin, loaded from its folder exactly as a site would.
 const VENDOR_DIR = path.resolve(__dirname, '../../../vendor-plugins');
-
-interface ErrorBody {
-  error: { code: string; message: string };
-}
 
 describe('vendor plugins loaded from the configured folder (R10.2, R10.3)', function () {
   this.timeout(60000);

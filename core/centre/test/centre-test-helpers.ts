@@ -31,17 +31,6 @@ export const SAMPLE_SPEC: SitePackageSpec = {
   releaseTime: '2026-12-01T10:00:00+08:00',
 };
 
-/** Polls until `check` returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 10_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 /** Awaits a rejection and returns it (fails the test when the promise resolves). */
 export async function rejectionOf(p: Promise<unknown>): Promise<Error> {
   try {

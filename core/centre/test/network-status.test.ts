@@ -4,7 +4,7 @@ import path from 'node:path';
 import { TestClient } from '../../testing/http-client';
 import { makeTempDir, startTestServer } from '../../testing/test-server';
 import { startCentreSimulator } from '../../../test/sim/centre/centre-simulator';
-import { waitFor } from './centre-test-helpers';
+import { waitFor } from '../../testing/wait-for';
 
 async function network(client: TestClient): Promise<string> {
   const r = await client.get<{ network: string }>('/api/status');

@@ -5,7 +5,7 @@ import { Store } from '../../store/store';
 import { FakeCentreClient } from '../../testing/fake-centre';
 import { makeTempDir } from '../../testing/test-server';
 import { CentreOutboxRow, StoreOutbox } from '../index';
-import { waitFor } from './centre-test-helpers';
+import { waitFor } from '../../testing/wait-for';
 
 /** The real store, except that the next `failWrites` writes fail like a full or locked disk. */
 class FlakyStore {

@@ -6,7 +6,8 @@ import { coreServices } from '../../services';
 import { makeTempDir, startTestServer, type TestServer } from '../../testing/test-server';
 import { startCentreSimulator, type RunningCentreSimulator } from '../../../test/sim/centre/centre-simulator';
 import { CentreError, CentreOutboxRow, OUTBOX_LIVE_EVENT, type OutboxLiveEvent } from '../index';
-import { rejectionOf, waitFor } from './centre-test-helpers';
+import { rejectionOf } from './centre-test-helpers';
+import { waitFor } from '../../testing/wait-for';
 
 /** Short intervals so retries and the probe happen within a test's patience. */
 function siteConfig(sim: RunningCentreSimulator) {

@@ -7,10 +7,7 @@ import { SettingRow } from '../../store/core-entities';
 import { TestClient } from '../../testing/http-client';
 import { makeTempDir, startTestServer, type TestServer } from '../../testing/test-server';
 import { coreServices } from '../../services';
-
-interface ErrorBody {
-  error: { code: string; message: string };
-}
+import type { ErrorBody } from '../errors';
 
 describe('dongle gate and clock calibration over HTTP (R1.1, R6.1)', function () {
   this.timeout(30000);

@@ -4,10 +4,7 @@ import { definePlugin } from '../../kernel/plugin';
 import { coreServices } from '../../services';
 import { TestClient } from '../../testing/http-client';
 import { startTestServer, type TestServer } from '../../testing/test-server';
-
-interface ErrorBody {
-  error: { code: string; message: string; requestId?: string };
-}
+import type { ErrorBody } from '../errors';
 
 /** Routes that fail in the ways library code and careless handlers fail. */
 const failingPlugin = definePlugin({

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import http from 'node:http';
 import { coreServices } from '../../services';
 import { TestClient } from '../../testing/http-client';
-import { startTestServer, type TestServer } from '../../testing/test-server';
+import { serverPerTest } from '../../testing/server-per-test';
+import { waitFor } from '../../testing/wait-for';
+import type { ErrorBody } from '../errors';
 
 interface OpenStream {
   readonly status: number;
@@ -40,66 +42,51 @@ function openEvents(baseUrl: string, token: string | null): Promise<OpenStream> 
   });
 }
 
-async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('GET /api/events — live updates for the admin UI (R1.5)', function () {
   this.timeout(30000);
-  let server: TestServer;
-  let client: TestClient;
-
-  beforeEach(async () => {
-    server = await startTestServer({ plugins: [] });
-    client = new TestClient(server.url);
-  });
-  afterEach(async () => server.stop());
+  const t = serverPerTest({ plugins: [] });
 
   it('refuses a caller without a session, in Chinese JSON', async () => {
-    const r = await client.get<{ error: { code: string; message: string } }>('/api/events');
+    const r = await t.client.get<ErrorBody>('/api/events');
     expect(r.status).to.equal(401);
     expect(r.body.error.message).to.equal('请先登录');
   });
 
   it('sends the status at once, and drops the listener when the browser goes away (no leak)', async () => {
-    await client.login();
-    const live = await server.kernel.get(coreServices.liveEvents);
+    await t.client.login();
+    const live = await t.server.kernel.get(coreServices.liveEvents);
     const before = live.subscriberCount;
     for (let i = 0; i < 5; i++) {
-      const stream = await openEvents(server.url, client.token);
+      const stream = await openEvents(t.server.url, t.client.token);
       expect(stream.status).to.equal(200);
       await stream.waitFor('status');
       expect(live.subscriberCount).to.equal(before + 1);
       stream.close();
-      await eventually('listener removed', () => live.subscriberCount === before);
+      await waitFor('listener removed', () => live.subscriberCount === before, 3000, 20);
     }
   });
 
   it('ends the stream of a session at logout, and of the other sessions at a password change (R9.4)', async () => {
-    await client.login();
-    const other = new TestClient(server.url);
+    await t.client.login();
+    const other = new TestClient(t.server.url);
     await other.login();
-    const live = await server.kernel.get(coreServices.liveEvents);
-    const mine = await openEvents(server.url, client.token);
-    const theirs = await openEvents(server.url, other.token);
+    const live = await t.server.kernel.get(coreServices.liveEvents);
+    const mine = await openEvents(t.server.url, t.client.token);
+    const theirs = await openEvents(t.server.url, other.token);
     await mine.waitFor('status');
     await theirs.waitFor('status');
 
-    expect((await client.put('/api/auth/password', { oldPassword: '888', newPassword: 'Secret-2026', confirmPassword: 'Secret-2026' })).status).to.equal(200);
+    expect((await t.client.put('/api/auth/password', { oldPassword: '888', newPassword: 'Secret-2026', confirmPassword: 'Secret-2026' })).status).to.equal(200);
     await theirs.ended;
     expect(live.subscriberCount).to.equal(1);
 
-    expect((await client.post('/api/auth/logout')).status).to.equal(200);
+    expect((await t.client.post('/api/auth/logout')).status).to.equal(200);
     await mine.ended;
-    await eventually('no listener left', () => live.subscriberCount === 0);
+    await waitFor('no listener left', () => live.subscriberCount === 0, 3000, 20);
   });
 
   it('is documented in /api/openapi.json', async () => {
-    const r = await client.get<{ paths: Record<string, { get?: { security?: unknown[] } }> }>('/api/openapi.json');
+    const r = await t.client.get<{ paths: Record<string, { get?: { security?: unknown[] } }> }>('/api/openapi.json');
     expect(r.body.paths['/api/events']?.get?.security).to.have.length.greaterThan(0);
   });
 });

@@ -7,6 +7,7 @@ import { FakeDongle } from '../fake-dongle';
 import { TestClient } from '../http-client';
 import { withPcClockShift } from '../manual-clock';
 import { startTestServer, type TestServer } from '../test-server';
+import { waitFor } from '../wait-for';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -15,14 +16,6 @@ interface ClockReading {
   trustedTime: string | null;
   driftMs: number | null;
   calibrated: boolean;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('core/testing fakes: dongle, clock and centre for plugin tests', function () {
@@ -94,16 +87,16 @@ describe('core/testing fakes: dongle, clock and centre for plugin tests', functi
     const outbox = await server.kernel.get(coreServices.outbox);
 
     const entry = await outbox.enqueue('seal-check', { rooms: 3 });
-    await until('a failed attempt', () => centre.callsOf('sendReport').length > 0);
+    await waitFor('a failed attempt', () => centre.callsOf('sendReport').length > 0, 5000, 20);
     expect((await outbox.find(entry.idempotencyKey))?.state).to.equal('pending');
     expect((await admin.get<{ network: string }>('/api/status')).body.network).to.equal('down');
 
     centre.reportFailures.push(new CentreError('CENTRE_REFUSED', '监控平台拒绝了请求：测试', 409));
     centre.reachable = true;
-    await until('delivered', async () => (await outbox.find(entry.idempotencyKey))?.state === 'delivered');
+    await waitFor('delivered', async () => (await outbox.find(entry.idempotencyKey))?.state === 'delivered', 5000, 20);
     expect(centre.reports.size).to.equal(1);
     expect(centre.reports.get(entry.idempotencyKey)).to.include({ kind: 'seal-check', siteCode: '11003', mode: 'mock' });
-    await until('network up', async () => (await admin.get<{ network: string }>('/api/status')).body.network === 'up');
+    await waitFor('network up', async () => (await admin.get<{ network: string }>('/api/status')).body.network === 'up', 5000, 20);
     const sends = centre.callsOf('sendReport').length;
     await new Promise((r) => setTimeout(r, 200));
     expect(centre.callsOf('sendReport')).to.have.length(sends);

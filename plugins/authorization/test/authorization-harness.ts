@@ -25,11 +25,6 @@ export const SITE = '11003';
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 
-/** The body of a refused request (core/http/errors.ts). */
-export interface ErrorBody {
-  error: { code: string; message: string };
-}
-
 /**
  * A whole site (load + registration + authorization) against the centre simulator, with a
  * software dongle whose clock runs on a monotonic source the test moves by hand. The PC

@@ -3,8 +3,9 @@ import { generateSigningKeyPair, signJson } from '../../../core/crypto/signing';
 import { generateWrappingKeyPair } from '../../../core/crypto/wrap';
 import { authorizationPayloadFor, issueAuthorization, type AuthorizationIssueOptions } from '../../../test/sim/centre/authorization-issuer';
 import { writePtqCommand } from '../../../test/sim/centre/commands/write-ptq-command';
-import { authorizationRows, HOUR, SITE, startAuthorizationSite, writeSessionFileWithSim, type AuthorizationSite, type ErrorBody } from './authorization-harness';
+import { authorizationRows, HOUR, SITE, startAuthorizationSite, writeSessionFileWithSim, type AuthorizationSite } from './authorization-harness';
 import { withPcClockShift } from '../../../core/testing/manual-clock';
+import type { ErrorBody } from '../../../core/http/errors';
 
 /** Everything an import could change: the API table and the raw table rows. */
 async function snapshot(site: AuthorizationSite): Promise<string> {

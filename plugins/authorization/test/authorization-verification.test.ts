@@ -3,8 +3,9 @@ import { issueAuthorization, issueVerification } from '../../../test/sim/centre/
 import { writeVerificationCommand } from '../../../test/sim/centre/commands/write-ptq-command';
 import type { SimPublishedRelease } from '../../../test/sim/centre/sim-types';
 import type { VerificationPayload } from '../api';
-import { authorizationRows, HOUR, MINUTE, SITE, startAuthorizationSite, writeSessionFileWithSim, type AuthorizationSite, type ErrorBody } from './authorization-harness';
+import { authorizationRows, HOUR, MINUTE, SITE, startAuthorizationSite, writeSessionFileWithSim, type AuthorizationSite } from './authorization-harness';
 import { withPcClockShift } from '../../../core/testing/manual-clock';
+import type { ErrorBody } from '../../../core/http/errors';
 
 async function rows(site: AuthorizationSite): Promise<string> {
   return JSON.stringify(await authorizationRows(site));

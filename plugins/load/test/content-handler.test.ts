@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { plugin as loadPlugin } from '../server/plugin';
 import { demoContentPlugin } from './demo-content-plugin';
-import { buildPackage, startLoadHarness, type ErrorBody, type LoadHarness } from './load-fixtures';
+import { buildPackage, startLoadHarness, type LoadHarness } from './load-fixtures';
+import type { ErrorBody } from '../../../core/http/errors';
 
 describe('载入考务: vendor content handlers at load.contentHandlers (R10.2)', function () {
   this.timeout(30_000);

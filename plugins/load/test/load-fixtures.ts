@@ -110,6 +110,3 @@ export interface RoomsBody {
   release: { releaseTime: string; manualImportAt: string | null; verified: boolean; verifiedAt: string | null; checkMessage: string | null; mode: string } | null;
 }
 
-export interface ErrorBody {
-  error: { code: string; message: string };
-}

@@ -5,7 +5,8 @@ import { openBytes } from '../../../core/crypto';
 import { coreServices } from '../../../core/services';
 import type { ExamDataService } from '../api';
 import { REGISTRATION_CODE_ALPHABET, contentAad } from '../api/package-format';
-import { buildPackage, startLoadHarness, type ErrorBody, type LoadHarness, type RoomsBody } from './load-fixtures';
+import { buildPackage, startLoadHarness, type LoadHarness, type RoomsBody } from './load-fixtures';
+import type { ErrorBody } from '../../../core/http/errors';
 
 async function examData(h: LoadHarness): Promise<ExamDataService> {
   return h.data;

@@ -1,10 +1,12 @@
-import net from 'node:net';
 import { expect } from 'chai';
 import { makeTempDir } from '../../../core/testing/test-server';
 import { startCentreSimulator, type RunningCentreSimulator } from '../../../test/sim/centre/centre-simulator';
 import { buildSitePackage } from '../../../test/sim/centre/package-builder';
 import { CentreSimState } from '../../../test/sim/centre/sim-state';
-import { packageSpec, startLoadHarness, type ErrorBody, type LoadHarness, type RoomsBody } from './load-fixtures';
+import { packageSpec, startLoadHarness, type LoadHarness, type RoomsBody } from './load-fixtures';
+import type { ErrorBody } from '../../../core/http/errors';
+import { freePort } from '../../../core/testing/free-port';
+import { waitFor } from '../../../core/testing/wait-for';
 
 interface DownloadBody {
   imported: boolean;
@@ -12,27 +14,6 @@ interface DownloadBody {
   keptRegistrationCodes: number;
   releaseTime: string;
   check: { verified: boolean; verifiedAt: string | null; message: string | null };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('载入考务 against the centre simulator (R2.1, R2.2)', function () {
@@ -129,7 +110,7 @@ describe('载入考务 against the centre simulator (R2.1, R2.2)', function () {
     rooms = await waitFor('the release check after the network came back', async () => {
       const body = (await h!.client.get<RoomsBody>('/api/load/rooms')).body;
       return body.release?.verified ? body : null;
-    });
+    }, 10_000, 100);
     expect(rooms.release!.verifiedAt).to.be.a('string');
     expect(rooms.rooms.every((x) => x.verified && x.verifiedAt === rooms.release!.verifiedAt)).to.equal(true);
     // Still the manual import: its time stays in the footer.

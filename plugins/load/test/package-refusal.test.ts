@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { DEFAULT_PACKAGE_LIMITS } from '../api/package-format';
 import { SafeZipReader } from '../server/package/safe-zip-reader';
-import { SITE, buildPackage, newCentreKey, startLoadHarness, type ErrorBody, type LoadHarness } from './load-fixtures';
+import { SITE, buildPackage, newCentreKey, startLoadHarness, type LoadHarness } from './load-fixtures';
 import { forgeZip, unforge, type ForgedEntry } from './zip-forge';
+import type { ErrorBody } from '../../../core/http/errors';
 
 /**
  * R2.5 / §5: every way a package can be wrong is refused with a Chinese message that says

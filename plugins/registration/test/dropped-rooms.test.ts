@@ -8,6 +8,7 @@ import { REGISTRATION_CHANGED_EVENT } from '../api';
 import { PROCTOR_REVOKED_MESSAGE } from '../server/registration-service';
 import { RoomRegistrationRow } from '../server/room-registration-row';
 import { buildPackage, newCentreKey, startSite, table, type RunningSite } from './site-harness';
+import { waitFor } from '../../../core/testing/wait-for';
 
 const ROOM1 = '11003001';
 const ROOM3 = '11003003';
@@ -26,15 +27,6 @@ async function expect401(p: Promise<unknown>): Promise<ProctorApiError> {
     return e as ProctorApiError;
   }
   expect.fail('expected HTTP 401');
-}
-
-/** Waits (bounded) for the clean-up that follows the load's commit to be written. */
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) expect.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /**
@@ -68,7 +60,8 @@ describe('rooms dropped by a newer release lose their registrations (R3.3, R2.5)
     expect(err.code).to.equal('PROCTOR_REVOKED');
     expect(err.message).to.equal(PROCTOR_REVOKED_MESSAGE);
 
-    await until(async () => (await revokedAudits(site)).length > 0, 'the revocation audit');
+    // Bounded: the clean-up that follows the load's commit is written after the reply.
+    await waitFor('the revocation audit', async () => (await revokedAudits(site)).length > 0, 5_000, 20);
     expect(await revokedAudits(site)).to.deep.equal([
       {
         actor: 'system',
