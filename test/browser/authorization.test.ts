@@ -98,7 +98,9 @@ describe('考试授权 and 授权验证 panels (browser, R4, R6.1, R6.2)', funct
     expect(await box.locator('[data-test=calibration-warning]').innerText()).to.contain('第 1 场次（第一场次）开考时间为');
     expect(await box.locator('[data-test=last-calibration]').innerText()).to.contain('从未校时');
 
-    // 在线校时 through the centre's signed time token.
+    // 机考锁注册 (idempotent for the same keys and site), then 在线校时 through the centre's signed time token.
+    await box.locator('[data-test=register-dongle]').click();
+    await page.locator('.el-message--success', { hasText: '注册成功' }).waitFor();
     await box.locator('[data-test=calibrate-online]').click();
     await page.locator('.el-message--success', { hasText: '机考锁校时成功' }).waitFor();
     await box.locator('[data-test=calibration-warning]').waitFor({ state: 'detached' });
