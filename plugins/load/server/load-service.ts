@@ -51,14 +51,27 @@ export class LoadService {
   async importPackage(bytes: Buffer, source: 'online' | 'manual', actor: string): Promise<ReplaceOutcome> {
     const s = this.d.settings.get();
     const current = await this.d.data.currentRelease();
-    const pkg = await verifyPackage(bytes, {
-      trustedKeys: this.d.trustedKeys,
-      siteCode: s.siteCode,
-      mode: s.mode,
-      currentReleaseTime: current?.releaseTime ?? null,
-      handlers: this.d.handlers,
-      limits: this.d.limits,
-    });
+    let pkg: Awaited<ReturnType<typeof verifyPackage>>;
+    try {
+      pkg = await verifyPackage(bytes, {
+        trustedKeys: this.d.trustedKeys,
+        siteCode: s.siteCode,
+        mode: s.mode,
+        currentReleaseTime: current?.releaseTime ?? null,
+        handlers: this.d.handlers,
+        limits: this.d.limits,
+      });
+    } catch (e) {
+      // A refused package is a security-relevant event (tampering, a foreign site's data): keep a trace.
+      const code = (e as { code?: unknown }).code;
+      await this.d.audit.record(actor, 'load.refused', {
+        source,
+        bytes: bytes.length,
+        code: typeof code === 'string' ? code : 'UNKNOWN',
+        message: e instanceof Error ? e.message.slice(0, 300) : String(e),
+      });
+      throw e;
+    }
     const outcome = await this.d.data.replace(pkg, { source, packageBytes: bytes.length, now: new Date().toISOString() });
     const context = { siteCode: pkg.manifest.siteCode, mode: pkg.manifest.mode, releaseTime: pkg.manifest.releaseTime };
     for (const { handler, entry } of pkg.claimed) {

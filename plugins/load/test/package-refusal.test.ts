@@ -4,6 +4,7 @@ import { SafeZipReader } from '../server/package/safe-zip-reader';
 import { SITE, buildPackage, newCentreKey, startLoadHarness, type LoadHarness } from './load-fixtures';
 import { forgeZip, unforge, type ForgedEntry } from './zip-forge';
 import type { ErrorBody } from '../../../core/http/errors';
+import { AuditLogRow } from '../../../core/store/core-entities';
 
 /**
  * R2.5 / §5: every way a package can be wrong is refused with a Chinese message that says
@@ -36,6 +37,10 @@ describe('载入考务: refused packages change nothing (R2.5)', function () {
     else expect(body.error.message).to.match(message);
     if (code) expect(body.error.code).to.equal(code);
     expect(await h.snapshot(), 'stored data unchanged').to.equal(stored);
+    // …and the refusal is on record for the site's security log.
+    const [last] = await h.server.store.manager.find(AuditLogRow, { order: { id: 'DESC' }, take: 1 });
+    expect(last?.action).to.equal('load.refused');
+    expect(JSON.parse(last!.detail)).to.include({ code: body.error.code, message: body.error.message.slice(0, 300) });
   }
 
   async function reforged(edit: (entries: ForgedEntry[]) => ForgedEntry[]): Promise<Buffer> {
