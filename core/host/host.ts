@@ -215,7 +215,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
     const server = http.createServer(app.callback());
     server.keepAliveTimeout = 65_000;
-    server.requestTimeout = 0; // large uploads: idle sockets are cut by the per-socket timeout instead
+    // Large uploads may take long as a whole; a socket silent for 2 minutes is cut instead
+    // (SSE streams switch this off for their own socket).
+    server.requestTimeout = 0;
+    server.timeout = 120_000;
     server.headersTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
