@@ -111,6 +111,9 @@ export class RegistrationService implements RegistrationDirectory {
     const credential = newProctorCredential();
     const now = isoNow();
     const result = await this.store.write(async (em) => {
+      // Writes are serialized: re-read the code inside our slot, so a newer release that
+      // dropped (or re-coded) this room after the comparison cannot be registered into.
+      if ((await this.examData.registrationCodeOf(req.roomCode)) !== expected) return { roomChanged: true as const };
       const existing = await em.findOneBy(RoomRegistrationRow, { roomCode: req.roomCode });
       if (existing && existing.machineId !== req.machineId) return { conflictWith: existing };
       // Same machine again: same registration, a fresh credential; the previous one ends.
@@ -127,6 +130,9 @@ export class RegistrationService implements RegistrationDirectory {
       await em.save(RoomRegistrationRow, row);
       return { row, previous: existing };
     });
+    if ('roomChanged' in result) {
+      throw conflict('ROOM_DATA_CHANGED', `考场 ${req.roomCode} 的考务数据刚刚更新（该考场已不在新数据中或注册码已变化），请核对考点下发的最新考场注册信息后重新注册`);
+    }
     if ('conflictWith' in result) {
       const other = result.conflictWith!;
       await this.audit.record(`proctor@${ip}`, 'proctor.register.conflict', { roomCode: req.roomCode, ip, machineId: req.machineId, registeredIp: other.ip });

@@ -5,7 +5,11 @@ import { AuditLogRow } from '../../../core/store/core-entities';
 import { makeTempDir } from '../../../core/testing/test-server';
 import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import { REGISTRATION_CHANGED_EVENT } from '../api';
-import { PROCTOR_REVOKED_MESSAGE } from '../server/registration-service';
+import { PROCTOR_REVOKED_MESSAGE, RegistrationService } from '../server/registration-service';
+import { DEFAULT_GUESS_LIMITS, GuessThrottle } from '../server/guess-throttle';
+import { examDataServiceRef, type ExamDataService } from '../../load/api';
+import { AppError } from '../../../core/http/errors';
+import { LiveEvents } from '../../../core/events/live-events';
 import { RoomRegistrationRow } from '../server/room-registration-row';
 import { buildPackage, newCentreKey, startSite, table, type RunningSite } from './site-harness';
 import { waitFor } from '../../../core/testing/wait-for';
@@ -104,3 +108,33 @@ describe('rooms dropped by a newer release lose their registrations (R3.3, R2.5)
     }
   });
 });
+
+describe('a registration racing a newer release that drops its room (R2.5, R3.3)', function () {
+  this.timeout(60_000);
+  let site: RunningSite | undefined;
+  afterEach(async () => site?.stop());
+
+  it('is refused when the room is gone by the time the registration is written, and nothing is stored', async () => {
+    site = await startSite();
+    const real = await site.server.kernel.get(examDataServiceRef);
+    const room = (await real.listRooms())[0]!.roomCode;
+    const code = await site.code(room);
+    // The first read (the comparison) sees the room; the next one (inside the write) sees the
+    // newer release without it — what a concurrent import commits between the two.
+    let reads = 0;
+    const racing: ExamDataService = Object.create(real) as ExamDataService;
+    racing.registrationCodeOf = async (roomCode) => (++reads === 1 ? real.registrationCodeOf(roomCode) : null);
+    const service = new RegistrationService(site.server.store, racing, await site.server.kernel.get(coreServices.audit), new LiveEvents(), new GuessThrottle(DEFAULT_GUESS_LIMITS));
+    let refused: unknown;
+    try {
+      await service.register({ roomCode: room, registrationCode: code, machineId: 'pc-race', clientVersion: '1.0.0' }, '192.168.1.60');
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).to.be.instanceOf(AppError);
+    expect((refused as AppError).status).to.equal(409);
+    expect((refused as AppError).message).to.contain('考务数据刚刚更新');
+    expect(await site.server.store.manager.count(RoomRegistrationRow)).to.equal(0);
+  });
+});
+
