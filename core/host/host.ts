@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
@@ -16,6 +14,7 @@ import { AppError } from '../http/errors';
 import { mountCoreRoutes } from '../http/core-routes';
 import { HttpRegistry, PluginHttp } from '../http/http-registry';
 import { OpenApiDocument } from '../http/openapi';
+import { listenHttp } from '../http/http-listener';
 import { serveVendorWeb, serveWeb } from '../http/static-files';
 import { StatusService } from '../http/status';
 import { Kernel, pluginService, rootService, type CoreServiceFactory } from '../kernel/kernel';
@@ -46,6 +45,8 @@ export interface HostOptions {
   /** Extra or replacement core services (tests: fakes for dongle, clock, centre). */
   readonly coreServiceOverrides?: readonly CoreServiceFactory[];
   readonly logger?: Logger;
+  /** false: no HTTP server at all; the caller serves `app.callback()` itself (tests). */
+  readonly listen?: boolean;
 }
 
 export interface RunningHost {
@@ -213,18 +214,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       after: [serveVendorWeb(vendorWeb), serveWeb(webDir)],
     });
 
-    const server = http.createServer(app.callback());
-    server.keepAliveTimeout = 65_000;
-    // Large uploads may take long as a whole; a socket silent for 2 minutes is cut instead
-    // (SSE streams switch this off for their own socket).
-    server.requestTimeout = 0;
-    server.timeout = 120_000;
-    server.headersTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
-    });
-    const port = (server.address() as AddressInfo).port;
+    // listen: false (core/testing/test-kernel.ts) drives app.callback() in process, no port.
+    const listener = options.listen === false ? null : await listenHttp(app, config.host, config.port);
+    const port = listener?.port ?? 0;
     status.setLan('running', port);
     status.startTicker();
     // Reports pending from before a restart go out now; the status bar follows the centre.
@@ -253,10 +245,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         status.stopTicker();
         await link.stop();
         status.setLan('stopped', port);
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await listener?.close();
         for (const hook of [...shutdownHooks].reverse()) {
           try {
             await hook();
