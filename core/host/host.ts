@@ -19,13 +19,14 @@ import { serveVendorWeb, serveWeb } from '../http/static-files';
 import { StatusService } from '../http/status';
 import { statusItemsPoint } from '../http/status-items';
 import { Kernel, pluginService, rootService, type CoreServiceFactory } from '../kernel/kernel';
-import { discoverBuiltinPlugins, discoverWorkflow, loadVendorPlugins, type LoadedPlugin } from '../kernel/loader';
+import { discoverBuiltinPlugins, discoverWorkflow, type LoadedPlugin } from '../kernel/loader';
 import type { PluginDefinition } from '../kernel/plugin';
 import { createLogger } from '../logging/logger';
 import { coreServices, type Lifecycle } from '../services';
 import { SiteSettings } from '../settings/site-settings';
 import { Store } from '../store/store';
 import { hostApiForVendors } from './host-api';
+import { mountVendorStatusRoute, prepareVendorSite } from './vendor-site';
 import { createDongleService, createTrustedClock, forwardDongleEvents } from './trust-services';
 import { mountClockRoutes } from '../http/clock-routes';
 
@@ -142,8 +143,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     ? options.plugins.map((definition) => ({ definition, origin: 'test' }))
     : discoverBuiltinPlugins(builtinRoot);
   const builtinApis = Object.fromEntries(loaded.map((p) => [p.definition.manifest.id, p.definition]));
-  const vendors = loadVendorPlugins(config.vendorPluginDir, hostApiForVendors(builtinApis));
-  for (const p of [...loaded, ...vendors]) kernel.add(p.definition, p.origin);
+  const builtinIds = new Set(loaded.map((p) => String(p.definition.manifest.id)));
+  const vendors = prepareVendorSite(config.vendorPluginDir, hostApiForVendors(builtinApis), { hostVersion: version, builtinIds }, logger);
+  for (const p of [...loaded, ...vendors.plugins]) kernel.add(p.definition, p.origin);
   kernel.register();
 
   store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: kernel.schemaRegistry });
@@ -173,21 +175,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     await kernel.start();
     status.setItems(await kernel.hostContributions(statusItemsPoint));
 
-    const vendorWeb = new Map<string, string>();
-    const vendorModules: { pluginId: string; url: string }[] = [];
-    for (const v of vendors) {
-      if (v.webDir && v.webEntry) {
-        vendorWeb.set(v.definition.manifest.id, v.webDir);
-        vendorModules.push({ pluginId: v.definition.manifest.id, url: `/plugins/${v.definition.manifest.id}/web/${v.webEntry}` });
-      }
-    }
+    const vendorWeb = vendors.webDirs();
+    mountVendorStatusRoute(new PluginHttp(registry, '/api'), auth.guard, vendors);
     mountCoreRoutes({
       http: new PluginHttp(registry, '/api'),
       auth,
       settings,
       status,
       product: { title: PRODUCT_TITLE, version },
-      vendorWebModules: () => vendorModules,
+      vendorWebModules: () => vendors.webModules(),
       openapi: () => openapi.document(),
     });
     mountClockRoutes({
