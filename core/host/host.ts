@@ -9,6 +9,7 @@ import { AdminAuthService } from '../auth/admin-auth';
 import { AuditLog } from '../auth/audit';
 import { HttpCentreClient, StoreOutbox, startCentreLink, type CentreLink } from '../centre';
 import { describeConfig, type ExamSiteConfig } from '../config/config';
+import { readPluginConfig } from '../config/plugin-config';
 import { HardwareEvents } from '../events/hardware-events';
 import { LiveEvents } from '../events/live-events';
 import { createKoaApp, sseHandler } from '../http/app';
@@ -112,6 +113,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         }),
     ),
     pluginService(coreServices.logger, {}, (_d, scope) => logger.child({ plugin: scope.manifest.id })),
+    pluginService(coreServices.pluginConfig, {}, (_d, scope) => ({ read: (schema) => readPluginConfig(config, scope.manifest.id, schema) })),
     pluginService(coreServices.http, {}, (_d, scope) => new PluginHttp(registry, `/api/${scope.manifest.id}`)),
     pluginService(coreServices.container, {}, (_d, scope) => scope.container),
     pluginService(coreServices.files, { cfg: coreServices.config }, ({ cfg }, scope) => {
