@@ -5,7 +5,8 @@ import { badRequest, tooLarge } from '../http/errors';
 import { formatBytes } from '../http/body';
 import type { Store } from '../store/store';
 import { isoNow } from '../store/columns';
-import { DurableSink, containedPath, type DeclaredFile } from './durable-sink';
+import type { EntityManager } from 'typeorm';
+import { DurableSink, containedPath, moveIntoPlace, type DeclaredFile } from './durable-sink';
 import { sweepDurableTemps, syncDirectory, writeFileDurably, type WriteDurablyOptions } from './write-durably';
 
 /** Ids name partial uploads on disk: plain, short, no path characters. */
@@ -89,6 +90,20 @@ export class DurableFileStore {
   /** Absolute path of a committed file, refusing names that would leave the folder. */
   pathOf(relative: string): string {
     return containedPath(this.dir, relative);
+  }
+
+  /**
+   * Moves a complete file that is already inside this folder (a finished sink's
+   * `tempPath`, a checked import) to `relativeTarget`, with `work` in the same unit of work.
+   */
+  adopt<T>(file: string, relativeTarget: string, work: (em: EntityManager, finalPath: string) => Promise<T>): Promise<T> {
+    if (!this.contains(file)) throw new Error(`file outside the plugin folder: ${file}`);
+    return moveIntoPlace(this.store, path.resolve(file), this.pathOf(relativeTarget), work);
+  }
+
+  /** True when `file` lies inside this plugin's folder. */
+  contains(file: string): boolean {
+    return path.resolve(file).startsWith(path.resolve(this.dir) + path.sep);
   }
 
   /** writeFileDurably inside this plugin's folder (temp in `.tmp/`). */

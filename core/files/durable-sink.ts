@@ -100,18 +100,7 @@ export class DurableSink {
   async commit<T>(relativeTarget: string, work: (em: EntityManager, finalPath: string) => Promise<T>): Promise<T> {
     this.assertUsable();
     if (!this.verified) throw conflict('UPLOAD_INCOMPLETE', `文件尚未接收完整（已收到 ${formatBytes(this.length)}，共 ${formatBytes(this.declared.size)}），不能确认`);
-    const finalPath = containedPath(this.root, relativeTarget);
-    const result = await this.store.write(async (em) => {
-      await fsp.mkdir(path.dirname(finalPath), { recursive: true });
-      await fsp.rename(this.paths.part, finalPath);
-      await syncDirectory(path.dirname(finalPath));
-      try {
-        return await work(em, finalPath);
-      } catch (e) {
-        await fsp.rename(finalPath, this.paths.part);
-        throw e;
-      }
-    });
+    const result = await moveIntoPlace(this.store, this.paths.part, containedPath(this.root, relativeTarget), work);
     this.gone = true;
     await fsp.rm(this.paths.meta, { force: true });
     await syncDirectory(path.dirname(this.paths.meta));
@@ -208,6 +197,24 @@ export class DurableSink {
     }
     this.verified = true;
   }
+}
+
+/**
+ * Renames `from` to `finalPath` (fsyncing the folder) inside one `store.write` that also
+ * runs `work`; when `work` throws, the file is renamed back and the transaction rolls back.
+ */
+export async function moveIntoPlace<T>(store: Store, from: string, finalPath: string, work: (em: EntityManager, finalPath: string) => Promise<T>): Promise<T> {
+  return store.write(async (em) => {
+    await fsp.mkdir(path.dirname(finalPath), { recursive: true });
+    await fsp.rename(from, finalPath);
+    await syncDirectory(path.dirname(finalPath));
+    try {
+      return await work(em, finalPath);
+    } catch (e) {
+      await fsp.rename(finalPath, from);
+      throw e;
+    }
+  });
 }
 
 /** `relative` inside `root`, refusing anything that could leave it. */

@@ -83,6 +83,7 @@ export class SiteInfoService {
         ip: r.ip,
         clientVersion: r.clientVersion,
         registeredAt: r.registeredAt,
+        signingPublicKey: r.signingPublicKey,
         credentialHash: r.credentialHash,
       })),
     };

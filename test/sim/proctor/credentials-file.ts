@@ -10,6 +10,8 @@ export interface ProctorCredentials {
   readonly registrationId: string;
   readonly registeredAt: string;
   readonly token: string;
+  /** The PC's result-signing key (Ed25519, PKCS#8 PEM); its public half was sent at registration. */
+  readonly signingPrivateKeyPem?: string;
 }
 
 export const DEFAULT_CREDENTIALS_FILE = 'proctor-credentials.json';
