@@ -144,6 +144,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   kernel.register();
 
   store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: kernel.schemaRegistry });
+  store.onHookError = (e) => logger.error({ err: e }, '数据提交后的后续处理出错（数据已保存）');
   try {
     const auth = await kernel.get(coreServices.adminAuth);
     await auth.ensureDefaultAdmin();
