@@ -27,6 +27,7 @@ import { createLogger } from '../logging/logger';
 import { coreServices, type Lifecycle } from '../services';
 import { SiteSettings } from '../settings/site-settings';
 import { Store } from '../store/store';
+import { DurableFileStore } from '../files/durable-file-store';
 import { hostApiForVendors } from './host-api';
 import { createDongleService, createTrustedClock, forwardDongleEvents } from './trust-services';
 import { mountClockRoutes } from '../http/clock-routes';
@@ -116,12 +117,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     pluginService(coreServices.pluginConfig, {}, (_d, scope) => ({ read: (schema) => readPluginConfig(config, scope.manifest.id, schema) })),
     pluginService(coreServices.http, {}, (_d, scope) => new PluginHttp(registry, `/api/${scope.manifest.id}`)),
     pluginService(coreServices.container, {}, (_d, scope) => scope.container),
-    pluginService(coreServices.files, { cfg: coreServices.config }, ({ cfg }, scope) => {
-      const dir = path.join(cfg.dataDir, 'plugins', scope.manifest.id);
-      const tmpDir = path.join(dir, '.tmp');
-      fs.mkdirSync(tmpDir, { recursive: true });
-      return { dir, tmpDir };
-    }),
+    pluginService(coreServices.files, { cfg: coreServices.config, store: coreServices.store }, ({ cfg, store: s }, scope) =>
+      DurableFileStore.openAt(path.join(cfg.dataDir, 'plugins', scope.manifest.id), s),
+    ),
     pluginService(coreServices.lifecycle, {}, (): Lifecycle => ({
       onShutdown: (hook) => shutdownHooks.push(hook),
       onReady: (hook) => readyHooks.push(hook),
