@@ -7,6 +7,7 @@ import { AdminAuthService } from '../auth/admin-auth';
 import { AuditLog } from '../auth/audit';
 import { HttpCentreClient, StoreOutbox, startCentreLink, type CentreLink } from '../centre';
 import { describeConfig, type ExamSiteConfig } from '../config/config';
+import { readPluginConfig } from '../config/plugin-config';
 import { HardwareEvents } from '../events/hardware-events';
 import { LiveEvents } from '../events/live-events';
 import { createKoaApp, sseHandler } from '../http/app';
@@ -25,6 +26,7 @@ import { createLogger } from '../logging/logger';
 import { coreServices, type Lifecycle } from '../services';
 import { SiteSettings } from '../settings/site-settings';
 import { Store } from '../store/store';
+import { DurableFileStore } from '../files/durable-file-store';
 import { hostApiForVendors } from './host-api';
 import { mountVendorStatusRoute, prepareVendorSite } from './vendor-site';
 import { createDongleService, createTrustedClock, forwardDongleEvents } from './trust-services';
@@ -114,14 +116,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         }),
     ),
     pluginService(coreServices.logger, {}, (_d, scope) => logger.child({ plugin: scope.manifest.id })),
+    pluginService(coreServices.pluginConfig, {}, (_d, scope) => ({ read: (schema) => readPluginConfig(config, scope.manifest.id, schema) })),
     pluginService(coreServices.http, {}, (_d, scope) => new PluginHttp(registry, `/api/${scope.manifest.id}`)),
     pluginService(coreServices.container, {}, (_d, scope) => scope.container),
-    pluginService(coreServices.files, { cfg: coreServices.config }, ({ cfg }, scope) => {
-      const dir = path.join(cfg.dataDir, 'plugins', scope.manifest.id);
-      const tmpDir = path.join(dir, '.tmp');
-      fs.mkdirSync(tmpDir, { recursive: true });
-      return { dir, tmpDir };
-    }),
+    pluginService(coreServices.files, { cfg: coreServices.config, store: coreServices.store }, ({ cfg, store: s }, scope) =>
+      DurableFileStore.openAt(path.join(cfg.dataDir, 'plugins', scope.manifest.id), s),
+    ),
     pluginService(coreServices.lifecycle, {}, (): Lifecycle => ({
       onShutdown: (hook) => shutdownHooks.push(hook),
       onReady: (hook) => readyHooks.push(hook),
