@@ -94,7 +94,6 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
       dataDir,
       port: 0,
       host: '127.0.0.1',
-      ftpPort: 0,
       dongle: 'soft',
       logLevel: (process.env.EXAMSITE_TEST_LOG as 'info' | undefined) ?? 'silent',
       vendorPluginDir: '',
