@@ -66,6 +66,7 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
           config: coreServices.config,
           auth: coreServices.adminAuth,
           audit: coreServices.audit,
+          store: coreServices.store,
           settings: coreServices.settings,
           dongles: coreServices.dongle,
           examData: examDataServiceRef,
@@ -73,9 +74,9 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
           proctorApi: proctorLanApiRef,
           participation: coreServices.dataParticipation,
         },
-        async init({ http, config, auth, audit, settings, dongles, examData, registrations, proctorApi, participation }, extensions) {
+        async init({ http, config, auth, audit, store, settings, dongles, examData, registrations, proctorApi, participation }, extensions) {
           participation.participate(registrations.dataParticipant());
-          const siteInfo = new SiteInfoService(examData, registrations, settings, dongles, audit);
+          const siteInfo = new SiteInfoService(examData, registrations, settings, dongles, audit, store);
           mountProctorRoutes(proctorApi, { registrations, examData, settings });
           mountAdminRoutes(http, {
             auth,
