@@ -19,25 +19,19 @@ export class RestartableHost implements ControlledHost {
   private restartCount = 0;
   readonly control: HostControl;
 
+  private current!: RunningHost;
+
   private constructor(
     private readonly options: HostOptions,
     private readonly boot: Boot,
-    private current: RunningHost,
   ) {
     this.control = this.createControl();
   }
 
   static async start(options: HostOptions, boot: Boot): Promise<RestartableHost> {
-    let self: RestartableHost | null = null;
-    const control: HostControl = {
-      restart: (o) => (self ? self.control.restart(o) : Promise.reject(new Error('host not started'))),
-      exit: () => (self ? self.control.exit() : Promise.resolve()),
-      setStopGuard: (g) => self?.control.setStopGuard(g),
-      stopBlockers: () => (self ? self.control.stopBlockers() : Promise.resolve([])),
-    };
-    const first = await boot(options, control);
-    self = new RestartableHost(options, boot, first);
-    return self;
+    const host = new RestartableHost(options, boot);
+    host.current = await boot(options, host.control);
+    return host;
   }
 
   get url(): string {
