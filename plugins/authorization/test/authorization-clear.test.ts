@@ -6,6 +6,7 @@ import { coreServices } from '../../../core/services';
 import { authorizationDirectoryRef } from '../api';
 import { AuthorizationService } from '../server/authorization-service';
 import { startAuthorizationSite, type AuthorizationSite } from './authorization-harness';
+import { startedForEachTest } from '../../../core/testing/started-fixture';
 
 const CLEARED_MESSAGE = '考试授权数据已被初始化，本次导入或授权验证已取消；请在初始化完成后重新进行考试授权';
 
@@ -26,8 +27,8 @@ describe('authorization is cleared by 初始化 behind imports (R9.3, R4)', func
   let service: AuthorizationService;
   let participants: DataParticipants;
 
-  beforeEach(async () => {
-    site = await startAuthorizationSite();
+  startedForEachTest(() => startAuthorizationSite(), async (v) => {
+    site = v;
     const directory = await site.server.kernel.get(authorizationDirectoryRef);
     expect(directory).to.be.instanceOf(AuthorizationService);
     service = directory as AuthorizationService;
@@ -38,9 +39,6 @@ describe('authorization is cleared by 初始化 behind imports (R9.3, R4)', func
   function initialize(): Promise<void> {
     return participants.clearAll('admin', { only: (owner) => owner === 'authorization' });
   }
-  afterEach(async () => {
-    await site?.stop();
-  });
 
   it('an import asked for before 初始化 does not re-add its row after it; it is refused and says what to do', async () => {
     const importing = service.importAuthorization(issueAuthorization(site.issueContext(1)), 'file', 'admin', 1);
