@@ -1,0 +1,62 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { ExamSiteConfig } from '../../../../core/config/config';
+import type { StatusService } from '../../../../core/http/status';
+import type { Lifecycle, PluginFiles } from '../../../../core/services';
+import type { ProctorApi } from '../../../registration/api';
+import { FtpIntents } from './ftp-intents';
+import { mountFtpIntentRoutes } from './ftp-intent-routes';
+import { FtpResultServer } from './ftp-result-server';
+import type { ProctorCredentialCheck, ResultFileAcceptor } from './result-acceptor';
+
+export interface FtpIntakeDeps {
+  readonly config: ExamSiteConfig;
+  readonly logger: Logger;
+  readonly files: PluginFiles;
+  readonly status: StatusService;
+  readonly lifecycle: Lifecycle;
+  readonly proctorApi: ProctorApi;
+  readonly credentials: ProctorCredentialCheck;
+  readonly intake: ResultFileAcceptor<unknown>;
+}
+
+/** The address proctors are told to open passive data connections to. */
+function passiveHostOf(config: ExamSiteConfig): string {
+  if (config.publicHost) return config.publicHost;
+  return config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+}
+
+/**
+ * FTP 上传 (issue 12 point 3), started with the product from the collection plugin's init:
+ * the declaration routes, the server, the status bar item and its shutdown. A port that
+ * cannot be opened leaves the item at 停止 and the rest of the site running.
+ */
+export async function startFtpIntake(deps: FtpIntakeDeps): Promise<FtpResultServer> {
+  const { config, logger, files, status, lifecycle } = deps;
+  const intents = new FtpIntents();
+  const dir = path.join(files.dir, 'ftp');
+  const server = new FtpResultServer({
+    host: config.host,
+    port: config.ftpPort,
+    passivePorts: config.ftpPassivePorts,
+    passiveHost: passiveHostOf(config),
+    dir,
+    intents,
+    credentials: deps.credentials,
+    intake: deps.intake,
+    logger: logger.child({ part: 'ftp' }),
+  });
+  mountFtpIntentRoutes(deps.proctorApi, { intents, dir, ftpPort: () => server.port });
+  try {
+    await server.start();
+    status.setFtp('running');
+  } catch (e) {
+    logger.error({ err: e, port: config.ftpPort }, `FTP 服务未能启动（端口 ${config.ftpPort}），监考机仍可通过 HTTP 上传`);
+    status.setFtp('stopped');
+  }
+  lifecycle.onShutdown(async () => {
+    await server.stop();
+    status.setFtp('stopped');
+  });
+  return server;
+}
