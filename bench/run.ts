@@ -10,6 +10,8 @@ export interface Bench {
 const benches: Record<string, () => Promise<Bench>> = {
   load: async () => (await import('./load')).loadBench,
   startup: async () => (await import('./startup')).startupBench,
+  upload: async () => (await import('./upload')).uploadBench,
+  report: async () => (await import('./report')).reportBench,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import fs from 'node:fs';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
@@ -23,15 +23,20 @@ export interface AcceptedFile {
   readonly size: number;
 }
 
-/** Stands in for ResultIntake in the FTP tests: re-hashes what it is handed and records it. */
+/** Stands in for ResultIntake in the FTP tests and bench: re-hashes what it is handed (streaming) and records it. */
 export class RecordingAcceptor implements ResultFileAcceptor<{ packageSha256: string }> {
   readonly accepted: AcceptedFile[] = [];
 
   async acceptFile(principal: ProctorPrincipal, sessionNo: number, filePath: string, declared: DeclaredFile): Promise<{ packageSha256: string }> {
-    const bytes = await fsp.readFile(filePath);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (sha256 !== declared.sha256 || bytes.length !== declared.size) throw new Error('intake handed a file that does not match its declaration');
-    this.accepted.push({ roomCode: principal.roomCode, sessionNo, sha256, size: bytes.length });
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of fs.createReadStream(filePath, { highWaterMark: 1024 * 1024 })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    const sha256 = hash.digest('hex');
+    if (sha256 !== declared.sha256 || size !== declared.size) throw new Error('intake handed a file that does not match its declaration');
+    this.accepted.push({ roomCode: principal.roomCode, sessionNo, sha256, size });
     return { packageSha256: sha256 };
   }
 }
@@ -69,9 +74,9 @@ function ftpTestPlugin(acceptor: RecordingAcceptor, onServer: (s: FtpResultServe
 }
 
 /** A loaded site with every room registered and the FTP intake running. */
-export async function startFtpSite(options: { dataDir?: string } = {}): Promise<FtpSite> {
+export async function startFtpSite(options: { dataDir?: string; rooms?: number } = {}): Promise<FtpSite> {
   const key = newCentreKey();
-  const pkg = await buildPackage(key);
+  const pkg = await buildPackage(key, options.rooms ? { rooms: options.rooms } : {});
   const acceptor = new RecordingAcceptor();
   let ftp: FtpResultServer | null = null;
   const server = await startTestServer({
