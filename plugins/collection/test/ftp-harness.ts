@@ -8,12 +8,12 @@ import { coreServices } from '../../../core/services';
 import { TestClient } from '../../../core/testing/http-client';
 import { startTestServer, type TestServer } from '../../../core/testing/test-server';
 import { plugin as loadPlugin } from '../../load/server/plugin';
-import { proctorApiRef, type ProctorPrincipal } from '../../registration/api';
+import { proctorApiRef, proctorCredentialsRef } from '../../registration/api';
 import { createRegistrationPlugin } from '../../registration/server/plugin';
 import { buildPackage, newCentreKey, table } from '../../registration/test/site-harness';
-import { startFtpIntake } from '../server/ftp/ftp-intake';
+import { FtpStatusItem, startFtpIntake } from '../server/ftp/ftp-intake';
+import { statusItemsPoint } from '../../../core/http/status-items';
 import type { FtpResultServer } from '../server/ftp/ftp-result-server';
-import { guardCredentialCheck } from '../server/ftp/guard-credential-check';
 import type { DeclaredFile, ResultFileAcceptor } from '../server/ftp/result-acceptor';
 
 export interface AcceptedFile {
@@ -27,7 +27,7 @@ export interface AcceptedFile {
 export class RecordingAcceptor implements ResultFileAcceptor<{ packageSha256: string }> {
   readonly accepted: AcceptedFile[] = [];
 
-  async acceptFile(principal: ProctorPrincipal, sessionNo: number, filePath: string, declared: DeclaredFile): Promise<{ packageSha256: string }> {
+  async acceptFile(roomCode: string, sessionNo: number, filePath: string, declared: DeclaredFile): Promise<{ packageSha256: string }> {
     const hash = createHash('sha256');
     let size = 0;
     for await (const chunk of fs.createReadStream(filePath, { highWaterMark: 1024 * 1024 })) {
@@ -36,7 +36,7 @@ export class RecordingAcceptor implements ResultFileAcceptor<{ packageSha256: st
     }
     const sha256 = hash.digest('hex');
     if (sha256 !== declared.sha256 || size !== declared.size) throw new Error('intake handed a file that does not match its declaration');
-    this.accepted.push({ roomCode: principal.roomCode, sessionNo, sha256, size });
+    this.accepted.push({ roomCode, sessionNo, sha256, size });
     return { packageSha256: sha256 };
   }
 }
@@ -56,6 +56,8 @@ function ftpTestPlugin(acceptor: RecordingAcceptor, onServer: (s: FtpResultServe
   return definePlugin({
     manifest: { id: 'collection', version: '1.0.0', host: '^0.1.0', displayName: '数据回收', stage: 'collection' },
     register(env) {
+      const statusItem = new FtpStatusItem();
+      env.extend(statusItemsPoint, statusItem);
       env.registerInit({
         deps: {
           config: coreServices.config,
@@ -64,9 +66,10 @@ function ftpTestPlugin(acceptor: RecordingAcceptor, onServer: (s: FtpResultServe
           status: coreServices.status,
           lifecycle: coreServices.lifecycle,
           proctorApi: proctorApiRef,
+          credentials: proctorCredentialsRef,
         },
         async init(deps) {
-          onServer(await startFtpIntake({ ...deps, credentials: guardCredentialCheck(deps.proctorApi), intake: acceptor }));
+          onServer(await startFtpIntake({ ...deps, intake: acceptor, statusItem }));
         },
       });
     },

@@ -35,11 +35,13 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
   });
   afterEach(() => ftp.close());
 
-  const roomDir = (code: string): string => path.join(site.server.dataDir, 'plugins', 'collection', 'ftp', code);
+  const partial = (room: string, fileName: string): string =>
+    path.join(site.server.dataDir, 'plugins', 'collection', '.partial', `ftp-${room}-${fileName.replace(/\.zip$/, '')}.part`);
+  const partials = (): string[] => fs.readdirSync(path.join(site.server.dataDir, 'plugins', 'collection', '.partial')).filter((n) => n.endsWith('.part'));
 
   it('the status bar shows FTP服务 运行 while the server runs', async () => {
-    const s = await site.admin.get<{ ftp: string }>('/api/status');
-    expect(s.body.ftp).to.equal('running');
+    const s = await site.admin.get<{ items: { id: string; label: string; text: string }[] }>('/api/status');
+    expect(s.body.items.find((i) => i.id === 'collection.ftp')).to.include({ label: 'FTP服务', text: '运行' });
   });
 
   it('refuses PORT and EPRT (passive mode only)', async () => {
@@ -54,7 +56,7 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
     expect(wrong.code).to.equal(530);
     const otherRoom = await ftpRefusal(ftpLogin(site, room, site.tokens.get(other) as string));
     expect(otherRoom.code).to.equal(530);
-    expect(otherRoom.message).to.include(`不能登录考场 ${room}`);
+    expect(otherRoom.message).to.include(`不能以考场 ${room} 登录`);
     const notARoom = await ftpRefusal(ftpLogin(site, '../../etc', site.tokens.get(room) as string));
     expect(notARoom.code).to.equal(530);
   });
@@ -64,12 +66,22 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
     const intent = await declare(site, room, 1, bytes);
     const outside = path.join(site.server.dataDir, 'outside.txt');
     fs.writeFileSync(outside, 'secret');
-    const link = path.join(roomDir(room), 'link.zip');
-    fs.symlinkSync(outside, link);
+    await refusesEveryForm(intent.fileName, bytes, outside);
+    // A link put in place of the upload's own file is refused too.
+    const cut = await ftpRefusal(ftp.uploadFrom(streamOf(bytes.subarray(0, 10)), intent.fileName));
+    expect(cut.message).to.include('REST 10');
+    const part = partial(room, intent.fileName);
+    fs.rmSync(part);
+    fs.symlinkSync(outside, part);
     try {
-      await refusesEveryForm(intent.fileName, bytes, outside);
+      for (const attempt of [() => ftp.send(`SIZE ${intent.fileName}`), () => ftp.uploadFrom(streamOf(bytes), intent.fileName)]) {
+        const e = await ftpRefusal(attempt());
+        expect(e.code).to.equal(550);
+        expect(e.message).to.include('不是普通文件');
+      }
+      expect(fs.readFileSync(outside, 'utf8')).to.equal('secret');
     } finally {
-      fs.rmSync(link);
+      fs.rmSync(part);
     }
   });
 
@@ -84,7 +96,6 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
       `C:/Windows/${fileName}`,
       `..\\${fileName}`,
       `sub\\${fileName}`,
-      'link.zip',
     ];
     for (const name of forms) {
       const e = await ftpRefusal(ftp.uploadFrom(streamOf(bytes), name));
@@ -100,10 +111,8 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
       expect(cwd.code, dir).to.equal(550);
     }
     expect(await ftp.pwd()).to.equal('/');
-    const list = (await ftp.list()).map((f) => f.name);
-    expect(list).to.not.include('link.zip');
     expect(fs.readFileSync(outside, 'utf8')).to.equal('secret');
-    expect(fs.existsSync(roomDir(other)) ? fs.readdirSync(roomDir(other)) : []).to.deep.equal([]);
+    expect(partials().filter((n) => n.includes(other))).to.deep.equal([]);
     expect(site.acceptor.accepted).to.deep.equal([]);
   }
 
@@ -128,6 +137,7 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
     expect(again.offset).to.equal(half);
     expect(again.state).to.equal('receiving');
     expect(await ftp.size(intent.fileName)).to.equal(half);
+    expect((await ftp.list()).map((f) => [f.name, f.size])).to.deep.equal([[intent.fileName, half]]);
 
     await ftp.send(`REST ${half}`);
     await ftp.uploadFrom(streamOf(bytes.subarray(half)), intent.fileName);
@@ -137,8 +147,9 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
     );
     expect(status.body.state).to.equal('accepted');
     expect(status.body.receipt.packageSha256).to.equal(sha256Of(bytes));
-    // The verified file went to the intake; the room folder is empty again.
-    expect(fs.readdirSync(roomDir(room))).to.deep.equal([]);
+    // The verified file went to the intake; nothing is left partial.
+    expect(partials()).to.deep.equal([]);
+    expect((await ftp.list()).map((f) => f.name)).to.deep.equal([]);
     const twice = await ftpRefusal(ftp.uploadFrom(streamOf(bytes), intent.fileName));
     expect(twice.message).to.include('已被考点接收');
   });
@@ -148,6 +159,7 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
     const intent = await declare(site, room, 2, bytes);
     const longer = await ftpRefusal(ftp.uploadFrom(streamOf(Buffer.concat([bytes, Buffer.from('x')])), intent.fileName));
     expect(longer.message).to.include('超过声明的文件大小');
+    // A plain STOR (no REST) after that starts over from the first byte.
     const flipped = Buffer.from(bytes);
     flipped[1000] = (flipped[1000] as number) ^ 0xff;
     const wrong = await ftpRefusal(ftp.uploadFrom(streamOf(flipped), intent.fileName));
@@ -178,21 +190,21 @@ describe('FTP 上传 on a full disk (issue 12 point 3, issue 9 point 4)', functi
   before(async function () {
     if (!canMount) this.skip();
     const dataDir = makeTempDir('ftp-full-');
-    mountPoint = path.join(dataDir, 'plugins', 'collection', 'ftp');
+    mountPoint = path.join(dataDir, 'plugins', 'collection');
     fs.mkdirSync(mountPoint, { recursive: true });
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mountPoint]);
     site = await startFtpSite({ dataDir });
   });
   after(async () => {
     if (!canMount) return;
     await site?.stop();
     execFileSync('umount', [mountPoint]);
-    fs.rmSync(path.dirname(path.dirname(path.dirname(mountPoint))), { recursive: true, force: true });
+    fs.rmSync(path.dirname(path.dirname(mountPoint)), { recursive: true, force: true });
   });
 
   it('is a clear error, the server stays up, and the upload resumes once space is freed', async () => {
     const room = site.rooms[0] as string;
-    const bytes = randomBytes(3 * 1024 * 1024);
+    const bytes = randomBytes(6 * 1024 * 1024);
     const intent = await declare(site, room, 1, bytes);
     const ftp = await ftpLogin(site, room, site.tokens.get(room) as string);
     try {
@@ -208,7 +220,7 @@ describe('FTP 上传 on a full disk (issue 12 point 3, issue 9 point 4)', functi
     const held = (await declare(site, room, 1, bytes)).offset;
     expect(held).to.be.greaterThan(0).and.lessThan(bytes.length);
 
-    execFileSync('mount', ['-o', 'remount,size=8m', mountPoint]);
+    execFileSync('mount', ['-o', 'remount,size=16m', mountPoint]);
     const again = await ftpLogin(site, room, site.tokens.get(room) as string);
     try {
       expect(await again.size(intent.fileName)).to.equal(held);

@@ -1,13 +1,25 @@
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ExamSiteConfig } from '../../../../core/config/config';
 import type { StatusService } from '../../../../core/http/status';
+import { runState, type StatusItem, type StatusItemState } from '../../../../core/http/status-items';
 import type { Lifecycle, PluginFiles } from '../../../../core/services';
-import type { ProctorApi } from '../../../registration/api';
+import type { ProctorApi, ProctorCredentialCheck } from '../../../registration/api';
 import { FtpIntents } from './ftp-intents';
 import { mountFtpIntentRoutes } from './ftp-intent-routes';
 import { FtpResultServer } from './ftp-result-server';
-import type { ProctorCredentialCheck, ResultFileAcceptor } from './result-acceptor';
+import type { ResultFileAcceptor } from './result-acceptor';
+
+/** The status bar's FTP服务 运行/停止 (contributed to statusItemsPoint at register time). */
+export class FtpStatusItem implements StatusItem {
+  readonly id = 'collection.ftp';
+  readonly label = 'FTP服务';
+  readonly order = 10;
+  running = false;
+
+  state(): StatusItemState {
+    return runState(this.running);
+  }
+}
 
 export interface FtpIntakeDeps {
   readonly config: ExamSiteConfig;
@@ -18,6 +30,7 @@ export interface FtpIntakeDeps {
   readonly proctorApi: ProctorApi;
   readonly credentials: ProctorCredentialCheck;
   readonly intake: ResultFileAcceptor<unknown>;
+  readonly statusItem: FtpStatusItem;
 }
 
 /** The address proctors are told to open passive data connections to. */
@@ -34,29 +47,32 @@ function passiveHostOf(config: ExamSiteConfig): string {
 export async function startFtpIntake(deps: FtpIntakeDeps): Promise<FtpResultServer> {
   const { config, logger, files, status, lifecycle } = deps;
   const intents = new FtpIntents();
-  const dir = path.join(files.dir, 'ftp');
+  const setRunning = (running: boolean): void => {
+    deps.statusItem.running = running;
+    void status.publish();
+  };
   const server = new FtpResultServer({
     host: config.host,
     port: config.ftpPort,
     passivePorts: config.ftpPassivePorts,
     passiveHost: passiveHostOf(config),
-    dir,
+    files,
     intents,
     credentials: deps.credentials,
     intake: deps.intake,
     logger: logger.child({ part: 'ftp' }),
   });
-  mountFtpIntentRoutes(deps.proctorApi, { intents, dir, ftpPort: () => server.port });
+  mountFtpIntentRoutes(deps.proctorApi, { intents, files, ftpPort: () => server.port });
   try {
     await server.start();
-    status.setFtp('running');
+    setRunning(true);
   } catch (e) {
     logger.error({ err: e, port: config.ftpPort }, `FTP 服务未能启动（端口 ${config.ftpPort}），监考机仍可通过 HTTP 上传`);
-    status.setFtp('stopped');
+    setRunning(false);
   }
   lifecycle.onShutdown(async () => {
     await server.stop();
-    status.setFtp('stopped');
+    setRunning(false);
   });
   return server;
 }

@@ -1,6 +1,5 @@
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
+import type { DurableFileStore } from '../../../../core/files/durable-file-store';
 import { notFound } from '../../../../core/http/errors';
 import type { ProctorApi } from '../../../registration/api';
 import type { FtpIntent, FtpIntents } from './ftp-intents';
@@ -35,14 +34,12 @@ type FtpUploadStatus = z.output<typeof ftpUploadStatusSchema>;
 
 export interface FtpIntentRouteDeps {
   readonly intents: FtpIntents;
-  /** The folder holding one sub-folder per room. */
-  readonly dir: string;
+  readonly files: DurableFileStore;
   ftpPort(): number;
 }
 
 async function statusOf(deps: FtpIntentRouteDeps, intent: FtpIntent): Promise<FtpUploadStatus> {
-  const file = path.join(deps.dir, intent.principal.roomCode, intent.fileName);
-  const held = await fsp.stat(file).then((s) => s.size, () => 0);
+  const held = (await deps.files.find(intent.sinkId))?.offset ?? 0;
   const s = intent.state;
   return {
     fileName: intent.fileName,
@@ -69,6 +66,7 @@ export function mountFtpIntentRoutes(api: ProctorApi, deps: FtpIntentRouteDeps):
     description:
       '返回要上传的文件名（fileName）和考点已收到的字节数（offset）。以考场代码和监考机凭证登录 FTP（仅被动模式），' +
       '从 offset 续传：REST <offset> 后 STOR <fileName>。大小和 SHA-256 与声明一致时考点才接收；同一文件重复声明是幂等的。',
+    room: 'own',
     params: sessionParamsSchema,
     body: { kind: 'json', schema: ftpIntentBodySchema, maxBytes: 4 * 1024 },
     response: ftpUploadStatusSchema,
@@ -79,6 +77,7 @@ export function mountFtpIntentRoutes(api: ProctorApi, deps: FtpIntentRouteDeps):
     method: 'get',
     path: '/sessions/:no/results/ftp/:fileName',
     summary: 'FTP 上传的进度与结果（接收后含回执）',
+    room: 'own',
     params: fileParamsSchema,
     response: ftpUploadStatusSchema,
     errors: { 404: '本考场没有这个上传声明' },

@@ -13,6 +13,8 @@ export interface FtpIntent {
   readonly declared: DeclaredFile;
   /** The name the proctor STORs under, chosen by the site from the session and the hash. */
   readonly fileName: string;
+  /** The durable sink holding the bytes (core/files): one per room and file. */
+  readonly sinkId: string;
   state: FtpUploadState;
 }
 
@@ -34,13 +36,19 @@ export class FtpIntents {
     const room = this.room(principal.roomCode);
     const existing = room.get(fileName);
     if (existing && existing.declared.size === declared.size && existing.state.kind !== 'refused') return existing;
-    const intent: FtpIntent = { principal, sessionNo, declared, fileName, state: { kind: 'receiving' } };
+    const sinkId = `ftp-${principal.roomCode}-${fileName.replace(/\.zip$/, '')}`;
+    const intent: FtpIntent = { principal, sessionNo, declared, fileName, sinkId, state: { kind: 'receiving' } };
     room.set(fileName, intent);
     return intent;
   }
 
   of(roomCode: string, fileName: string): FtpIntent | undefined {
     return this.byRoom.get(roomCode)?.get(fileName);
+  }
+
+  /** The room's declared uploads still receiving (what its FTP folder lists). */
+  receiving(roomCode: string): FtpIntent[] {
+    return [...(this.byRoom.get(roomCode)?.values() ?? [])].filter((i) => i.state.kind === 'receiving');
   }
 
   private room(roomCode: string): Map<string, FtpIntent> {

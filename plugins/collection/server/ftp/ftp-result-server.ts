@@ -1,11 +1,12 @@
-import { promises as fsp } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
-import path from 'node:path';
 import { FtpSrv, type FtpConnection } from 'ftp-srv';
 import type { Logger } from 'pino';
+import type { DurableFileStore } from '../../../../core/files/durable-file-store';
+import type { DurableSink } from '../../../../core/files/durable-sink';
 import { AppError } from '../../../../core/http/errors';
+import type { ProctorCredentialCheck } from '../../../registration/api';
 import type { FtpIntent, FtpIntents } from './ftp-intents';
-import type { ProctorCredentialCheck, ResultFileAcceptor } from './result-acceptor';
+import type { ResultFileAcceptor } from './result-acceptor';
 import { RoomFileSystem } from './room-file-system';
 
 export interface FtpResultServerOptions {
@@ -16,8 +17,8 @@ export interface FtpResultServerOptions {
   readonly passivePorts: { readonly min: number; readonly max: number };
   /** The address put in PASV replies for proctors on the LAN. */
   readonly passiveHost: string;
-  /** Parent of the per-room folders. */
-  readonly dir: string;
+  /** The collection plugin's durable files (the sinks of the uploads). */
+  readonly files: DurableFileStore;
   readonly intents: FtpIntents;
   readonly credentials: ProctorCredentialCheck;
   readonly intake: ResultFileAcceptor<unknown>;
@@ -59,7 +60,6 @@ export class FtpResultServer {
   async start(): Promise<void> {
     if (this.ftp) return;
     const o = this.options;
-    await fsp.mkdir(o.dir, { recursive: true });
     const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
     const ftp = new FtpSrv({
       url: `ftp://${o.host}:${o.port}`,
@@ -94,35 +94,32 @@ export class FtpResultServer {
   private async login(connection: FtpConnection, username: string, password: string): Promise<{ fs: RoomFileSystem }> {
     const roomCode = username.trim();
     if (!ROOM_CODE.test(roomCode)) throw new FtpLoginRefused('用户名应为 8 位考场代码');
-    const principal = await this.options.credentials.principalOf(password).catch(() => {
-      throw new FtpLoginRefused('监考机凭证无效或已被撤销，请重新注册本考场');
-    });
-    if (principal.roomCode !== roomCode) {
-      throw new FtpLoginRefused(`此凭证属于考场 ${principal.roomCode}，不能登录考场 ${roomCode}`);
+    try {
+      this.options.credentials.verify(roomCode, password);
+    } catch (e) {
+      throw new FtpLoginRefused(e instanceof AppError ? e.message : '监考机凭证无效或已被撤销，请重新注册本考场');
     }
-    const dir = path.join(this.options.dir, roomCode);
-    await fsp.mkdir(dir, { recursive: true });
     return {
       fs: new RoomFileSystem(connection, {
         roomCode,
-        dir,
-        intentOf: (fileName) => this.options.intents.of(roomCode, fileName),
-        accept: (intent, file) => this.accept(intent, file),
+        intents: this.options.intents,
+        files: this.options.files,
+        accept: (intent, sink) => this.accept(intent, sink),
       }),
     };
   }
 
-  private async accept(intent: FtpIntent, file: string): Promise<void> {
+  private async accept(intent: FtpIntent, sink: DurableSink): Promise<void> {
     try {
-      const receipt = await this.options.intake.acceptFile(intent.principal, intent.sessionNo, file, intent.declared, 'ftp');
+      const receipt = await this.options.intake.acceptFile(intent.principal.roomCode, intent.sessionNo, sink.tempPath, intent.declared, 'ftp');
       intent.state = { kind: 'accepted', receipt };
-      await fsp.rm(file, { force: true });
+      await sink.abandon();
     } catch (e) {
       // A refused package is gone for good; any other failure keeps the verified file, so
       // the next STOR (REST at its full size) hands it to the intake again without resending.
       if (isRefusal(e)) {
         intent.state = { kind: 'refused', message: e.message };
-        await fsp.rm(file, { force: true });
+        await sink.abandon();
       }
       throw e;
     }

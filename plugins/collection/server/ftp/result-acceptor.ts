@@ -1,5 +1,3 @@
-import type { ProctorPrincipal } from '../../../registration/api';
-
 /** What the proctor said it will send, before sending it. */
 export interface DeclaredFile {
   readonly size: number;
@@ -13,11 +11,6 @@ export type ResultChannel = 'http' | 'ftp' | 'manual';
  * the package, stores it exactly once and returns the receipt the proctor keeps. The FTP
  * server depends on this shape only, so it never decides by itself that a file is accepted.
  */
-export interface ResultFileAcceptor<Receipt> {
-  acceptFile(principal: ProctorPrincipal, sessionNo: number, filePath: string, declared: DeclaredFile, via: ResultChannel): Promise<Receipt>;
-}
-
-/** Who holds a proctor credential (registration's protocol-neutral check, issue 9 point 8). */
-export interface ProctorCredentialCheck {
-  principalOf(token: string): Promise<ProctorPrincipal>;
+export interface ResultFileAcceptor<Outcome> {
+  acceptFile(roomCode: string, sessionNo: number, filePath: string, declared: DeclaredFile, via: ResultChannel): Promise<Outcome>;
 }

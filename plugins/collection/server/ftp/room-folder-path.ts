@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-
 /**
  * Why a client path was refused. ftp-srv's own root check is a prefix test that runs only
  * for paths that exist; a room's folder is instead flat and every name is checked here
@@ -32,23 +29,4 @@ export function roomFileName(clientPath: string): string {
 /** Whether a client path names the room folder itself (`/`, `.`, empty). */
 export function isRoomRoot(clientPath: string | undefined): boolean {
   return clientPath === undefined || clientPath === '' || clientPath === '/' || clientPath === '.' || clientPath === './';
-}
-
-/**
- * The file's real location: resolved inside the room's real folder (symlinks of the folder
- * itself resolved once), the parent must be exactly that folder, and an existing entry must
- * be a regular file, never a link.
- */
-export function containedFile(roomDir: string, name: string): string {
-  const realRoom = fs.realpathSync(roomDir);
-  const target = path.resolve(realRoom, name);
-  if (path.dirname(target) !== realRoom) throw new RoomPathRefused('文件不在本考场的文件夹内，已拒绝');
-  let st: fs.Stats | null = null;
-  try {
-    st = fs.lstatSync(target);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  if (st && !st.isFile()) throw new RoomPathRefused(`${name} 不是普通文件（链接或目录），已拒绝`);
-  return target;
 }

@@ -141,8 +141,7 @@ export class ResultBackupStep {
       row.bytes = written.manifest.files.reduce((n, f) => n + f.size, 0);
     } catch (e) {
       row.failure = e instanceof AppError ? e.message : '备份失败，请检查外部存储设备后重新执行第一步';
-      await this.deps.store.write((em) => em.save(row));
-      await this.deps.audit.record(actor, 'collection.backup.failed', { dir, reason: row.failure });
+      await this.store(row, actor, 'collection.backup.failed', { dir, reason: row.failure });
       return;
     }
     await this.verifyInto(row, actor);
@@ -153,14 +152,20 @@ export class ResultBackupStep {
       const manifest = await verifyBackup(row.dir, row.manifestSha256, (p) => this.report(p));
       row.verifiedAt = this.deps.now();
       row.failure = '';
-      await this.deps.store.write((em) => em.save(row));
-      await this.deps.audit.record(actor, 'collection.backup.verified', { dir: row.dir, files: manifest.files.length, bytes: row.bytes });
+      await this.store(row, actor, 'collection.backup.verified', { dir: row.dir, files: manifest.files.length, bytes: row.bytes });
     } catch (e) {
       row.verifiedAt = null;
       row.failure = e instanceof AppError ? e.message : '备份读回校验失败，请重新执行第一步';
-      await this.deps.store.write((em) => em.save(row));
-      await this.deps.audit.record(actor, 'collection.backup.failed', { dir: row.dir, reason: row.failure });
+      await this.store(row, actor, 'collection.backup.failed', { dir: row.dir, reason: row.failure });
     }
+  }
+
+  /** The backup's row and its audit line: one unit of work. */
+  private store(row: ResultBackupRow, actor: string, action: string, detail: Record<string, unknown>): Promise<void> {
+    return this.deps.store.write(async (em) => {
+      await em.save(row);
+      await this.deps.audit.record(actor, action, detail);
+    });
   }
 
   private report(p: BackupProgressView): void {

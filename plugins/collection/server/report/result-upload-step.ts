@@ -101,10 +101,11 @@ export class ResultUploadStep {
           onProgress: (progress) => set({ sentBytes: doneBytes + progress.sent }),
         });
         if (reply.sha256 !== p.sha256) throw new CentreError('CENTRE_BAD_REPLY', '监控平台确认的校验值与结果包不一致');
-        await this.deps.store.write((em) =>
-          em.save(Object.assign(new ResultReportAckRow(), { packageSha256: p.sha256, roomCode: p.roomCode, sessionNo: p.sessionNo, uploadId, receivedAt: reply.receivedAt })),
-        );
-        await this.deps.audit.record(actor, 'collection.report.acknowledged', { sessionNo, roomCode: p.roomCode, uploadId, resumedFrom: reply.resumedFrom });
+        // The acknowledgement and its audit line: one unit of work.
+        await this.deps.store.write(async (em) => {
+          await em.save(Object.assign(new ResultReportAckRow(), { packageSha256: p.sha256, roomCode: p.roomCode, sessionNo: p.sessionNo, uploadId, receivedAt: reply.receivedAt }));
+          await this.deps.audit.record(actor, 'collection.report.acknowledged', { sessionNo, roomCode: p.roomCode, uploadId, resumedFrom: reply.resumedFrom });
+        });
         doneBytes += p.size;
         set({ sentBytes: doneBytes });
       }
