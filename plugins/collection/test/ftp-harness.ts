@@ -11,6 +11,7 @@ import { plugin as loadPlugin } from '../../load/server/plugin';
 import { proctorApiRef, proctorCredentialsRef } from '../../registration/api';
 import { createRegistrationPlugin } from '../../registration/server/plugin';
 import { buildPackage, newCentreKey, table } from '../../registration/test/site-harness';
+import { ftpConfigSchema } from '../server/ftp/ftp-config';
 import { FtpStatusItem, startFtpIntake } from '../server/ftp/ftp-intake';
 import { statusItemsPoint } from '../../../core/http/status-items';
 import type { FtpResultServer } from '../server/ftp/ftp-result-server';
@@ -67,9 +68,10 @@ function ftpTestPlugin(acceptor: RecordingAcceptor, onServer: (s: FtpResultServe
           lifecycle: coreServices.lifecycle,
           proctorApi: proctorApiRef,
           credentials: proctorCredentialsRef,
+          pluginConfig: coreServices.pluginConfig,
         },
         async init(deps) {
-          onServer(await startFtpIntake({ ...deps, intake: acceptor, statusItem }));
+          onServer(await startFtpIntake({ ...deps, ftp: deps.pluginConfig.read(ftpConfigSchema), intake: acceptor, statusItem }));
         },
       });
     },
@@ -85,7 +87,7 @@ export async function startFtpSite(options: { dataDir?: string; rooms?: number }
   const server = await startTestServer({
     dataDir: options.dataDir,
     plugins: [loadPlugin, createRegistrationPlugin(), ftpTestPlugin(acceptor, (s) => (ftp = s))],
-    config: { centreKeys: [key.publicKey], ftpPassivePorts: { min: 40100, max: 40199 } },
+    config: { centreKeys: [key.publicKey], plugins: { collection: { ftpPort: 0, ftpPassivePorts: { min: 40100, max: 40199 } } } },
   });
   try {
     const admin = new TestClient(server.url);

@@ -68,10 +68,10 @@ describe('载入考务: manual import and stored data (R2.2–R2.5)', function (
       },
     });
     expect((await h.importZip(pkg.bytes)).status).to.equal(200);
-    const res = await fetch(`${h.server.url}/api/load/rooms/11003001/door-sheet`, { headers: { authorization: `Bearer ${h.client.token}` } });
+    const res = await h.client.get<string>('/api/load/rooms/11003001/door-sheet');
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.match(/^text\/html/);
-    const html = await res.text();
+    const html = res.body;
     expect(html).to.include('@page { size: A4');
     expect(html).to.include('@media print');
     expect(html).to.include('门贴');

@@ -4,6 +4,7 @@ import type { StatusService } from '../../../../core/http/status';
 import { runState, type StatusItem, type StatusItemState } from '../../../../core/http/status-items';
 import type { Lifecycle, PluginFiles } from '../../../../core/services';
 import type { ProctorApi, ProctorCredentialCheck } from '../../../registration/api';
+import type { FtpConfig } from './ftp-config';
 import { FtpIntents } from './ftp-intents';
 import { mountFtpIntentRoutes } from './ftp-intent-routes';
 import { FtpResultServer } from './ftp-result-server';
@@ -23,6 +24,7 @@ export class FtpStatusItem implements StatusItem {
 
 export interface FtpIntakeDeps {
   readonly config: ExamSiteConfig;
+  readonly ftp: FtpConfig;
   readonly logger: Logger;
   readonly files: PluginFiles;
   readonly status: StatusService;
@@ -45,7 +47,7 @@ function passiveHostOf(config: ExamSiteConfig): string {
  * cannot be opened leaves the item at 停止 and the rest of the site running.
  */
 export async function startFtpIntake(deps: FtpIntakeDeps): Promise<FtpResultServer> {
-  const { config, logger, files, status, lifecycle } = deps;
+  const { config, ftp, logger, files, status, lifecycle } = deps;
   const intents = new FtpIntents();
   const setRunning = (running: boolean): void => {
     deps.statusItem.running = running;
@@ -53,8 +55,8 @@ export async function startFtpIntake(deps: FtpIntakeDeps): Promise<FtpResultServ
   };
   const server = new FtpResultServer({
     host: config.host,
-    port: config.ftpPort,
-    passivePorts: config.ftpPassivePorts,
+    port: ftp.ftpPort,
+    passivePorts: ftp.ftpPassivePorts,
     passiveHost: passiveHostOf(config),
     files,
     intents,
@@ -67,7 +69,7 @@ export async function startFtpIntake(deps: FtpIntakeDeps): Promise<FtpResultServ
     await server.start();
     setRunning(true);
   } catch (e) {
-    logger.error({ err: e, port: config.ftpPort }, `FTP 服务未能启动（端口 ${config.ftpPort}），监考机仍可通过 HTTP 上传`);
+    logger.error({ err: e, port: ftp.ftpPort }, `FTP 服务未能启动（端口 ${ftp.ftpPort}），监考机仍可通过 HTTP 上传`);
     setRunning(false);
   }
   lifecycle.onShutdown(async () => {
