@@ -4,6 +4,8 @@
 // the shell finds them at build time.
 // Vendor plugins: `/api/plugins/web` lists ES module URLs; each module exports
 // `activate(host: ExamSiteHost): WebPluginContribution | Promise<WebPluginContribution>`.
+// Built as SFCs, they import vue, element-plus and @examsite/web-host (./host/web-host.ts)
+// through the import map (core/http/web-import-map.ts) instead of using `host`.
 import * as Vue from 'vue';
 import { computed, markRaw, shallowReactive, type Component } from 'vue';
 import * as ElementPlus from 'element-plus';

@@ -1,4 +1,4 @@
-import { computed, createBlock, createCommentVNode, createElementBlock, createElementVNode, createVNode, defineComponent, onMounted, onUnmounted, openBlock, ref, toDisplayString, unref, withCtx } from "vue";
+import { Fragment, computed, createBlock, createCommentVNode, createElementBlock, createElementVNode, createVNode, defineComponent, onMounted, onUnmounted, openBlock, ref, renderList, toDisplayString, unref, withCtx } from "vue";
 import { ElAlert, ElEmpty, ElInput, ElTable, ElTableColumn } from "element-plus";
 import { apiGet, errorMessage, formatDateTime, onServerEvent } from "@examsite/web-host";
 // vendor-plugins/example-cert/web-src/PracticalPage.vue?vue&type=script&setup=true&lang.ts
@@ -17,6 +17,28 @@ var _hoisted_3 = { "data-test": "example-cert-count" };
 var PracticalPage_default = /* @__PURE__ */ defineComponent({
 	__name: "PracticalPage",
 	setup(__props) {
+		const COLUMNS = [
+			{
+				prop: "certificate",
+				label: "证书"
+			},
+			{
+				prop: "code",
+				label: "任务代码"
+			},
+			{
+				prop: "title",
+				label: "任务名称"
+			},
+			{
+				prop: "minutes",
+				label: "时长（分钟）"
+			},
+			{
+				prop: "releaseTime",
+				label: "数据包发布时间"
+			}
+		];
 		const rows = ref([]);
 		const error = ref("");
 		const keyword = ref("");
@@ -64,28 +86,13 @@ var PracticalPage_default = /* @__PURE__ */ defineComponent({
 					border: "",
 					"data-test": "example-cert-table"
 				}, {
-					default: withCtx(() => [
-						createVNode(unref(ElTableColumn), {
-							prop: "certificate",
-							label: "证书"
-						}),
-						createVNode(unref(ElTableColumn), {
-							prop: "code",
-							label: "任务代码"
-						}),
-						createVNode(unref(ElTableColumn), {
-							prop: "title",
-							label: "任务名称"
-						}),
-						createVNode(unref(ElTableColumn), {
-							prop: "minutes",
-							label: "时长（分钟）"
-						}),
-						createVNode(unref(ElTableColumn), {
-							prop: "releaseTime",
-							label: "数据包发布时间"
-						})
-					]),
+					default: withCtx(() => [(openBlock(), createElementBlock(Fragment, null, renderList(COLUMNS, (c) => {
+						return createVNode(unref(ElTableColumn), {
+							key: c.prop,
+							prop: c.prop,
+							label: c.label
+						}, null, 8, ["prop", "label"]);
+					}), 64))]),
 					_: 1
 				}, 8, ["data"]))
 			]);
