@@ -215,3 +215,48 @@ describe('npm run doctor (issue 14 point 5)', function () {
     expect(ftp.detail).to.contain('plugins.collection');
   });
 });
+
+describe('npm run doctor: the collection plugin’s FTP checks (plugins/collection/api/doctor-checks.ts)', function () {
+  this.timeout(20000);
+  const builtPlugins = path.resolve(__dirname, '../../plugins');
+
+  it('a taken FTP port and a taken passive port fail, each naming its plugins.collection setting', async () => {
+    const dataDir = makeTempDir('examsite-doctor-');
+    const ftpListener = net.createServer();
+    const passiveListener = net.createServer();
+    await new Promise<void>((resolve) => ftpListener.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => passiveListener.listen(0, '127.0.0.1', resolve));
+    const ftpPort = (ftpListener.address() as net.AddressInfo).port;
+    const passive = (passiveListener.address() as net.AddressInfo).port;
+    try {
+      const run = await doctor(
+        dataDir,
+        { EXAMSITE_DONGLE: 'soft', EXAMSITE_PORT: String(await freePort()), EXAMSITE_COLLECTION_FTP_PORT: String(ftpPort) },
+        { pluginsDir: builtPlugins, overrides: { plugins: { collection: { ftpPassivePorts: { min: passive - 2, max: passive + 2 } } } } },
+      );
+      expect(run.line('FTP 端口').mark).to.equal('fail');
+      expect(run.line('FTP 端口').advice).to.contain(`端口 ${ftpPort} 已被其他程序占用`).and.contain('plugins.collection.ftpPort');
+      const range = run.line('FTP 被动端口范围');
+      expect(range.mark).to.equal('fail');
+      expect(range.detail).to.contain(String(passive));
+      expect(range.advice).to.contain('plugins.collection.ftpPassivePorts');
+      expect(run.exitCode).to.equal(1);
+    } finally {
+      await new Promise((resolve) => ftpListener.close(resolve));
+      await new Promise((resolve) => passiveListener.close(resolve));
+    }
+  });
+
+  it('free FTP ports pass; a refused FTP setting is a failed check naming it', async () => {
+    const dataDir = makeTempDir('examsite-doctor-');
+    const base = await freePort();
+    const env = { EXAMSITE_DONGLE: 'soft', EXAMSITE_PORT: String(await freePort()) };
+    const good = await doctor(dataDir, { ...env, EXAMSITE_COLLECTION_FTP_PORT: '0' }, { pluginsDir: builtPlugins, overrides: { plugins: { collection: { ftpPassivePorts: { min: Math.max(base, 1024), max: Math.max(base, 1024) + 3 } } } } });
+    expect(good.line('FTP 端口').mark).to.equal('pass');
+    expect(good.line('FTP 被动端口范围').mark, good.output).to.equal('pass');
+    expect(good.lines.map((l) => l.title)).not.to.include('FTP 端口与被动端口范围');
+    const bad = await doctor(dataDir, env, { pluginsDir: builtPlugins, overrides: { plugins: { collection: { ftpPassivePorts: { min: 31000, max: 30000 } } } } });
+    expect(bad.line('FTP 配置').mark).to.equal('fail');
+    expect(bad.line('FTP 配置').detail).to.contain('plugins.collection.ftpPassivePorts');
+  });
+});
