@@ -1,6 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { ExamSiteConfig } from './config/config';
+import type { PluginConfigReader } from './config/plugin-config';
 import { createServiceRef } from './kernel/refs';
 import type { Store } from './store/store';
 import type { PluginHttp } from './http/http-registry';
@@ -35,6 +36,8 @@ export interface Lifecycle {
  */
 export const coreServices = {
   config: createServiceRef<ExamSiteConfig>('core.config', '生效的配置'),
+  /** This plugin's own configuration section (`plugins.<id>`, EXAMSITE_<ID>_<KEY>). */
+  pluginConfig: createServiceRef<PluginConfigReader>('core.pluginConfig', '本插件的配置'),
   logger: createServiceRef<Logger>('core.logger', '本插件的日志'),
   store: createServiceRef<Store>('core.store', '数据库（写操作串行）'),
   http: createServiceRef<PluginHttp>('core.http', '本插件的 HTTP 路由'),
