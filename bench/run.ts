@@ -8,6 +8,7 @@ export interface Bench {
 }
 
 const benches: Record<string, () => Promise<Bench>> = {
+  backup: async () => (await import('./backup')).backupBench,
   load: async () => (await import('./load')).loadBench,
   startup: async () => (await import('./startup')).startupBench,
   testkernel: async () => (await import('./test-kernel')).testKernelBench,

@@ -31,12 +31,14 @@ export async function startSystemSite(options: {
   /** Copies this data folder's soft dongle first: "the same dongle plugged into the new PC". */
   dongleFrom?: string;
   probe?: UnreportedProbe;
+  /** More data participants (bench: a results folder). */
+  extraPlugins?: readonly PluginDefinition[];
 }): Promise<{ server: TestServer; admin: TestClient }> {
   const dataDir = options.dataDir ?? makeTempDir('examsite-system-');
   if (options.dongleFrom) fs.copyFileSync(path.join(options.dongleFrom, 'soft-dongle.json'), path.join(dataDir, 'soft-dongle.json'));
   const server = await startTestServer({
     dataDir,
-    plugins: [loadPlugin, createRegistrationPlugin(), systemPlugin, unreportedPlugin(options.probe ?? { pending: [] })],
+    plugins: [loadPlugin, createRegistrationPlugin(), systemPlugin, unreportedPlugin(options.probe ?? { pending: [] }), ...(options.extraPlugins ?? [])],
     config: { centreKeys: [options.key.publicKey] },
   });
   const admin = new TestClient(server.url);
