@@ -17,6 +17,7 @@ import { mountCoreRoutes } from '../http/core-routes';
 import { HttpRegistry, PluginHttp } from '../http/http-registry';
 import { OpenApiDocument } from '../http/openapi';
 import { serveVendorWeb, serveWeb } from '../http/static-files';
+import { SiteBoundary } from '../http/site-boundary';
 import { StatusService } from '../http/status';
 import { Kernel, pluginService, rootService, type CoreServiceFactory } from '../kernel/kernel';
 import { discoverBuiltinPlugins, loadVendorPlugins, type LoadedPlugin } from '../kernel/loader';
@@ -206,10 +207,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       handler: ({ koa, principal }) => events(koa, (end) => auth.watchSession(principal, end)),
     });
     const webDir = config.webDir || path.resolve(__dirname, '../../web');
+    const boundary = new SiteBoundary({
+      ownNames: [config.host, config.publicHost],
+      adminAllowFrom: config.adminAllowFrom,
+      isLanRoute: (method, p) => registry.isLanRoute(method, p),
+    });
     const app = createKoaApp({
       logger,
       registry,
-      before: [],
+      before: [boundary.middleware()],
       after: [serveVendorWeb(vendorWeb), serveWeb(webDir)],
     });
 

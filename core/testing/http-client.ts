@@ -1,4 +1,8 @@
-/** Small JSON client for tests, keeping the admin token. */
+/**
+ * Small JSON client for tests, keeping the admin token. It sends `Origin: <baseUrl>` like
+ * the admin UI's own page does: the site boundary refuses admin state changes that do not
+ * say they come from the admin UI's origin (core/http/site-boundary.ts).
+ */
 export interface TestResponse<T = unknown> {
   readonly status: number;
   readonly body: T;
@@ -11,7 +15,7 @@ export class TestClient {
   constructor(readonly baseUrl: string) {}
 
   async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse<T>> {
-    const h: Record<string, string> = { ...headers };
+    const h: Record<string, string> = { origin: new URL(this.baseUrl).origin, ...headers };
     if (this.token) h.authorization = `Bearer ${this.token}`;
     let payload: Uint8Array | string | undefined;
     if (Buffer.isBuffer(body)) {
