@@ -10,7 +10,9 @@ const statusSchema = z
   .object({
     port: z.number().int(),
     lan: z.enum(['running', 'stopped']),
-    ftp: z.enum(['running', 'stopped']),
+    items: z
+      .array(z.object({ id: z.string(), label: z.string(), text: z.string(), tone: z.enum(['ok', 'bad', 'neutral']) }))
+      .describe('插件提供的状态栏项目（如 FTP服务），按显示顺序'),
     network: z.enum(['up', 'down']),
     time: z.string().describe('可信时间（机考锁已校时）或本机时间，ISO-8601'),
     timeSource: z.enum(['trusted', 'pc']),
@@ -172,7 +174,7 @@ export function mountCoreRoutes(d: CoreRouteDeps): void {
   http.route({
     method: 'get',
     path: '/status',
-    summary: '状态栏：端口、通讯、FTP 服务、网络连接、可信时间、机考锁（R1.5）',
+    summary: '状态栏：端口、通讯、插件提供的项目（如 FTP 服务）、网络连接、可信时间、机考锁（R1.5）',
     tags: ['系统'],
     guard: admin,
     response: statusSchema,

@@ -18,7 +18,8 @@ export interface Settings {
 export interface ServerStatus {
   port: number;
   lan: 'running' | 'stopped';
-  ftp: 'running' | 'stopped';
+  /** Items contributed by server plugins (e.g. FTP服务), in display order. */
+  items?: StatusItemView[];
   network: 'up' | 'down';
   time: string;
   /** 'trusted' when `time` comes from the calibrated dongle clock. */
@@ -27,6 +28,13 @@ export interface ServerStatus {
   siteCode: string | null;
   mode: 'formal' | 'mock';
   dongle: { present: boolean; id: string | null; kind: DongleKind; label: string };
+}
+
+export interface StatusItemView {
+  id: string;
+  label: string;
+  text: string;
+  tone: 'ok' | 'bad' | 'neutral';
 }
 
 export interface SessionUser {

@@ -66,14 +66,15 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
           config: coreServices.config,
           auth: coreServices.adminAuth,
           audit: coreServices.audit,
+          store: coreServices.store,
           settings: coreServices.settings,
           dongles: coreServices.dongle,
           examData: examDataServiceRef,
           registrations: registrationServiceRef,
           proctorApi: proctorLanApiRef,
         },
-        async init({ http, config, auth, audit, settings, dongles, examData, registrations, proctorApi }, extensions) {
-          const siteInfo = new SiteInfoService(examData, registrations, settings, dongles, audit);
+        async init({ http, config, auth, audit, store, settings, dongles, examData, registrations, proctorApi }, extensions) {
+          const siteInfo = new SiteInfoService(examData, registrations, settings, dongles, audit, store);
           mountProctorRoutes(proctorApi, { registrations, examData, settings });
           mountAdminRoutes(http, {
             auth,

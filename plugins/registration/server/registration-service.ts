@@ -260,11 +260,15 @@ export class RegistrationService implements RegistrationDirectory {
         await em.save(RoomRegistrationRow, row);
         restored.push(row);
       }
+      await this.audit.record(actor, 'registration.restored', { rooms: restored.map((r) => r.roomCode), kept: kept.map((k) => k.roomCode) });
+      // The credential cache and the UI follow the commit of the caller's unit of work (恢复注册
+      // writes registration codes in the same one).
+      this.store.afterCommit(() => {
+        for (const row of restored) this.byCredential.set(row.credentialHash, principalOf(row));
+        this.changed({ roomCode: null, action: 'restored' });
+      });
       return { restored, kept };
     });
-    for (const row of outcome.restored) this.byCredential.set(row.credentialHash, principalOf(row));
-    await this.audit.record(actor, 'registration.restored', { rooms: outcome.restored.map((r) => r.roomCode), kept: outcome.kept.map((k) => k.roomCode) });
-    this.changed({ roomCode: null, action: 'restored' });
     return { restored: outcome.restored.map((r) => r.roomCode), kept: outcome.kept };
   }
 

@@ -7,6 +7,7 @@ import type { DongleService } from '../../../core/dongle/dongle-service';
 import { AppError, badRequest, conflict } from '../../../core/http/errors';
 import { MODE_LABEL, type SiteSettings } from '../../../core/settings/site-settings';
 import { isoNow } from '../../../core/store/columns';
+import type { Store } from '../../../core/store/store';
 import type { ExamDataService, ReleaseInfo } from '../../load/api';
 import { KDINFO_DAMAGED_MESSAGE, KDINFO_DONGLE_LABEL, kdinfoKey, openKdinfo, sealKdinfo, type KdinfoBody } from './kdinfo';
 import type { RegistrationService, RestoreOutcome } from './registration-service';
@@ -36,6 +37,7 @@ export class SiteInfoService {
     private readonly settings: SiteSettings,
     private readonly dongles: DongleService,
     private readonly audit: AuditLog,
+    private readonly store: Store,
   ) {}
 
   async sheet(siteUrl: string): Promise<{ siteCode: string; html: string }> {
@@ -141,8 +143,11 @@ export class SiteInfoService {
 
     await this.registrations.assertRestorable(body.registrations);
 
-    await this.examData.restoreRegistrationCodes(body.registrationCodes);
-    return this.registrations.restore(body.registrations, actor);
+    // One unit of work: the codes and the registrations are restored together or not at all.
+    return this.store.write(async () => {
+      await this.examData.restoreRegistrationCodes(body.registrationCodes);
+      return this.registrations.restore(body.registrations, actor);
+    });
   }
 
   private async preconditions(what: string): Promise<{ siteCode: string; release: ReleaseInfo }> {
