@@ -87,6 +87,7 @@ export class SiteInfoService {
         registeredAt: r.registeredAt,
         credentialHash: r.credentialHash,
       })),
+      revokedCredentials: await this.registrations.revokedCredentials(),
     };
     return { siteCode, bytes: sealKdinfo(body, key, dongleId), roomCount: rooms.length, registeredCount: registrations.length };
   }
@@ -146,7 +147,7 @@ export class SiteInfoService {
     // One unit of work: the codes and the registrations are restored together or not at all.
     return this.store.write(async () => {
       await this.examData.restoreRegistrationCodes(body.registrationCodes);
-      return this.registrations.restore(body.registrations, actor);
+      return this.registrations.restore(body.registrations, actor, body.revokedCredentials ?? []);
     });
   }
 

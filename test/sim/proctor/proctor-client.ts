@@ -77,7 +77,10 @@ export class ProctorClient {
     return this.creds;
   }
 
-  /** POST /register; keeps the credentials for later calls. */
+  /**
+   * POST /register; keeps the credentials for later calls. Held credentials of the same room
+   * go along as the bearer: the site re-registers a registered room only for its holder.
+   */
   async register(input: RegisterInput): Promise<ProctorCredentials & { alreadyRegistered: boolean; registeredIp: string }> {
     const body: RegisterRequest = {
       roomCode: input.roomCode,
@@ -85,7 +88,8 @@ export class ProctorClient {
       machineId: input.machineId ?? this.creds?.machineId ?? defaultMachineId(),
       clientVersion: input.clientVersion ?? PROCTOR_CLIENT_VERSION,
     };
-    const r = await this.send<RegisterResponse>('POST', '/register', body, false);
+    const holder = this.creds !== null && this.creds.roomCode === input.roomCode;
+    const r = await this.send<RegisterResponse>('POST', '/register', body, holder);
     const creds: ProctorCredentials = {
       siteUrl: this.siteUrl,
       siteCode: r.siteCode,
