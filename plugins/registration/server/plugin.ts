@@ -3,7 +3,8 @@ import { createServiceRef } from '../../../core/kernel/refs';
 import { coreServices } from '../../../core/services';
 import { examDataServiceRef } from '../../load/api';
 import * as registrationApi from '../api';
-import { proctorApiRef, registrationDirectoryRef, roomSealStatusPoint } from '../api';
+import { proctorApiRef, proctorCredentialsRef, registrationDirectoryRef, roomSealStatusPoint } from '../api';
+import { ProctorCredentialVerifier } from './proctor-credential-check';
 import { mountAdminRoutes } from './admin-routes';
 import { DEFAULT_GUESS_LIMITS, GuessThrottle, type GuessLimits } from './guess-throttle';
 import { ProctorLanApi } from './proctor-lan-api';
@@ -59,6 +60,7 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
         factory: ({ http, registrations }) => new ProctorLanApi(http, registrations),
       });
       env.provideService(proctorApiRef, { deps: { api: proctorLanApiRef }, factory: ({ api }) => api });
+      env.provideService(proctorCredentialsRef, { deps: { service: registrationServiceRef }, factory: ({ service }) => new ProctorCredentialVerifier(service) });
       env.provideService(registrationDirectoryRef, { deps: { service: registrationServiceRef }, factory: ({ service }) => service });
 
       env.registerInit({

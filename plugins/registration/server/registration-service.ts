@@ -25,6 +25,7 @@ export interface RegisterRequest {
   readonly registrationCode: string;
   readonly machineId: string;
   readonly clientVersion: string;
+  readonly signingPublicKey?: string;
 }
 
 export interface RegisterResult {
@@ -139,6 +140,7 @@ export class RegistrationService implements RegistrationDirectory {
         clientVersion: req.clientVersion,
         registeredAt: existing?.registeredAt ?? now,
         credentialHash: credential.hash,
+        signingPublicKey: req.signingPublicKey ?? existing?.signingPublicKey ?? null,
         source: existing?.source ?? 'register',
       };
       await em.save(RoomRegistrationRow, row);
@@ -290,6 +292,7 @@ export class RegistrationService implements RegistrationDirectory {
           clientVersion: r.clientVersion,
           registeredAt: r.registeredAt,
           credentialHash: r.credentialHash,
+          signingPublicKey: r.signingPublicKey,
           source: 'restore',
         };
         // A credential hash must stay unique: a copy under another room would be a forgery.
@@ -366,6 +369,7 @@ function publicOf(r: RoomRegistrationRow): RoomRegistration {
     machineId: r.machineId,
     clientVersion: r.clientVersion,
     registeredAt: r.registeredAt,
+    signingPublicKey: r.signingPublicKey ?? null,
   };
 }
 

@@ -3,6 +3,7 @@ import { TestClient } from '../../../core/testing/http-client';
 import { startTestServer, type TestServer } from '../../../core/testing/test-server';
 import { buildSitePackage, defaultSessions } from '../../../test/sim/centre/package-builder';
 import type { BuiltPackage, CentreSigningKey, SitePackageSpec } from '../../../test/sim/centre/sim-types';
+import type { PluginDefinition } from '../../../core/kernel/plugin';
 import { plugin as loadPlugin } from '../../load/server/plugin';
 import { createRegistrationPlugin, type RegistrationPluginOptions } from '../server/plugin';
 
@@ -42,6 +43,8 @@ export interface SiteOptions {
   readonly plugin?: RegistrationPluginOptions;
   /** Bind address (default 127.0.0.1); 0.0.0.0 lets a test reach the site from this PC's LAN address. */
   readonly host?: string;
+  /** More plugins to start with load + registration (e.g. one that mounts proctor routes). */
+  readonly extraPlugins?: readonly PluginDefinition[];
 }
 
 export interface RunningSite {
@@ -61,7 +64,7 @@ export async function startSite(options: SiteOptions = {}): Promise<RunningSite>
   const pkg = options.pkg === undefined ? await buildPackage(key, { siteCode }) : options.pkg;
   const server = await startTestServer({
     dataDir: options.dataDir,
-    plugins: [loadPlugin, createRegistrationPlugin(options.plugin)],
+    plugins: [loadPlugin, createRegistrationPlugin(options.plugin), ...(options.extraPlugins ?? [])],
     config: { centreKeys: [key.publicKey], ...(options.host ? { host: options.host } : {}) },
   });
   try {
