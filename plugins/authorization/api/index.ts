@@ -1,3 +1,4 @@
+import { authorizationChangedTopic } from './contract';
 import { createServiceRef } from '../../../core/kernel/refs';
 
 export * from './authorization-format';
@@ -62,10 +63,6 @@ export const authorizationMaintenanceRef = createServiceRef<AuthorizationMainten
   '考试授权数据维护（仅供系统初始化）',
 );
 
-/** Live event (SSE) published whenever an authorization or a verification changed. */
-export const AUTHORIZATION_CHANGED_EVENT = 'authorization.changed';
-
-export interface AuthorizationChangedEvent {
-  readonly sessionNo: number | null;
-  readonly action: 'authorized' | 'verified' | 'cleared';
-}
+export { authorizationChangedTopic, type AuthorizationChangedEvent } from './contract';
+/** Id of `authorizationChangedTopic`. */
+export const AUTHORIZATION_CHANGED_EVENT = authorizationChangedTopic.id;

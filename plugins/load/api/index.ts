@@ -1,3 +1,4 @@
+import { loadChangedTopic } from './contract';
 import { createExtensionPoint, createServiceRef } from '../../../core/kernel/refs';
 
 /**
@@ -123,5 +124,6 @@ export interface ExamDataMaintenance {
 
 export const examDataMaintenanceRef = createServiceRef<ExamDataMaintenance>('load.maintenance', '考务数据维护（仅供系统初始化）');
 
-/** Live event published (coreServices.liveEvents) whenever the loaded data or its check changes. */
-export const LOAD_CHANGED_EVENT = 'load.changed';
+export { loadChangedTopic, type LoadChangedEvent } from './contract';
+/** Id of `loadChangedTopic`. */
+export const LOAD_CHANGED_EVENT = loadChangedTopic.id;

@@ -1,3 +1,4 @@
+import { registrationChangedTopic } from './contract';
 import type { AuthGuard, RouteSpec, BodySpec } from '../../../core/http/route';
 import type { ZodType } from 'zod';
 import { createExtensionPoint, createServiceRef } from '../../../core/kernel/refs';
@@ -48,14 +49,9 @@ export interface RegistrationDirectory {
   reload(): Promise<void>;
 }
 
-/** Live event (SSE) published whenever a room is registered, revoked or restored. */
-export const REGISTRATION_CHANGED_EVENT = 'registration.changed';
-
-export interface RegistrationChangedEvent {
-  /** The room that changed; null when many changed at once (restore, initialization). */
-  readonly roomCode: string | null;
-  readonly action: 'registered' | 'revoked' | 'restored' | 'cleared';
-}
+export { registrationChangedTopic, type RegistrationChangedEvent } from './contract';
+/** Id of `registrationChangedTopic`. */
+export const REGISTRATION_CHANGED_EVENT = registrationChangedTopic.id;
 
 /**
  * Room isolation (R11, security bar): a proctor only ever sees its own room. Every proctor

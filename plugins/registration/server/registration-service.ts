@@ -6,7 +6,7 @@ import type { Store } from '../../../core/store/store';
 import { isoNow } from '../../../core/store/columns';
 import type { ExamDataService } from '../../load/api';
 import {
-  REGISTRATION_CHANGED_EVENT,
+  registrationChangedTopic,
   type ProctorPrincipal,
   type RegistrationChangedEvent,
   type RegistrationDirectory,
@@ -281,7 +281,7 @@ export class RegistrationService implements RegistrationDirectory {
   }
 
   private changed(event: RegistrationChangedEvent): void {
-    this.live.publish(REGISTRATION_CHANGED_EVENT, event);
+    this.live.publish(registrationChangedTopic, event);
     for (const l of this.listeners) {
       try {
         l(event.roomCode ?? '*');

@@ -48,7 +48,3 @@ export interface RestoreResult {
   kept: { roomCode: string; reason: string }[];
   message: string;
 }
-
-/** Live events that change this table. */
-export const REGISTRATION_CHANGED_EVENT = 'registration.changed';
-export const LOAD_CHANGED_EVENT = 'load.changed';

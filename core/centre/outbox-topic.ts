@@ -1,0 +1,28 @@
+// Browser-safe contract of the outbox's live topic (the web shows 上报成功 / waiting).
+import { z } from 'zod';
+import { createLiveTopic } from '../events/live-topic';
+import type { OutboxLiveEvent } from './outbox';
+
+const outboxEntrySchema = z.object({
+  id: z.number(),
+  idempotencyKey: z.string(),
+  kind: z.string(),
+  siteCode: z.string(),
+  mode: z.enum(['formal', 'mock']),
+  payload: z.unknown(),
+  createdAt: z.string(),
+  attempts: z.number(),
+  nextAttemptAt: z.string(),
+  lastError: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+  ackAt: z.string().nullable(),
+  state: z.enum(['pending', 'delivered']),
+});
+
+const outboxLiveEventSchema: z.ZodType<OutboxLiveEvent> = z.object({
+  change: z.enum(['queued', 'delivered', 'failed']),
+  entry: outboxEntrySchema,
+});
+
+/** Every queued, delivered or failed report to the centre. */
+export const outboxTopic = createLiveTopic('centre.outbox', outboxLiveEventSchema);

@@ -1,0 +1,13 @@
+// Browser-safe contract of the 考场注册 stage: imported by its server code and by any web panel.
+import { z } from 'zod';
+import { createLiveTopic } from '../../../core/events/live-topic';
+
+export const registrationChangedSchema = z.object({
+  /** The room that changed; null when many changed at once (restore, initialization). */
+  roomCode: z.string().nullable(),
+  action: z.enum(['registered', 'revoked', 'restored', 'cleared']),
+});
+export type RegistrationChangedEvent = z.infer<typeof registrationChangedSchema>;
+
+/** Published whenever a room is registered, revoked or restored. */
+export const registrationChangedTopic = createLiveTopic('registration.changed', registrationChangedSchema);
