@@ -1,7 +1,6 @@
 // Browser-safe contract of the outbox's live topic (the web shows 上报成功 / waiting).
 import { z } from 'zod';
 import { createLiveTopic } from '../events/live-topic';
-import type { OutboxLiveEvent } from './outbox';
 
 const outboxEntrySchema = z.object({
   id: z.number(),
@@ -19,10 +18,13 @@ const outboxEntrySchema = z.object({
   state: z.enum(['pending', 'delivered']),
 });
 
-const outboxLiveEventSchema: z.ZodType<OutboxLiveEvent> = z.object({
+const outboxLiveEventSchema = z.object({
   change: z.enum(['queued', 'delivered', 'failed']),
   entry: outboxEntrySchema,
 });
+
+/** Data of `centre.outbox` as the web reads it (server side: OutboxLiveEvent in outbox.ts). */
+export type OutboxLiveEventView = z.infer<typeof outboxLiveEventSchema>;
 
 /** Every queued, delivered or failed report to the centre. */
 export const outboxTopic = createLiveTopic('centre.outbox', outboxLiveEventSchema);

@@ -30,7 +30,8 @@ export class LiveEvents {
   private readonly subscribers = new Set<Subscriber>();
   private readonly pending = new Map<string, PendingTopic>();
 
-  publish<T>(topic: LiveTopic<T>, value: T): void {
+  /** `value` is checked against the topic's type (not widened from it). */
+  publish<T>(topic: LiveTopic<T>, value: NoInfer<T>): void {
     if (!this.anyoneWants(topic.id)) return;
     if (topic.coalesceMs <= 0) {
       this.deliver(topic.id, value);

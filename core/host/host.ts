@@ -19,8 +19,9 @@ import { HttpRegistry, PluginHttp } from '../http/http-registry';
 import { OpenApiDocument } from '../http/openapi';
 import { serveVendorWeb, serveWeb } from '../http/static-files';
 import { StatusService } from '../http/status';
+import { statusItemsPoint } from '../http/status-items';
 import { Kernel, pluginService, rootService, type CoreServiceFactory } from '../kernel/kernel';
-import { discoverBuiltinPlugins, loadVendorPlugins, type LoadedPlugin } from '../kernel/loader';
+import { discoverBuiltinPlugins, discoverWorkflow, loadVendorPlugins, type LoadedPlugin } from '../kernel/loader';
 import type { PluginDefinition } from '../kernel/plugin';
 import { createLogger } from '../logging/logger';
 import { coreServices, type Lifecycle } from '../services';
@@ -128,15 +129,18 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const overrides = new Map((options.coreServiceOverrides ?? []).map((f) => [f.ref.token, f]));
   const factories = [...core.filter((f) => !overrides.has(f.ref.token)), ...overrides.values()];
 
+  const builtinRoot = path.resolve(__dirname, '../../plugins');
   const kernel = new Kernel({
     hostVersion: version,
     logger: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
     coreServices: factories,
+    workflow: discoverWorkflow(builtinRoot),
+    hostPoints: [statusItemsPoint],
   });
 
   const loaded: LoadedPlugin[] = options.plugins
     ? options.plugins.map((definition) => ({ definition, origin: 'test' }))
-    : discoverBuiltinPlugins(path.resolve(__dirname, '../../plugins'));
+    : discoverBuiltinPlugins(builtinRoot);
   const builtinApis = Object.fromEntries(loaded.map((p) => [p.definition.manifest.id, p.definition]));
   const vendors = loadVendorPlugins(config.vendorPluginDir, hostApiForVendors(builtinApis));
   for (const p of [...loaded, ...vendors]) kernel.add(p.definition, p.origin);
@@ -166,6 +170,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       if (!d.present) throw new AppError(503, 'DONGLE_ABSENT', d.message ?? '未检测到机考锁，请插入机考锁后重新启动');
     });
     await kernel.start();
+    status.setItems(await kernel.hostContributions(statusItemsPoint));
 
     const vendorWeb = new Map<string, string>();
     const vendorModules: { pluginId: string; url: string }[] = [];

@@ -152,7 +152,7 @@ export function mountCoreRoutes(d: CoreRouteDeps): void {
   http.route({
     method: 'get',
     path: '/status',
-    summary: '状态栏：端口、通讯、FTP 服务、网络连接、可信时间、机考锁（R1.5）',
+    summary: '状态栏：端口、通讯、插件提供的项目（如 FTP 服务）、网络连接、可信时间、机考锁（R1.5）',
     tags: ['系统'],
     guard: admin,
     response: statusSchema,

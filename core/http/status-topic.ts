@@ -8,7 +8,10 @@ const dongleKind = z.enum(['hid', 'soft']).nullable();
 export const siteStatusSchema = z.object({
   port: z.number().int(),
   lan: runState,
-  ftp: runState,
+  items: z
+    .array(z.object({ id: z.string(), label: z.string(), text: z.string(), tone: z.enum(['ok', 'bad', 'neutral']) }))
+    .readonly()
+    .describe('插件提供的状态栏项目（如 FTP服务），按显示顺序'),
   network: z.enum(['up', 'down']),
   time: z.string().describe('可信时间（机考锁已校时）或本机时间，ISO-8601'),
   timeSource: z.enum(['trusted', 'pc']),

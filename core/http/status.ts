@@ -1,6 +1,7 @@
 import type { SiteSettings } from '../settings/site-settings';
 import type { LiveEvents } from '../events/live-events';
 import { statusTopic } from './status-topic';
+import { viewStatusItems, type StatusItem, type StatusItemView } from './status-items';
 
 export type RunState = 'running' | 'stopped';
 
@@ -15,7 +16,8 @@ export interface DongleStatusView {
 export interface SiteStatus {
   readonly port: number;
   readonly lan: RunState;
-  readonly ftp: RunState;
+  /** Items contributed by plugins (statusItemsPoint), in display order. */
+  readonly items: readonly StatusItemView[];
   readonly network: 'up' | 'down';
   /** Trusted time when the dongle is calibrated, else the PC time (see `timeSource`). */
   readonly time: string;
@@ -32,12 +34,13 @@ export interface StatusProviders {
 }
 
 /**
- * The status bar (R1.5). Owners push their state (FTP, centre reachability); the dongle
- * and the trusted clock are read. Changes are published as the live event `status`.
+ * The status bar (R1.5). Core owns LAN, network, time and dongle; plugins contribute
+ * further items (statusItemsPoint) and call `publish()` when theirs change. Changes are
+ * published as the live event `status`.
  */
 export class StatusService {
   private lan: RunState = 'stopped';
-  private ftp: RunState = 'stopped';
+  private items: readonly StatusItem[] = [];
   private network: 'up' | 'down' = 'down';
   private port = 0;
   private providers: StatusProviders = {
@@ -64,9 +67,9 @@ export class StatusService {
     void this.publish();
   }
 
-  setFtp(state: RunState): void {
-    if (this.ftp === state) return;
-    this.ftp = state;
+  /** The contributed items, set by the host once the kernel has built them. */
+  setItems(items: readonly StatusItem[]): void {
+    this.items = items;
     void this.publish();
   }
 
@@ -99,7 +102,7 @@ export class StatusService {
     return {
       port: this.port,
       lan: this.lan,
-      ftp: this.ftp,
+      items: viewStatusItems(this.items),
       network: this.network,
       time: (trusted ?? new Date()).toISOString(),
       timeSource: trusted ? 'trusted' : 'pc',

@@ -1,6 +1,7 @@
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
-import { WORKFLOW_STAGES, checkManifest, type CheckedManifest } from './manifest';
+import { checkManifest, type CheckedManifest } from './manifest';
 import type {
+  ContributionFactory,
   EntityList,
   ExtensionReader,
   MigrationList,
@@ -66,10 +67,19 @@ interface Registration {
   readonly ownedPoints: Set<ExtensionPoint<unknown>>;
 }
 
+/** One contribution as declared: a value, or a factory built at start. */
+type Contribution =
+  | { readonly contributor: string; readonly value: unknown }
+  | { readonly contributor: string; readonly factory: ContributionFactory<unknown, ServiceDeps> };
+
 interface PointState {
   owner?: string;
-  readonly items: unknown[];
-  readonly contributors: Set<string>;
+  /** Owned by the host (core) rather than a plugin: read through `hostContributions`. */
+  readonly hostOwned: boolean;
+  readonly declared: Contribution[];
+  /** Building the contributions (once); `settled` holds them, frozen, when done. */
+  built: Promise<readonly unknown[]> | null;
+  settled: readonly unknown[] | null;
 }
 
 export interface KernelLogger {
@@ -81,11 +91,19 @@ export interface KernelOptions {
   readonly hostVersion: string;
   readonly logger: KernelLogger;
   readonly coreServices: readonly CoreServiceFactory[];
+  /**
+   * The workflow order, host data (plugins/workflow.ts): a plugin's manifest `stage` must
+   * be one of these, and among plugins ready to start the earlier stage goes first.
+   */
+  readonly workflow?: readonly string[];
+  /** Extension points the host itself owns (status-bar items, …), read after start. */
+  readonly hostPoints?: readonly ExtensionPoint<unknown>[];
 }
 
 /**
- * The plugin kernel. It knows no workflow stage by name beyond the ordering list: plugins
- * register (declare), the kernel checks and orders them, then starts them one by one.
+ * The plugin kernel. It knows no workflow stage by name: the order comes from the host's
+ * workflow list. Plugins register (declare), the kernel checks and orders them, then
+ * starts them one by one.
  */
 export class Kernel {
   private readonly definitions: { definition: PluginDefinition; origin: string }[] = [];
@@ -109,6 +127,14 @@ export class Kernel {
       if (this.coreFactories.has(f.ref.token)) throw new KernelError(`内核服务 ${f.ref.id} 重复提供`);
       this.coreFactories.set(f.ref.token, f);
     }
+    for (const point of options.hostPoints ?? []) {
+      if (this.points.has(point)) throw new KernelError(`宿主扩展点 ${point.id} 重复声明`);
+      this.points.set(point, { hostOwned: true, declared: [], built: null, settled: null });
+    }
+  }
+
+  private get workflow(): readonly string[] {
+    return this.options.workflow ?? [];
   }
 
   get schemaRegistry(): SchemaRegistry {
@@ -146,12 +172,24 @@ export class Kernel {
     for (const id of this.order) {
       const reg = this.mustRegistration(id);
       const reader = this.readerFor(id);
+      // The owner reads its points at init: their contributions are built first.
+      for (const point of reg.ownedPoints) await this.buildPoint(point);
       for (const init of reg.inits) {
         const deps = await this.resolveDeps(init.deps, id);
         await init.init(deps as ResolvedDeps<ServiceDeps>, reader);
       }
     }
+    // Host points are built last, so their contributions may use any plugin's service.
+    for (const [point, state] of this.points) if (state.hostOwned) await this.buildPoint(point);
     this.phase = 'started';
+  }
+
+  /** The contributions to an extension point the host owns (see `hostPoints`), after start. */
+  hostContributions<T>(point: ExtensionPoint<T>): Promise<readonly T[]> {
+    const state = this.points.get(point as ExtensionPoint<unknown>);
+    if (!state?.hostOwned) return Promise.reject(new KernelError(`扩展点 ${point.id} 不属于宿主`));
+    if (!state.built) return Promise.reject(new KernelError(`扩展点 ${point.id} 的内容在内核启动后才可读取`));
+    return state.built as Promise<readonly T[]>;
   }
 
   /** Resolves a service as the host (outside any plugin): root services only. */
@@ -171,6 +209,11 @@ export class Kernel {
 
   private registerOne(definition: PluginDefinition, origin: string): void {
     const manifest = checkManifest(definition.manifest, this.options.hostVersion, origin);
+    if (manifest.stage && !this.workflow.includes(manifest.stage)) {
+      throw new KernelError(
+        `插件 ${manifest.id} 声明的工作流阶段 ${manifest.stage} 不在宿主的工作流中（${this.workflow.join(' → ') || '空'}）；请换用与本系统匹配的插件版本`,
+      );
+    }
     if (this.registrations.has(manifest.id)) {
       const other = this.mustRegistration(manifest.id).origin;
       throw new KernelError(`插件编号 ${manifest.id} 重复：${other} 与 ${origin}`);
@@ -183,15 +226,21 @@ export class Kernel {
       declareExtensionPoint(point) {
         kernel.assertOpen(manifest.id);
         const state = kernel.pointState(point);
+        if (state.hostOwned) throw new KernelError(`扩展点 ${point.id} 由宿主声明，插件 ${manifest.id} 不能重复声明`);
         if (state.owner) throw new KernelError(`扩展点 ${point.id} 已由插件 ${state.owner} 声明，插件 ${manifest.id} 不能重复声明`);
         state.owner = manifest.id;
         reg.ownedPoints.add(point as ExtensionPoint<unknown>);
       },
       extend(point, contribution) {
         kernel.assertOpen(manifest.id);
-        const state = kernel.pointState(point);
-        state.items.push(contribution);
-        state.contributors.add(manifest.id);
+        // Checked now: a bad vendor contribution stops the boot naming the vendor.
+        checkContribution(point, contribution, manifest.id);
+        kernel.pointState(point).declared.push({ contributor: manifest.id, value: contribution });
+      },
+      extendWith(point, contribution) {
+        kernel.assertOpen(manifest.id);
+        const factory = contribution as unknown as ContributionFactory<unknown, ServiceDeps>;
+        kernel.pointState(point).declared.push({ contributor: manifest.id, factory });
       },
       provideService<T, D extends ServiceDeps>(ref: ServiceRef<T>, provision: ServiceProvision<T, D>) {
         kernel.assertOpen(manifest.id);
@@ -224,21 +273,56 @@ export class Kernel {
   private pointState(point: ExtensionPoint<unknown>): PointState {
     let state = this.points.get(point);
     if (!state) {
-      state = { items: [], contributors: new Set() };
+      state = { hostOwned: false, declared: [], built: null, settled: null };
       this.points.set(point, state);
     }
     return state;
   }
 
+  /**
+   * A point nobody loaded owns is optional: its contributions are dropped with a log line,
+   * so a plugin runs (and tests) without the plugins it merely contributes to.
+   */
   private checkPoints(): void {
     for (const [point, state] of this.points) {
-      if (!state.owner) {
-        throw new KernelError(
-          `插件 ${[...state.contributors].join('、')} 向扩展点 ${point.id} 提供内容，但没有已加载的插件声明该扩展点（缺少依赖的插件？）`,
-        );
+      if (!state.owner && !state.hostOwned) {
+        const who = [...new Set(state.declared.map((c) => c.contributor))].join('、');
+        this.options.logger.info(`已跳过插件 ${who} 向扩展点 ${point.id} 提供的内容：没有已加载的插件声明该扩展点`);
+        this.points.delete(point);
+        continue;
       }
-      Object.freeze(state.items);
+      Object.freeze(state.declared);
+      for (const c of state.declared) {
+        if ('factory' in c) this.providersOf(c.factory.deps, `插件 ${c.contributor} 向扩展点 ${point.id} 提供的内容`);
+      }
     }
+  }
+
+  /** Builds a point's contributions once: factories get their deps in the contributor's scope. */
+  private buildPoint(point: ExtensionPoint<unknown>): Promise<readonly unknown[]> {
+    const state = this.points.get(point);
+    if (!state) return Promise.resolve([]);
+    state.built ??= (async () => {
+      const items: unknown[] = [];
+      for (const c of state.declared) {
+        if (!('factory' in c)) {
+          items.push(c.value);
+          continue;
+        }
+        const deps = await this.resolveDeps(c.factory.deps, c.contributor);
+        let value: unknown;
+        try {
+          value = await c.factory.factory(deps as ResolvedDeps<ServiceDeps>);
+        } catch (e) {
+          throw new KernelError(`插件 ${c.contributor} 为扩展点 ${point.id} 构建内容时出错：${e instanceof Error ? e.message : String(e)}`);
+        }
+        checkContribution(point, value, c.contributor);
+        items.push(value);
+      }
+      state.settled = Object.freeze(items);
+      return state.settled;
+    })();
+    return state.built;
   }
 
   private readerFor(pluginId: string): ExtensionReader {
@@ -248,25 +332,42 @@ export class Kernel {
         if (!state || state.owner !== pluginId) {
           throw new KernelError(`插件 ${pluginId} 没有声明扩展点 ${point.id}，不能读取它`);
         }
-        return state.items as readonly T[];
+        if (!state.settled) throw new KernelError(`扩展点 ${point.id} 的内容尚未构建`);
+        return state.settled as readonly T[];
       },
     };
   }
 
+  /** The plugins providing `deps` (core services need none); a missing provider is refused. */
+  private providersOf(deps: ServiceDeps, who: string): Set<string> {
+    const providers = new Set<string>();
+    for (const ref of Object.values(deps)) {
+      if (this.coreFactories.has(ref.token)) continue;
+      const provider = this.providerOf.get(ref.token);
+      if (!provider) throw new KernelError(`${who}依赖服务 ${ref.id}，但没有已加载的插件提供它`);
+      providers.add(provider);
+    }
+    return providers;
+  }
+
+  /**
+   * What must start before `reg`: its `dependsOn`, the plugin it extends, the providers of
+   * the services it uses, and the providers of the services that contributions to its own
+   * points need (they are built just before its init). The contributor itself is NOT a
+   * dependency: a plugin that contributes to a point usually also depends on its owner
+   * (a vendor extending it), and making the owner wait for it would be a cycle.
+   */
   private dependenciesOf(reg: Registration): Set<string> {
     const deps = new Set<string>(reg.manifest.dependsOn);
     if (reg.manifest.extends) deps.add(reg.manifest.extends);
     const refsUsed: ServiceDeps[] = [...reg.inits.map((i) => i.deps), ...[...reg.provides.values()].map((p) => p.deps)];
-    for (const group of refsUsed) {
-      for (const ref of Object.values(group)) {
-        if (this.coreFactories.has(ref.token)) continue;
-        const provider = this.providerOf.get(ref.token);
-        if (!provider) {
-          throw new KernelError(`插件 ${reg.manifest.id} 依赖服务 ${ref.id}，但没有已加载的插件提供它`);
-        }
-        if (provider !== reg.manifest.id) deps.add(provider);
+    for (const group of refsUsed) for (const p of this.providersOf(group, `插件 ${reg.manifest.id} `)) deps.add(p);
+    for (const point of reg.ownedPoints) {
+      for (const c of this.points.get(point)?.declared ?? []) {
+        if ('factory' in c) for (const p of this.providersOf(c.factory.deps, `插件 ${c.contributor} 向扩展点 ${point.id} 提供的内容`)) deps.add(p);
       }
     }
+    deps.delete(reg.manifest.id);
     for (const dep of deps) {
       if (!this.registrations.has(dep)) {
         throw new KernelError(`插件 ${reg.manifest.id} 依赖插件 ${dep}，但 ${dep} 没有加载`);
@@ -277,12 +378,12 @@ export class Kernel {
 
   private rankOf(id: string, seen = new Set<string>()): number {
     const m = this.mustRegistration(id).manifest;
-    if (m.stage) return WORKFLOW_STAGES.indexOf(m.stage);
+    if (m.stage) return this.workflow.indexOf(m.stage);
     if (m.extends && !seen.has(id) && this.registrations.has(m.extends)) {
       seen.add(id);
       return this.rankOf(m.extends, seen) + 0.5;
     }
-    return WORKFLOW_STAGES.length;
+    return this.workflow.length;
   }
 
   /** Topological order; among ready plugins the earlier workflow stage goes first. */
@@ -373,4 +474,14 @@ export class Kernel {
     if (!reg) throw new KernelError(`插件 ${id} 未注册`);
     return reg;
   }
+}
+
+/** Refuses a contribution its point's schema does not accept, naming the plugin. */
+function checkContribution(point: ExtensionPoint<unknown>, value: unknown, pluginId: string): void {
+  const schema = point.options.schema;
+  if (!schema) return;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return;
+  const issues = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(整体)'}：${i.message}`).join('；');
+  throw new KernelError(`插件 ${pluginId} 向扩展点 ${point.id} 提供的内容无效：${issues}；请向插件提供者索取与本系统匹配的版本`);
 }

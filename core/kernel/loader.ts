@@ -31,6 +31,21 @@ export function discoverBuiltinPlugins(root: string): LoadedPlugin[] {
   return out;
 }
 
+const workflowSchema = z.array(z.string().regex(/^[a-z][a-z0-9-]{1,40}$/)).min(1);
+
+/**
+ * The workflow order is host data, not kernel code: `<root>/workflow.js` exports
+ * `workflow`, the stage names in the order the kernel starts their plugins.
+ */
+export function discoverWorkflow(root: string): readonly string[] {
+  const file = path.join(root, 'workflow.js');
+  if (!fs.existsSync(file)) return [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const parsed = workflowSchema.safeParse((require(file) as { workflow?: unknown }).workflow);
+  if (!parsed.success) throw new ManifestError('workflow', `工作流定义 ${file} 无效：应导出 workflow（阶段名称的列表）`);
+  return parsed.data;
+}
+
 const vendorPackageSchema = z
   .object({
     id: z.string(),

@@ -1,18 +1,6 @@
 import semver from 'semver';
 import { z } from 'zod';
 
-/** Workflow order of the built-in stages; the kernel starts plugins in this order. */
-export const WORKFLOW_STAGES = [
-  'load',
-  'registration',
-  'authorization',
-  'seal',
-  'monitor',
-  'collection',
-  'system',
-] as const;
-export type WorkflowStage = (typeof WORKFLOW_STAGES)[number];
-
 const pluginId = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,40}$/, '插件编号只能由小写字母、数字和连字符组成（2–41 个字符），且以字母开头');
@@ -24,8 +12,11 @@ export const pluginManifestSchema = z
     /** semver range of host versions this plugin works with. */
     host: z.string().refine((v) => semver.validRange(v) !== null, '宿主版本范围无效（如 ^0.1.0）'),
     displayName: z.string().min(1).max(60),
-    /** Built-in stage plugins name their stage; vendor plugins name the plugin they extend. */
-    stage: z.enum(WORKFLOW_STAGES).optional(),
+    /**
+     * Built-in stage plugins name their stage, one of the host's workflow list (checked by
+     * the kernel); vendor plugins name the plugin they extend.
+     */
+    stage: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, '工作流阶段只能由小写字母、数字和连字符组成').optional(),
     extends: pluginId.optional(),
     dependsOn: z.array(pluginId).default([]),
   })

@@ -15,6 +15,15 @@ export interface PluginInitOptions<D extends ServiceDeps> {
   init(deps: ResolvedDeps<D>, extensions: ExtensionReader): void | Promise<void>;
 }
 
+/**
+ * A contribution that needs services (Backstage-module style): the kernel resolves `deps`
+ * in the contributor's scope and calls `factory` once, before the point's owner starts.
+ */
+export interface ContributionFactory<T, D extends ServiceDeps> {
+  deps: D;
+  factory(deps: ResolvedDeps<D>): T | Promise<T>;
+}
+
 export interface ServiceProvision<T, D extends ServiceDeps> {
   deps: D;
   factory(deps: ResolvedDeps<D>): T | Promise<T>;
@@ -33,8 +42,13 @@ export interface PluginRegistrationEnv {
   readonly manifest: CheckedManifest;
   /** Declares that this plugin owns (and alone reads) an extension point. */
   declareExtensionPoint<T>(point: ExtensionPoint<T>): void;
-  /** Adds a contribution to an extension point owned by this or another plugin. */
+  /**
+   * Adds a contribution to an extension point owned by this or another plugin (or by the
+   * host). When no loaded plugin owns the point the contribution is skipped with a log line.
+   */
   extend<T>(point: ExtensionPoint<T>, contribution: T): void;
+  /** Like `extend`, for a contribution built from services at start (see ContributionFactory). */
+  extendWith<T, D extends ServiceDeps>(point: ExtensionPoint<T>, contribution: ContributionFactory<T, D>): void;
   /** Provides a service other plugins may depend on through its ref. */
   provideService<T, D extends ServiceDeps>(ref: ServiceRef<T>, provision: ServiceProvision<T, D>): void;
   /** TypeORM entities and migrations this plugin owns. */

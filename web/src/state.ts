@@ -19,6 +19,9 @@ export interface Settings {
 /** The status bar's data: the `status` live topic's payload. */
 export type ServerStatus = SiteStatusView;
 
+/** One plugin-contributed status-bar item (e.g. FTP服务). */
+export type StatusItemView = SiteStatusView['items'][number];
+
 export interface SessionUser {
   username: string;
   mustChangePassword: boolean;
