@@ -1,6 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { ExamSiteConfig } from './config/config';
+import type { PluginConfigReader } from './config/plugin-config';
 import { createServiceRef } from './kernel/refs';
 import type { Store } from './store/store';
 import type { PluginHttp } from './http/http-registry';
@@ -14,13 +15,13 @@ import type { CentreClient } from './centre/centre-client';
 import type { Outbox } from './centre/outbox';
 import type { DongleService } from './dongle/dongle-service';
 import type { TrustedClock } from './clock/trusted-clock';
+import type { DurableFileStore } from './files/durable-file-store';
 
-/** Where a plugin keeps its files: `<dataDir>/plugins/<pluginId>/`, created on demand. */
-export interface PluginFiles {
-  readonly dir: string;
-  /** A scratch folder on the same file system (for temp-then-rename writes). */
-  readonly tmpDir: string;
-}
+/**
+ * Where a plugin keeps its files: `<dataDir>/plugins/<pluginId>/` (`dir`), with resumable
+ * hashed sinks (`begin`), durable whole-file writes and crash sweeps (core/files).
+ */
+export type PluginFiles = DurableFileStore;
 
 export interface Lifecycle {
   /** Runs at shutdown, in reverse start order. */
@@ -35,6 +36,8 @@ export interface Lifecycle {
  */
 export const coreServices = {
   config: createServiceRef<ExamSiteConfig>('core.config', '生效的配置'),
+  /** This plugin's own configuration section (`plugins.<id>`, EXAMSITE_<ID>_<KEY>). */
+  pluginConfig: createServiceRef<PluginConfigReader>('core.pluginConfig', '本插件的配置'),
   logger: createServiceRef<Logger>('core.logger', '本插件的日志'),
   store: createServiceRef<Store>('core.store', '数据库（写操作串行）'),
   http: createServiceRef<PluginHttp>('core.http', '本插件的 HTTP 路由'),
@@ -45,7 +48,7 @@ export const coreServices = {
   audit: createServiceRef<AuditLog>('core.audit', '审计日志'),
   status: createServiceRef<StatusService>('core.status', '状态栏'),
   lifecycle: createServiceRef<Lifecycle>('core.lifecycle', '启动/关闭钩子'),
-  files: createServiceRef<PluginFiles>('core.files', '本插件的数据目录'),
+  files: createServiceRef<PluginFiles>('core.files', '本插件的数据目录：可续传、边写边校验的持久文件（core/files）'),
   container: createServiceRef<DependencyContainer>('core.container', '本插件的 tsyringe 子容器'),
   centre: createServiceRef<CentreClient>('core.centre', '监控平台客户端（docs/centre-protocol.md）'),
   outbox: createServiceRef<Outbox>('core.outbox', '发往监控平台的上报（先入库，确认后才算送达）'),

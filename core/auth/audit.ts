@@ -9,6 +9,7 @@ export class AuditLog {
     private readonly logger: Logger,
   ) {}
 
+  /** Joins the caller's unit of work when there is one: the line commits or rolls back with it. */
   async record(actor: string, action: string, detail: Record<string, unknown> = {}): Promise<void> {
     this.logger.info({ audit: action, actor, ...detail }, `审计: ${action}`);
     await this.store.write((em) =>

@@ -11,7 +11,6 @@ export const CENTRE_API_PREFIX = '/v1';
 /** Header names (lower case, as node reports them). */
 export const CENTRE_HEADERS = {
   contentSha256: 'x-content-sha256',
-  releaseTime: 'x-release-time',
   uploadOffset: 'upload-offset',
   uploadLength: 'upload-length',
   uploadSha256: 'upload-sha256',
@@ -27,6 +26,13 @@ export const examModeSchema = z.enum(['formal', 'mock']);
 export type ExamMode = z.output<typeof examModeSchema>;
 export const dongleIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, '机考锁编号格式错误');
 export const sessionNoSchema = z.number().int().min(1).max(999);
+
+/** The site a request is about: its code (set once in 系统设置) and the exam mode. */
+export const siteQuerySchema = z.object({
+  siteCode: z.string().regex(/^\d{5}$/, '考点代码应为 5 位数字，请先在系统设置中填写'),
+  mode: z.enum(['formal', 'mock'], '考试模式应为正式考试或模拟考试'),
+});
+export type SiteQuery = z.output<typeof siteQuerySchema>;
 export const isoInstantSchema = z
   .string()
   .max(40)
@@ -60,28 +66,10 @@ export const signedEnvelopeSchema = z.object({
   sig: z.string().max(200),
 });
 
-/** Payload of the signed reply of GET /v1/sites/{site}/package/release. */
-export const packageReleasePayloadSchema = z.object({
-  kind: z.literal('package-release'),
-  v: z.literal(1),
-  siteCode: siteCodeSchema,
-  mode: examModeSchema,
-  releaseTime: isoInstantSchema,
-  manifestSha256: sha256HexSchema,
-});
-export type PackageReleasePayload = z.output<typeof packageReleasePayloadSchema>;
-
 /** POST /v1/time-token */
 export const timeTokenRequestSchema = z.object({
   dongleId: dongleIdSchema,
   nonce: z.string().min(8).max(128),
-});
-
-/** POST /v1/sites/{site}/sessions/{no}/verification */
-export const verificationRequestSchema = z.object({
-  dongleId: dongleIdSchema,
-  mode: examModeSchema,
-  dongleSignature: z.string().max(200).optional(),
 });
 
 /** POST /v1/dongles (机考锁注册) */
@@ -150,15 +138,9 @@ export function encodeUploadMetadata(meta: UploadMetadata): string {
   return Buffer.from(JSON.stringify(meta), 'utf8').toString('base64url');
 }
 
-/** Paths, so that client and simulator spell them the same way. */
+/** The transport's own paths; endpoints (centre-endpoint.ts) build theirs below the prefix. */
 export const centrePaths = {
   ping: () => `${CENTRE_API_PREFIX}/ping`,
-  sitePackage: (site: string) => `${CENTRE_API_PREFIX}/sites/${site}/package`,
-  packageRelease: (site: string) => `${CENTRE_API_PREFIX}/sites/${site}/package/release`,
-  authorization: (site: string, no: number) => `${CENTRE_API_PREFIX}/sites/${site}/sessions/${no}/authorization`,
-  verification: (site: string, no: number) => `${CENTRE_API_PREFIX}/sites/${site}/sessions/${no}/verification`,
-  timeToken: () => `${CENTRE_API_PREFIX}/time-token`,
-  dongles: () => `${CENTRE_API_PREFIX}/dongles`,
   reports: () => `${CENTRE_API_PREFIX}/reports`,
   upload: (id: string) => `${CENTRE_API_PREFIX}/uploads/${encodeURIComponent(id)}`,
 };

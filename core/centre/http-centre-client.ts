@@ -1,43 +1,32 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import type { ZodType } from 'zod';
-import { parseTimeToken } from '../clock/time-token';
 import { sha256File, sha256Hex } from '../crypto/hash';
-import { openSignedJson, type SignedEnvelope } from '../crypto/signing';
+import { openSignedJson } from '../crypto/signing';
 import { TrustError } from '../crypto/trust-error';
 import type {
+  CentreCallOptions,
   CentreClient,
-  DownloadedPackage,
-  PackageRelease,
-  SessionQuery,
-  SiteQuery,
   UploadFileOptions,
   UploadResult,
   UploadState,
 } from './centre-client';
+import { checkEndpointInput, type CentreEndpoint, type CentreFile, type CentreReply } from './centre-endpoint';
 import {
+  CENTRE_API_PREFIX,
   CENTRE_HEADERS,
   UPLOAD_CONTENT_TYPE,
   centreErrorBodySchema,
   centrePaths,
-  dongleIdSchema,
-  dongleRegistrationReplySchema,
-  dongleRegistrationSchema,
   encodeUploadMetadata,
-  examModeSchema,
-  packageReleasePayloadSchema,
   pingReplySchema,
   reportAckSchema,
   reportRequestSchema,
-  sessionNoSchema,
   sha256HexSchema,
   signedEnvelopeSchema,
-  siteCodeSchema,
   uploadCompleteReplySchema,
   uploadIdSchema,
   uploadMetadataSchema,
   MAX_REPORT_BYTES,
-  type DongleRegistration,
-  type DongleRegistrationReply,
   type PingReply,
   type ReportAck,
   type ReportRequest,
@@ -55,13 +44,11 @@ export interface HttpCentreClientOptions {
   readonly getRetries?: number;
   /** First pause between GET attempts, doubled each time. Default 300 ms. */
   readonly retryDelayMs?: number;
-  /** Caps (bytes) by reply kind. */
-  readonly maxPackageBytes?: number;
+  /** Caps (bytes) by reply kind; an endpoint may set its own file cap (e.g. a large package). */
   readonly maxFileBytes?: number;
   readonly maxJsonBytes?: number;
 }
 
-const DEFAULT_MAX_PACKAGE = 512 * 1024 * 1024;
 const DEFAULT_MAX_FILE = 16 * 1024 * 1024;
 const DEFAULT_MAX_JSON = 1024 * 1024;
 const DEFAULT_CHUNK = 8 * 1024 * 1024;
@@ -96,7 +83,6 @@ export class HttpCentreClient implements CentreClient {
   private readonly base: string;
   private readonly retries: number;
   private readonly retryDelayMs: number;
-  private readonly maxPackage: number;
   private readonly maxFile: number;
   private readonly maxJson: number;
 
@@ -104,7 +90,6 @@ export class HttpCentreClient implements CentreClient {
     this.base = options.baseUrl.trim().replace(/\/+$/, '');
     this.retries = options.getRetries ?? 2;
     this.retryDelayMs = options.retryDelayMs ?? 300;
-    this.maxPackage = options.maxPackageBytes ?? DEFAULT_MAX_PACKAGE;
     this.maxFile = options.maxFileBytes ?? DEFAULT_MAX_FILE;
     this.maxJson = options.maxJsonBytes ?? DEFAULT_MAX_JSON;
   }
@@ -119,81 +104,19 @@ export class HttpCentreClient implements CentreClient {
     return this.exchangeJson({ method: 'GET', path: centrePaths.ping(), timeoutMs }, pingReplySchema);
   }
 
-  async downloadPackage(q: SiteQuery): Promise<DownloadedPackage> {
-    const { siteCode, mode } = checkSite(q);
-    return this.withRetries(async () => {
-      const ex = await this.send({ method: 'GET', path: centrePaths.sitePackage(siteCode), query: { mode } });
-      try {
-        const declared = this.expectedSha(ex.res);
-        const bytes = await this.readBytes(ex, this.maxPackage);
-        const sha256 = sha256Hex(bytes);
-        if (sha256 !== declared) throw incomplete('数据包校验值与监控平台声明的不一致');
-        const rt = ex.res.headers.get(CENTRE_HEADERS.releaseTime);
-        return { bytes, sha256, releaseTime: rt && rt.length <= 40 ? rt : null };
-      } finally {
-        ex.done();
-      }
-    });
-  }
-
-  async latestRelease(q: SiteQuery): Promise<PackageRelease> {
-    const { siteCode, mode } = checkSite(q);
-    const envelope = await this.withRetries(() =>
-      this.exchangeJson({ method: 'GET', path: centrePaths.packageRelease(siteCode), query: { mode } }, signedEnvelopeSchema),
-    );
-    const payload = openSignedJson(envelope, this.options.trustedKeys);
-    const parsed = packageReleasePayloadSchema.safeParse(payload);
-    if (!parsed.success) throw new CentreError('CENTRE_BAD_REPLY', '监控平台返回的发布信息格式不符合约定，请稍后重试或联系监控平台');
-    const r = parsed.data;
-    if (r.siteCode !== siteCode || r.mode !== mode) {
-      throw new TrustError(
-        'RELEASE_FOREIGN',
-        `监控平台返回的发布信息属于考点 ${r.siteCode}（${modeLabel(r.mode)}），与本考点 ${siteCode}（${modeLabel(mode)}）不符；请联系监控平台`,
-      );
-    }
-    return { siteCode: r.siteCode, mode: r.mode, releaseTime: r.releaseTime, manifestSha256: r.manifestSha256 };
-  }
-
-  async downloadAuthorization(q: SessionQuery): Promise<Buffer> {
-    const s = checkSession(q);
-    return this.withRetries(() =>
-      this.exchangeFile({
-        method: 'GET',
-        path: centrePaths.authorization(s.siteCode, s.sessionNo),
-        query: { mode: s.mode, dongle: s.dongleId },
-      }),
-    );
-  }
-
-  async requestVerification(q: SessionQuery): Promise<Buffer> {
-    const s = checkSession(q);
-    return this.exchangeFile({
-      method: 'POST',
-      path: centrePaths.verification(s.siteCode, s.sessionNo),
-      json: { dongleId: s.dongleId, mode: s.mode },
-    });
-  }
-
-  async requestTimeToken(q: { dongleId: string; nonce: string }): Promise<SignedEnvelope> {
-    if (!dongleIdSchema.safeParse(q.dongleId).success || q.nonce.length < 8 || q.nonce.length > 128) {
-      throw new CentreError('CENTRE_REQUEST_INVALID', '机考锁编号或校时请求随机数格式错误', 400);
-    }
-    const envelope = await this.exchangeJson({ method: 'POST', path: centrePaths.timeToken(), json: q }, signedEnvelopeSchema);
-    // Checked here so that a bad reply is refused before anyone acts on it.
-    const token = parseTimeToken(openSignedJson(envelope, this.options.trustedKeys));
-    if (token.dongleId !== q.dongleId) {
-      throw new TrustError('TOKEN_FOREIGN_DONGLE', `监控平台返回的校时应答属于机考锁 ${token.dongleId}，而请求的是 ${q.dongleId}；请重新在线校时`);
-    }
-    if (token.nonce !== q.nonce) {
-      throw new TrustError('TOKEN_NONCE_MISMATCH', '在线校时应答与本次请求不匹配（可能是旧的或被截获的应答）；请重新在线校时');
-    }
-    return envelope;
-  }
-
-  async registerDongle(r: DongleRegistration): Promise<DongleRegistrationReply> {
-    const parsed = dongleRegistrationSchema.safeParse(r);
-    if (!parsed.success) throw new CentreError('CENTRE_REQUEST_INVALID', `机考锁注册信息无效：${firstIssue(parsed.error)}`, 400);
-    return this.exchangeJson({ method: 'POST', path: centrePaths.dongles(), json: parsed.data }, dongleRegistrationReplySchema);
+  async call<I, O>(endpoint: CentreEndpoint<I, O>, input: I, options: CentreCallOptions = {}): Promise<O> {
+    const q = checkEndpointInput(endpoint, input);
+    const spec: RequestSpec = {
+      method: endpoint.method,
+      path: CENTRE_API_PREFIX + endpoint.path(q),
+      query: endpoint.query?.(q),
+      json: endpoint.body?.(q),
+      signal: options.signal,
+    };
+    const exchange = (): Promise<O> => this.exchange(spec, endpoint.reply);
+    const reply = endpoint.retry ? await this.withRetries(exchange) : await exchange();
+    endpoint.check?.(q, reply);
+    return reply;
   }
 
   async sendReport(r: ReportRequest): Promise<ReportAck> {
@@ -291,6 +214,21 @@ export class HttpCentreClient implements CentreClient {
 
   // ---- plumbing ---------------------------------------------------------------------------
 
+  /** One exchange read the way the endpoint's reply says. */
+  private async exchange<O>(spec: RequestSpec, reply: CentreReply<O>): Promise<O> {
+    if (reply.kind === 'file') return reply.parse(await this.exchangeFile(spec, reply.maxBytes ?? this.maxFile));
+    if (reply.kind === 'json') {
+      const ex = await this.send(spec);
+      try {
+        return reply.parse(await this.readJsonBody(ex));
+      } finally {
+        ex.done();
+      }
+    }
+    const envelope = await this.exchangeJson(spec, signedEnvelopeSchema);
+    return reply.parse(envelope, openSignedJson(envelope, this.options.trustedKeys));
+  }
+
   private async exchangeJson<T>(spec: RequestSpec, schema: ZodType<T>): Promise<T> {
     const ex = await this.send(spec);
     try {
@@ -302,13 +240,16 @@ export class HttpCentreClient implements CentreClient {
     }
   }
 
-  private async exchangeFile(spec: RequestSpec): Promise<Buffer> {
+  private async exchangeFile(spec: RequestSpec, cap: number): Promise<CentreFile> {
     const ex = await this.send(spec);
     try {
       const declared = this.expectedSha(ex.res);
-      const bytes = await this.readBytes(ex, this.maxFile);
-      if (sha256Hex(bytes) !== declared) throw incomplete('文件校验值与监控平台声明的不一致');
-      return bytes;
+      const bytes = await this.readBytes(ex, cap);
+      const sha256 = sha256Hex(bytes);
+      if (sha256 !== declared) throw incomplete('文件校验值与监控平台声明的不一致');
+      const headers = ex.res.headers;
+      // Informative headers only: short values, anything longer is not ours.
+      return { bytes, sha256, header: (name) => { const v = headers.get(name); return v !== null && v.length <= 200 ? v : null; } };
     } finally {
       ex.done();
     }
@@ -486,19 +427,6 @@ function headerInt(res: Response, name: string): number | null {
   return Number(v);
 }
 
-function checkSite(q: SiteQuery): SiteQuery {
-  if (!siteCodeSchema.safeParse(q.siteCode).success) throw new CentreError('CENTRE_REQUEST_INVALID', '考点代码应为 5 位数字，请先在系统设置中填写', 400);
-  if (!examModeSchema.safeParse(q.mode).success) throw new CentreError('CENTRE_REQUEST_INVALID', '考试模式应为正式考试或模拟考试', 400);
-  return q;
-}
-
-function checkSession(q: SessionQuery): SessionQuery {
-  checkSite(q);
-  if (!sessionNoSchema.safeParse(q.sessionNo).success) throw new CentreError('CENTRE_REQUEST_INVALID', `场次号 ${q.sessionNo} 无效`, 400);
-  if (!dongleIdSchema.safeParse(q.dongleId).success) throw new CentreError('CENTRE_REQUEST_INVALID', '机考锁编号格式错误', 400);
-  return q;
-}
-
 function checkUploadId(id: string): void {
   if (!uploadIdSchema.safeParse(id).success) throw new CentreError('CENTRE_REQUEST_INVALID', `上传编号 ${JSON.stringify(id).slice(0, 40)} 无效`, 400);
 }
@@ -506,8 +434,4 @@ function checkUploadId(id: string): void {
 function firstIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
   const i = error.issues[0];
   return i ? `${i.path.map(String).join('.') || '(整体)'}：${i.message}` : '格式错误';
-}
-
-function modeLabel(mode: string): string {
-  return mode === 'formal' ? '正式考试' : '模拟考试';
 }

@@ -135,9 +135,13 @@ export class StoreOutbox implements Outbox {
       return { row: await em.save(fresh), created: true };
     });
     const entry = toEntry(row);
+    // Inside a caller's unit of work the row exists only once that commits: tell the UI and
+    // the sender then, never about a report that may still roll back.
     if (created) {
-      this.publish('queued', entry);
-      this.wake();
+      this.options.store.afterCommit(() => {
+        this.publish('queued', entry);
+        this.wake();
+      });
     }
     return entry;
   }

@@ -24,11 +24,7 @@ export const configSchema = z
     dataDir: z.string().min(1),
     host: z.string().default('0.0.0.0'),
     port: z.number().int().min(0).max(65535).default(9190),
-    ftpPort: z.number().int().min(0).max(65535).default(2121),
-    ftpPassivePorts: z
-      .object({ min: z.number().int().min(1024).max(65535), max: z.number().int().min(1024).max(65535) })
-      .default({ min: 30000, max: 30099 }),
-    /** The address proctor PCs reach this site at (FTP passive replies, exported sheet). */
+    /** The address proctor PCs reach this site at (exported sheet, plugins' LAN services). */
     publicHost: z.string().default(''),
     databaseUrl: z
       .string()
@@ -65,6 +61,15 @@ export const configSchema = z
     calibrationWarnLeadMinutes: z.number().int().min(0).max(7 * 24 * 60).default(120),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     webDir: z.string().default(''),
+    /**
+     * Plugin sections as written (`plugins.<id>` of the file, test overrides): each plugin
+     * validates its own with its schema (core/config/plugin-config.ts), core does not.
+     */
+    plugins: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** The EXAMSITE_* variables core does not read itself, for `EXAMSITE_<ID>_<KEY>`. */
+    pluginEnv: z.record(z.string(), z.string()).default({}),
+    /** Where each plugin setting came from (`<id>.<key>` → text), for refusals. */
+    pluginSources: z.record(z.string(), z.string()).default({}),
   })
   .strict();
 
@@ -79,7 +84,6 @@ const ENV_MAP: Record<string, { key: keyof ExamSiteConfigInput; parse: (v: strin
   EXAMSITE_DATA: { key: 'dataDir', parse: (v) => v },
   EXAMSITE_HOST: { key: 'host', parse: (v) => v },
   EXAMSITE_PORT: { key: 'port', parse: Number },
-  EXAMSITE_FTP_PORT: { key: 'ftpPort', parse: Number },
   EXAMSITE_PUBLIC_HOST: { key: 'publicHost', parse: (v) => v },
   EXAMSITE_DB_URL: { key: 'databaseUrl', parse: (v) => v },
   EXAMSITE_CENTRE_URL: { key: 'centreUrl', parse: (v) => v },
@@ -126,7 +130,12 @@ export function loadConfig(
     }
   }
   for (const key of Object.keys(overrides)) source.set(key, '启动参数');
-  const merged = { ...fromFile, ...fromEnv, ...overrides, dataDir };
+  const plugins = mergePluginSections(fromFile.plugins, overrides.plugins, `配置文件 ${file}`);
+  const pluginEnv: Record<string, string> = {};
+  for (const [name, v] of Object.entries(env)) {
+    if (name.startsWith('EXAMSITE_') && !(name in ENV_MAP) && v !== undefined && v !== '') pluginEnv[name] = v;
+  }
+  const merged = { ...fromFile, ...fromEnv, ...overrides, dataDir, plugins: plugins.sections, pluginSources: plugins.sources, pluginEnv };
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const issues = parsed.error.issues
@@ -138,14 +147,42 @@ export function loadConfig(
       .join('；');
     throw new ConfigError(`配置无效：${issues}。请改正后重新启动`);
   }
-  const cfg = parsed.data;
-  if (cfg.ftpPassivePorts.min > cfg.ftpPassivePorts.max) throw new ConfigError('配置无效：ftpPassivePorts.min 大于 max');
-  return cfg;
+  return parsed.data;
+}
+
+/** File sections, then overrides key by key; the result is checked by the schema's `plugins`. */
+function mergePluginSections(
+  fromFile: unknown,
+  fromOverrides: unknown,
+  fileLabel: string,
+): { sections: unknown; sources: Record<string, string> } {
+  const sources: Record<string, string> = {};
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  // A malformed section is left to the schema, which names it.
+  if ((fromFile !== undefined && !isRecord(fromFile)) || (fromOverrides !== undefined && !isRecord(fromOverrides))) {
+    return { sections: fromOverrides ?? fromFile, sources };
+  }
+  const sections: Record<string, unknown> = {};
+  for (const [layer, label] of [
+    [fromFile, fileLabel],
+    [fromOverrides, '启动参数'],
+  ] as const) {
+    for (const [id, section] of Object.entries(layer ?? {})) {
+      if (!isRecord(section)) {
+        sections[id] = section;
+        continue;
+      }
+      sections[id] = { ...(isRecord(sections[id]) ? sections[id] : {}), ...section };
+      for (const key of Object.keys(section)) sources[`${id}.${key}`] = label;
+    }
+  }
+  return { sections, sources };
 }
 
 /** The effective configuration for the start log, with secrets masked. */
 export function describeConfig(cfg: ExamSiteConfig): Record<string, unknown> {
-  return { ...cfg, databaseUrl: maskDatabaseUrl(cfg.databaseUrl) };
+  const { pluginSources: _sources, ...shown } = cfg;
+  return { ...shown, databaseUrl: maskDatabaseUrl(cfg.databaseUrl) };
 }
 
 function maskDatabaseUrl(url: string): string {

@@ -1,7 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { decodeBase64Strict } from '../crypto/encoding';
+import { writeFileDurably } from '../files/write-durably';
 import { generateSigningKeyPair, keyIdOf, signBytes, signingPublicKeyOf } from '../crypto/signing';
 import { TrustError } from '../crypto/trust-error';
 import { generateWrappingKeyPair, unwrapKeyWithPrivate, wrappingPublicKeyOf, type WrappedKey } from '../crypto/wrap';
@@ -150,7 +151,7 @@ async function createKeys(file: string): Promise<SoftKeys> {
     wrappingPrivateKeyPem: wrapping.privateKeyPem,
     deriveSecret: secret.toString('base64'),
   };
-  await writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`, 0o600);
+  await writeFileDurably(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
   return toKeys(signing.privateKeyPem, wrapping.privateKeyPem, secret);
 }
 
@@ -162,33 +163,4 @@ function toKeys(signingPem: string, wrappingPem: string, secret: Buffer): SoftKe
     signing: signingPublicKeyOf(signingPem),
     wrapping: wrappingPublicKeyOf(wrappingPem),
   };
-}
-
-/** temp file + fsync + rename + directory fsync: a crash leaves the old file or the new one. */
-export async function writeFileAtomic(file: string, data: string | Buffer, mode: number): Promise<void> {
-  await fsp.mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fsp.open(tmp, 'wx', mode);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dir = await fsp.open(dirname(file), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  } catch {
-    // Directory fsync is not supported on Windows; the rename itself is still atomic there.
-  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createHardwareEvent, dongleEvents } from '../events/hardware-events';
 import { AppError } from '../http/errors';
 import { publicGuard } from '../auth/admin-auth';
 import { definePlugin } from '../kernel/plugin';
@@ -16,6 +17,9 @@ export interface VendorHostApi {
   readonly definePlugin: typeof definePlugin;
   readonly createServiceRef: typeof createServiceRef;
   readonly createExtensionPoint: typeof createExtensionPoint;
+  /** Typed hardware events: the dongle's, and a factory for the vendor's own. */
+  readonly dongleEvents: typeof dongleEvents;
+  readonly createHardwareEvent: typeof createHardwareEvent;
   /** The host's zod, so vendor routes validate and document like ours. */
   readonly z: typeof z;
   /** Errors with a Chinese message that the HTTP layer shows as they are. */
@@ -35,6 +39,8 @@ export function hostApiForVendors(builtins: Readonly<Record<string, { publicApi?
     definePlugin,
     createServiceRef,
     createExtensionPoint,
+    dongleEvents,
+    createHardwareEvent,
     z,
     AppError,
     publicGuard,

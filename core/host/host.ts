@@ -9,6 +9,7 @@ import { AdminAuthService } from '../auth/admin-auth';
 import { AuditLog } from '../auth/audit';
 import { HttpCentreClient, StoreOutbox, startCentreLink, type CentreLink } from '../centre';
 import { describeConfig, type ExamSiteConfig } from '../config/config';
+import { readPluginConfig } from '../config/plugin-config';
 import { HardwareEvents } from '../events/hardware-events';
 import { LiveEvents } from '../events/live-events';
 import { createKoaApp, sseHandler } from '../http/app';
@@ -27,6 +28,7 @@ import { createLogger } from '../logging/logger';
 import { coreServices, type Lifecycle } from '../services';
 import { SiteSettings } from '../settings/site-settings';
 import { Store } from '../store/store';
+import { DurableFileStore } from '../files/durable-file-store';
 import { hostApiForVendors } from './host-api';
 import { createDongleService, createTrustedClock, forwardDongleEvents } from './trust-services';
 import { mountClockRoutes } from '../http/clock-routes';
@@ -113,14 +115,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         }),
     ),
     pluginService(coreServices.logger, {}, (_d, scope) => logger.child({ plugin: scope.manifest.id })),
+    pluginService(coreServices.pluginConfig, {}, (_d, scope) => ({ read: (schema) => readPluginConfig(config, scope.manifest.id, schema) })),
     pluginService(coreServices.http, {}, (_d, scope) => new PluginHttp(registry, `/api/${scope.manifest.id}`)),
     pluginService(coreServices.container, {}, (_d, scope) => scope.container),
-    pluginService(coreServices.files, { cfg: coreServices.config }, ({ cfg }, scope) => {
-      const dir = path.join(cfg.dataDir, 'plugins', scope.manifest.id);
-      const tmpDir = path.join(dir, '.tmp');
-      fs.mkdirSync(tmpDir, { recursive: true });
-      return { dir, tmpDir };
-    }),
+    pluginService(coreServices.files, { cfg: coreServices.config, store: coreServices.store }, ({ cfg, store: s }, scope) =>
+      DurableFileStore.openAt(path.join(cfg.dataDir, 'plugins', scope.manifest.id), s),
+    ),
     pluginService(coreServices.lifecycle, {}, (): Lifecycle => ({
       onShutdown: (hook) => shutdownHooks.push(hook),
       onReady: (hook) => readyHooks.push(hook),
@@ -147,6 +147,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   kernel.register();
 
   store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: kernel.schemaRegistry });
+  store.onHookError = (e) => logger.error({ err: e }, '数据提交后的后续处理出错（数据已保存）');
   try {
     const auth = await kernel.get(coreServices.adminAuth);
     await auth.ensureDefaultAdmin();

@@ -3,7 +3,7 @@ import type { TrustedClock as TrustedClockType, CalibrationRecord } from '../clo
 import { TrustedClock } from '../clock/trusted-clock';
 import type { ExamSiteConfig } from '../config/config';
 import { DongleService } from '../dongle/dongle-service';
-import type { HardwareEvents } from '../events/hardware-events';
+import { dongleEvents, type HardwareEvents } from '../events/hardware-events';
 import type { StatusService } from '../http/status';
 import { SettingRow } from '../store/core-entities';
 import type { Store } from '../store/store';
@@ -51,16 +51,16 @@ export function createTrustedClock(config: ExamSiteConfig, dongles: DongleServic
 export function forwardDongleEvents(dongles: DongleService, hardware: HardwareEvents, status: StatusService, logger: Logger): void {
   dongles.on('attached', (d) => {
     logger.info(d, '机考锁已连接');
-    hardware.emit('dongle.attached', d);
+    hardware.emit(dongleEvents.attached, d);
     void status.publish();
   });
   dongles.on('removed', (d) => {
     logger.warn(d, '机考锁已移除');
-    hardware.emit('dongle.removed', d);
+    hardware.emit(dongleEvents.removed, d);
     void status.publish();
   });
   dongles.on('error', (e) => {
     logger.warn(e, '机考锁错误');
-    hardware.emit('dongle.error', e);
+    hardware.emit(dongleEvents.error, e);
   });
 }

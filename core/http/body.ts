@@ -3,20 +3,34 @@ import { AppError, badRequest, tooLarge, unsupportedMediaType } from './errors';
 
 /** Reads a request body into memory, refusing more than `maxBytes` before buffering it. */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) throw bodyTooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    total += buf.length;
-    if (total > maxBytes) {
-      req.resume();
-      throw bodyTooLarge(maxBytes);
-    }
+  for await (const buf of limitBody(req, maxBytes)) {
     chunks.push(buf);
+    total += buf.length;
   }
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * A streamed body that stops with 413 as soon as it exceeds `maxBytes` (Content-Length
+ * checked first), so a handler that writes it to disk never stores more than the limit.
+ */
+export function limitBody(req: IncomingMessage, maxBytes: number): AsyncIterable<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw bodyTooLarge(maxBytes);
+  return (async function* limited() {
+    let total = 0;
+    for await (const chunk of req) {
+      const buf = chunk as Buffer;
+      total += buf.length;
+      if (total > maxBytes) {
+        req.resume();
+        throw bodyTooLarge(maxBytes);
+      }
+      yield buf;
+    }
+  })();
 }
 
 function bodyTooLarge(maxBytes: number): AppError {

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import type { TrustedClock } from '../clock/trusted-clock';
 import type { CentreClient } from '../centre/centre-client';
+import { coreCentreEndpoints } from '../centre/core-endpoints';
 import type { DongleService } from '../dongle/dongle-service';
 import type { Dongle } from '../dongle/dongle';
-import type { HardwareEvents } from '../events/hardware-events';
+import { dongleEvents, type HardwareEvents } from '../events/hardware-events';
 import type { SiteSettings } from '../settings/site-settings';
 import { AppError, badRequest } from './errors';
 import type { PluginHttp } from './http-registry';
@@ -83,7 +84,7 @@ export function mountClockRoutes(d: {
       if (!siteCode) throw new AppError(409, 'SITE_CODE_MISSING', '请先在“系统设置”中填写考点代码，再进行机考锁注册');
       const dongle = currentDongle();
       const keys = dongle.publicKeys();
-      return d.centre.registerDongle({ dongleId: dongle.id(), signingPublicKey: keys.signing, wrappingPublicKey: keys.wrapping, siteCode });
+      return d.centre.call(coreCentreEndpoints.registerDongle, { dongleId: dongle.id(), signingPublicKey: keys.signing, wrappingPublicKey: keys.wrapping, siteCode });
     },
   });
 
@@ -99,9 +100,9 @@ export function mountClockRoutes(d: {
       const dongle = currentDongle();
       // A fresh nonce binds the centre's answer to this request: an old token cannot be replayed.
       const nonce = randomBytes(16).toString('base64url');
-      const envelope = await d.centre.requestTimeToken({ dongleId: dongle.id(), nonce });
+      const { envelope } = await d.centre.call(coreCentreEndpoints.timeToken, { dongleId: dongle.id(), nonce });
       const record = await d.clock.calibrateWithToken(envelope, 'online', nonce);
-      d.hardware.emit('dongle.calibrated', { id: record.dongleId, time: record.tokenTime, source: 'online' });
+      d.hardware.emit(dongleEvents.calibrated, { id: record.dongleId, time: record.tokenTime, source: 'online' });
       return d.clock.reading();
     },
   });
@@ -133,7 +134,7 @@ export function mountClockRoutes(d: {
         throw badRequest('TOKEN_INVALID', '所选文件不是校时文件（无法解析），请选择从监控平台获取的校时文件');
       }
       const record = await d.clock.calibrateWithToken(envelope, 'file');
-      d.hardware.emit('dongle.calibrated', { id: record.dongleId, time: record.tokenTime, source: 'file' });
+      d.hardware.emit(dongleEvents.calibrated, { id: record.dongleId, time: record.tokenTime, source: 'file' });
       return d.clock.reading();
     },
   });

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { ZodType } from 'zod';
-import { readBody, readJson } from './body';
+import { limitBody, readBody, readJson } from './body';
 import { badRequest, unsupportedMediaType } from './errors';
 
 /** Decides who may call a route and returns who that is. */
@@ -16,11 +16,17 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'delete' | 'patch';
 export type BodySpec =
   | { kind: 'json'; schema: ZodType; maxBytes?: number }
   | { kind: 'raw'; contentTypes: readonly string[]; maxBytes: number; description: string }
-  /** The handler reads `ctx.req` itself (large streaming uploads). */
-  | { kind: 'stream'; contentTypes: readonly string[]; description: string };
+  /** Large uploads: the handler gets the body as a stream, cut off (413) beyond `maxBytes`. */
+  | { kind: 'stream'; contentTypes: readonly string[]; maxBytes: number; description: string };
 
 type Infer<S> = S extends ZodType ? z.output<S> : undefined;
-type BodyOf<B> = B extends { kind: 'json'; schema: infer S } ? Infer<S> : B extends { kind: 'raw' } ? Buffer : undefined;
+type BodyOf<B> = B extends { kind: 'json'; schema: infer S }
+  ? Infer<S>
+  : B extends { kind: 'raw' }
+    ? Buffer
+    : B extends { kind: 'stream' }
+      ? AsyncIterable<Buffer>
+      : undefined;
 
 export interface RouteInput<P, Params, Query, Body> {
   readonly koa: Context;
@@ -91,7 +97,7 @@ export async function executeRoute(spec: AnyRouteSpec, ctx: Context, params: Rec
     if (!b.contentTypes.includes(type)) {
       throw unsupportedMediaType(`上传内容类型应为 ${b.contentTypes.join(' 或 ')}，收到的是 ${type || '(未指定)'}`);
     }
-    if (b.kind === 'raw') body = await readBody(ctx.req, b.maxBytes);
+    body = b.kind === 'raw' ? await readBody(ctx.req, b.maxBytes) : limitBody(ctx.req, b.maxBytes);
   }
   const result = await spec.handler({
     koa: ctx,

@@ -61,22 +61,30 @@ export class SiteSettings {
       }
     }
     const now = new Date().toISOString();
+    const value: SiteSettingsValue = { siteCode: next.siteCode, mode: next.mode };
     await this.store.write(async (em) => {
       await em.save(SettingRow, [
         { key: 'siteCode', value: next.siteCode, updatedAt: now },
         { key: 'mode', value: next.mode, updatedAt: now },
       ]);
+      // Joined to a caller's unit of work, the cached value follows only its commit.
+      this.store.afterCommit(() => {
+        this.value = value;
+        this.notify();
+      });
     });
-    this.value = { siteCode: next.siteCode, mode: next.mode };
-    this.notify();
-    return this.value;
+    return value;
   }
 
   /** Initialization (R9.3): forget the site code and mode; the password stays. */
   async clear(): Promise<void> {
-    await this.store.write((em) => em.delete(SettingRow, ['siteCode', 'mode']));
-    this.value = { siteCode: null, mode: 'mock' };
-    this.notify();
+    await this.store.write(async (em) => {
+      await em.delete(SettingRow, ['siteCode', 'mode']);
+      this.store.afterCommit(() => {
+        this.value = { siteCode: null, mode: 'mock' };
+        this.notify();
+      });
+    });
   }
 
   /** The change is committed already: a failing listener must not turn it into an error. */

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager, type DataSourceOptions } from 'typeorm'
 import type { SchemaRegistry } from '../kernel/kernel';
 import { coreEntities } from './core-entities';
 import { coreMigrations } from './core-migrations';
+import { UnitOfWorkScope, runAfterCommitHooks, type UnitOfWork } from './unit-of-work';
 import { WriteQueue } from './write-queue';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -15,6 +16,9 @@ export type StoreDialect = 'sqlite' | 'postgres';
  */
 export class Store {
   private readonly queue = new WriteQueue();
+  private readonly units = new UnitOfWorkScope();
+  /** Where a failing after-commit hook is reported (the host sets its logger). */
+  onHookError: (e: unknown) => void = () => undefined;
 
   private constructor(
     readonly dataSource: DataSource,
@@ -60,9 +64,36 @@ export class Store {
     return new Store(ds, dialect, sqliteFile);
   }
 
-  /** One serialized transaction. Everything that changes data goes through here. */
+  /**
+   * One serialized transaction. Everything that changes data goes through here. Called
+   * inside a running write (same async flow) it joins that unit of work instead of waiting
+   * behind it, which would never settle.
+   */
   write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.queue.run(() => this.dataSource.transaction((em) => work(em)));
+    const current = this.units.current();
+    if (current) return work(current.em);
+    return this.queue
+      .run(() => this.dataSource.transaction((em) => this.units.run(em, work)))
+      .then(({ result, hooks }) => {
+        runAfterCommitHooks(hooks, this.onHookError);
+        return result;
+      });
+  }
+
+  /** The unit of work the caller runs in, or null outside `write`. */
+  currentUnitOfWork(): UnitOfWork | null {
+    return this.units.current();
+  }
+
+  /**
+   * Runs `hook` once the current unit of work has committed (never when it rolls back);
+   * outside a write, at once. For in-memory state and notifications that must follow the
+   * database, never lead it.
+   */
+  afterCommit(hook: () => void): void {
+    const current = this.units.current();
+    if (current) current.afterCommit(hook);
+    else runAfterCommitHooks([hook], this.onHookError);
   }
 
   get manager(): EntityManager {

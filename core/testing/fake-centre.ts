@@ -1,43 +1,44 @@
-import { createTimeToken } from '../clock/time-token';
-import type {
-  CentreClient,
-  DownloadedPackage,
-  PackageRelease,
-  SessionQuery,
-  SiteQuery,
-  UploadFileOptions,
-  UploadResult,
-  UploadState,
-} from '../centre/centre-client';
-import type { DongleRegistration, DongleRegistrationReply, PingReply, ReportAck, ReportRequest } from '../centre/centre-contract';
+import { createTimeToken, parseTimeToken } from '../clock/time-token';
+import type { CentreCallOptions, CentreClient, UploadFileOptions, UploadResult, UploadState } from '../centre/centre-client';
+import type { DongleRegistration, PingReply, ReportAck, ReportRequest } from '../centre/centre-contract';
+import { checkEndpointInput, type CentreEndpoint, type CentreFile } from '../centre/centre-endpoint';
 import { CentreError, CENTRE_MESSAGES } from '../centre/centre-error';
-import { generateSigningKeyPair, type SignedEnvelope, type SigningKeyPair } from '../crypto/signing';
+import { coreCentreEndpoints } from '../centre/core-endpoints';
+import { sha256Hex } from '../crypto/hash';
+import { generateSigningKeyPair, openSignedJson, type SigningKeyPair } from '../crypto/signing';
 import { rootService, type CoreServiceFactory } from '../kernel/kernel';
 import { coreServices } from '../services';
 
-export type CentreCallName = Exclude<keyof CentreClient, 'configured'>;
+/** The transport's own calls; endpoint calls are recorded under the endpoint's id. */
+export type CentreTransportCall = 'ping' | 'sendReport' | 'uploadState' | 'uploadFile';
 
 export interface RecordedCentreCall {
-  readonly method: CentreCallName;
+  /** A transport call, or the id of the endpoint called (e.g. `load.site-package`). */
+  readonly method: string;
   readonly args: unknown;
 }
 
-/** Answers a test sets for the calls that carry data (packages, authorizations, …). */
+type EndpointAnswer = (input: unknown) => Promise<unknown>;
+
+/** Answers a test sets for the transport's upload calls. */
 export interface FakeCentreAnswers {
-  downloadPackage?(q: SiteQuery): Promise<DownloadedPackage>;
-  latestRelease?(q: SiteQuery): Promise<PackageRelease>;
-  downloadAuthorization?(q: SessionQuery): Promise<Buffer>;
-  requestVerification?(q: SessionQuery): Promise<Buffer>;
   uploadState?(uploadId: string): Promise<UploadState>;
   uploadFile?(o: UploadFileOptions): Promise<UploadResult>;
 }
 
+/** A file reply as the transport would give it, for `answer(endpoint, …)` of file endpoints. */
+export function centreFile(bytes: Buffer, headers: Record<string, string> = {}): CentreFile {
+  return { bytes, sha256: sha256Hex(bytes), header: (name) => headers[name.toLowerCase()] ?? null };
+}
+
 /**
  * A CentreClient in memory, for plugin tests that need the centre but not its HTTP
- * contract (that is the centre simulator's job). It records every call, deduplicates
- * reports by idempotency key like the real centre, signs time tokens with its own key
- * (`keys` goes into the site's `centreKeys`), and can be taken down (`reachable = false`)
- * or made to refuse the next reports. Calls without a configured answer are refused with
+ * contract (that is the centre simulator's job). It records every call, validates each
+ * endpoint's input like the real transport, deduplicates reports by idempotency key like
+ * the real centre, answers the core endpoints itself (it signs time tokens with its own
+ * key — `keys` goes into the site's `centreKeys` — and registers dongles), and can be taken
+ * down (`reachable = false`) or made to refuse the next reports. A plugin endpoint answers
+ * only what a test set with `answer(endpoint, handler)`; anything else is refused with
  * CENTRE_NOT_FOUND, never faked as a success.
  */
 export class FakeCentreClient implements CentreClient {
@@ -54,6 +55,22 @@ export class FakeCentreClient implements CentreClient {
   answers: FakeCentreAnswers = {};
   /** The centre's clock (time tokens, acks). */
   now: () => number = () => Date.now();
+  private readonly endpointAnswers = new Map<CentreEndpoint<unknown, unknown>, EndpointAnswer>();
+
+  constructor() {
+    this.answer(coreCentreEndpoints.timeToken, async (q) => {
+      const envelope = createTimeToken({ time: this.now(), dongleId: q.dongleId, nonce: q.nonce }, this.signingKey.privateKeyPem);
+      return { envelope, payload: parseTimeToken(openSignedJson(envelope, this.keys)) };
+    });
+    this.answer(coreCentreEndpoints.registerDongle, async (r) => {
+      const known = this.dongles.get(r.dongleId);
+      if (known && (known.signingPublicKey !== r.signingPublicKey || known.wrappingPublicKey !== r.wrappingPublicKey)) {
+        throw new CentreError('CENTRE_REFUSED', `监控平台拒绝了请求：机考锁 ${r.dongleId} 已用其他公钥注册`, 409);
+      }
+      this.dongles.set(r.dongleId, r);
+      return { registered: true as const, dongleId: r.dongleId, registeredAt: new Date(this.now()).toISOString() };
+    });
+  }
 
   /** The value for the site's `centreKeys` setting. */
   get keys(): string[] {
@@ -65,13 +82,30 @@ export class FakeCentreClient implements CentreClient {
     return rootService(coreServices.centre, {}, () => this);
   }
 
-  callsOf(method: CentreCallName): unknown[] {
+  /** Sets (or replaces) what the fake centre answers for one endpoint. */
+  answer<I, O>(endpoint: CentreEndpoint<I, O>, handler: (input: I) => Promise<O>): void {
+    this.endpointAnswers.set(endpoint as CentreEndpoint<unknown, unknown>, handler as EndpointAnswer);
+  }
+
+  callsOf(call: CentreTransportCall | CentreEndpoint<unknown, unknown>): unknown[] {
+    const method = typeof call === 'string' ? call : call.id;
     return this.calls.filter((c) => c.method === method).map((c) => c.args);
   }
 
   async ping(): Promise<PingReply> {
     this.enter('ping', null);
     return { ok: true, version: 1, time: new Date(this.now()).toISOString() };
+  }
+
+  async call<I, O>(endpoint: CentreEndpoint<I, O>, input: I, _options?: CentreCallOptions): Promise<O> {
+    this.enter(endpoint.id, input);
+    const q = checkEndpointInput(endpoint, input);
+    const handler = this.endpointAnswers.get(endpoint as CentreEndpoint<unknown, unknown>);
+    if (!handler) throw new CentreError('CENTRE_NOT_FOUND', `监控平台上没有所请求的数据（测试用监控平台未设置 ${endpoint.id} 的应答）`, 404);
+    const reply = (await handler(q)) as O;
+    // The endpoint's own cross-checks run here too, as in the real transport.
+    endpoint.check?.(q, reply);
+    return reply;
   }
 
   async sendReport(r: ReportRequest): Promise<ReportAck> {
@@ -84,51 +118,20 @@ export class FakeCentreClient implements CentreClient {
     return { ack: true, idempotencyKey: r.idempotencyKey, receivedAt, duplicate: known !== undefined };
   }
 
-  async requestTimeToken(q: { dongleId: string; nonce: string }): Promise<SignedEnvelope> {
-    this.enter('requestTimeToken', q);
-    return createTimeToken({ time: this.now(), dongleId: q.dongleId, nonce: q.nonce }, this.signingKey.privateKeyPem);
-  }
-
-  async registerDongle(r: DongleRegistration): Promise<DongleRegistrationReply> {
-    this.enter('registerDongle', r);
-    const known = this.dongles.get(r.dongleId);
-    if (known && (known.signingPublicKey !== r.signingPublicKey || known.wrappingPublicKey !== r.wrappingPublicKey)) {
-      throw new CentreError('CENTRE_REFUSED', `监控平台拒绝了请求：机考锁 ${r.dongleId} 已用其他公钥注册`, 409);
-    }
-    this.dongles.set(r.dongleId, r);
-    return { registered: true, dongleId: r.dongleId, registeredAt: new Date(this.now()).toISOString() };
-  }
-
-  downloadPackage(q: SiteQuery): Promise<DownloadedPackage> {
-    return this.answer('downloadPackage', q, this.answers.downloadPackage);
-  }
-
-  latestRelease(q: SiteQuery): Promise<PackageRelease> {
-    return this.answer('latestRelease', q, this.answers.latestRelease);
-  }
-
-  downloadAuthorization(q: SessionQuery): Promise<Buffer> {
-    return this.answer('downloadAuthorization', q, this.answers.downloadAuthorization);
-  }
-
-  requestVerification(q: SessionQuery): Promise<Buffer> {
-    return this.answer('requestVerification', q, this.answers.requestVerification);
-  }
-
   uploadState(uploadId: string): Promise<UploadState> {
-    return this.answer('uploadState', uploadId, this.answers.uploadState);
+    return this.transportAnswer('uploadState', uploadId, this.answers.uploadState);
   }
 
   uploadFile(o: UploadFileOptions): Promise<UploadResult> {
-    return this.answer('uploadFile', { uploadId: o.uploadId, filePath: o.filePath, metadata: o.metadata }, this.answers.uploadFile);
+    return this.transportAnswer('uploadFile', { uploadId: o.uploadId, filePath: o.filePath, metadata: o.metadata }, this.answers.uploadFile && (() => this.answers.uploadFile!(o)));
   }
 
-  private enter(method: CentreCallName, args: unknown): void {
+  private enter(method: string, args: unknown): void {
     this.calls.push({ method, args });
     if (!this.reachable) throw new CentreError('CENTRE_UNREACHABLE', CENTRE_MESSAGES.unreachable, 503);
   }
 
-  private async answer<Q, R>(method: CentreCallName, q: Q, handler: ((q: Q) => Promise<R>) | undefined): Promise<R> {
+  private async transportAnswer<Q, R>(method: CentreTransportCall, q: Q, handler: ((q: Q) => Promise<R>) | undefined): Promise<R> {
     this.enter(method, q);
     if (!handler) throw new CentreError('CENTRE_NOT_FOUND', `监控平台上没有所请求的数据（测试用监控平台未设置 ${method} 的应答）`, 404);
     return handler(q);

@@ -41,7 +41,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dataDir,
     port: 0,
     host: '127.0.0.1',
-    ftpPort: 0,
     dongle: 'soft',
     logLevel: (process.env.EXAMSITE_TEST_LOG as 'info' | undefined) ?? 'silent',
     webDir: path.resolve(__dirname, '../../web'),

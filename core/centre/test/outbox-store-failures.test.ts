@@ -21,6 +21,9 @@ class FlakyStore {
     }
     return this.real.write(work);
   }
+  afterCommit(hook: () => void): void {
+    this.real.afterCommit(hook);
+  }
 }
 
 describe('centre outbox when the database fails (R12.1: never drop a report, never report twice)', function () {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { HardwareEvents } from '../hardware-events';
+import { HardwareEvents, createHardwareEvent, dongleEvents } from '../hardware-events';
 
 describe('hardware hooks (R10.2): a vendor hook that fails never takes the process down', () => {
   it('a throwing hook and an async hook that rejects are contained; the other hooks still run', async () => {
@@ -12,15 +12,15 @@ describe('hardware hooks (R10.2): a vendor hook that fails never takes the proce
     process.removeAllListeners('unhandledRejection');
     process.on('unhandledRejection', onStray);
     try {
-      hardware.on('dongle.removed', () => {
+      hardware.on(dongleEvents.removed, () => {
         throw new Error('sync hook failed');
       });
-      hardware.on('dongle.removed', async () => {
+      hardware.on(dongleEvents.removed, async () => {
         await Promise.resolve();
         throw new Error('async hook failed');
       });
-      hardware.on('dongle.removed', (d) => void seen.push(d.id));
-      hardware.emit('dongle.removed', { id: 'KD-0001', kind: 'hid' });
+      hardware.on(dongleEvents.removed, (d) => void seen.push(d.id));
+      hardware.emit(dongleEvents.removed, { id: 'KD-0001', kind: 'hid' });
       await new Promise((r) => setTimeout(r, 50));
     } finally {
       process.off('unhandledRejection', onStray);
@@ -33,11 +33,22 @@ describe('hardware hooks (R10.2): a vendor hook that fails never takes the proce
   it('reports a failing hook to the error callback (for the log)', async () => {
     const errors: string[] = [];
     const hardware = new HardwareEvents((event, e) => void errors.push(`${event}: ${(e as Error).message}`));
-    hardware.on('dongle.attached', async () => {
+    hardware.on(dongleEvents.attached, async () => {
       throw new Error('boom');
     });
-    hardware.emit('dongle.attached', { id: 'KD-0001', kind: 'hid' });
+    hardware.emit(dongleEvents.attached, { id: 'KD-0001', kind: 'hid' });
     await new Promise((r) => setTimeout(r, 20));
     expect(errors).to.deep.equal(['dongle.attached: boom']);
+  });
+
+  it('carries events a plugin declares itself, typed by their ref; refs with the same id stay apart', () => {
+    const hardware = new HardwareEvents();
+    const inserted = createHardwareEvent<{ slot: number }>('reader.inserted', '读卡器插入了证件');
+    const lookalike = createHardwareEvent<{ slot: number }>('reader.inserted', '另一个插件的同名事件');
+    const seen: number[] = [];
+    hardware.on(inserted, (p) => void seen.push(p.slot));
+    hardware.on(lookalike, (p) => void seen.push(-p.slot));
+    hardware.emit(inserted, { slot: 2 });
+    expect(seen).to.deep.equal([2]);
   });
 });

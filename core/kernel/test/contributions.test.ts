@@ -14,7 +14,7 @@ const checksPoint = createExtensionPoint<Check>('demo.checks', '检查项', {
   schema: z.object({ label: z.string().min(1, '检查项名称不能为空'), run: z.custom<() => string>((v) => typeof v === 'function', 'run 应为函数') }),
 });
 const roomsRef = createServiceRef<{ unregistered(): number }>('demo.rooms', '考场');
-const workflow = ['load', 'registration', 'seal'];
+const workflow = ['first', 'second', 'third'];
 
 function plugin(id: string, manifest: Partial<PluginDefinition['manifest']>, register: (env: PluginRegistrationEnv) => void): PluginDefinition {
   return definePlugin({ manifest: { id, version: '1.0.0', host: '^0.1.0', displayName: id, ...manifest }, register });
@@ -24,17 +24,17 @@ function kernelWith(lines: string[] = [], extra: Partial<ConstructorParameters<t
   return new Kernel({ hostVersion: '0.1.0', logger: { info: (m) => void lines.push(m), error: () => undefined }, coreServices: [], workflow, ...extra });
 }
 
-/** The seal-like owner: reads the checks at init and runs them. */
-function owner(results: string[], stage = 'seal'): PluginDefinition {
+/** The owner: reads the checks at init and runs them. */
+function owner(results: string[], stage = 'third'): PluginDefinition {
   return plugin('owner', { stage }, (env) => {
     env.declareExtensionPoint(checksPoint);
     env.registerInit({ deps: {}, init: (_d, ext) => void results.push(...ext.get(checksPoint).map((c) => `${c.label}:${c.run()}`)) });
   });
 }
 
-/** The registration-like contributor: its check is built from its own service. */
+/** A contributor earlier in the workflow: its check is built from its own service. */
 function contributor(log: string[] = []): PluginDefinition {
-  return plugin('rooms', { stage: 'registration' }, (env) => {
+  return plugin('rooms', { stage: 'second' }, (env) => {
     env.provideService(roomsRef, { deps: {}, factory: () => ({ unregistered: () => 2 }) });
     env.extendWith(checksPoint, {
       deps: { rooms: roomsRef },
@@ -63,7 +63,7 @@ describe('core/kernel contributions (issue 9 point 6)', () => {
     const results: string[] = [];
     const log: string[] = [];
     // The owner's stage comes first in the workflow; the provider must still go before it.
-    const k = kernelWith([], { workflow: ['seal', 'registration'] });
+    const k = kernelWith([], { workflow: ['third', 'second'] });
     k.add(owner(results), 'test');
     k.add(contributor(log), 'test');
     await k.start();
@@ -136,7 +136,7 @@ describe('core/kernel contributions (issue 9 point 6)', () => {
   it('gives the host the contributions to the points it owns, built after every plugin started', async () => {
     const k = kernelWith([], { hostPoints: [checksPoint] });
     k.add(contributor(), 'test');
-    k.add(plugin('thief', { stage: 'load' }, (env) => env.declareExtensionPoint(checksPoint)), 'other');
+    k.add(plugin('thief', { stage: 'first' }, (env) => env.declareExtensionPoint(checksPoint)), 'other');
     expect(() => k.register()).to.throw(KernelError, '扩展点 demo.checks 由宿主声明，插件 thief 不能重复声明');
 
     const k2 = kernelWith([], { hostPoints: [checksPoint] });

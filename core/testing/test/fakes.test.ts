@@ -2,7 +2,22 @@ import { expect } from 'chai';
 import { coreServices } from '../../services';
 import { CentreError } from '../../centre/centre-error';
 import { SimulatedHidDevice } from '../../dongle/fake-hid';
-import { FakeCentreClient } from '../fake-centre';
+import { siteQuerySchema } from '../../centre/centre-contract';
+import { centreReply, defineCentreEndpoint } from '../../centre/centre-endpoint';
+import { coreCentreEndpoints } from '../../centre/core-endpoints';
+import { FakeCentreClient, centreFile } from '../fake-centre';
+
+/** An endpoint a plugin would declare in its api/. */
+const demoEndpoint = defineCentreEndpoint({
+  id: 'demo.file',
+  description: '示例文件',
+  method: 'GET',
+  path: (q) => `/sites/${q.siteCode}/demo`,
+  request: siteQuerySchema,
+  query: (q) => ({ mode: q.mode }),
+  reply: centreReply.file(),
+  retry: true,
+});
 import { FakeDongle } from '../fake-dongle';
 import { TestClient } from '../http-client';
 import { withPcClockShift } from '../manual-clock';
@@ -37,8 +52,8 @@ describe('core/testing fakes: dongle, clock and centre for plugin tests', functi
     const calibrated = await admin.post<ClockReading>('/api/clock/calibrate');
     expect(calibrated.status).to.equal(200);
     const t0 = Date.parse(calibrated.body.trustedTime!);
-    expect(centre.callsOf('requestTimeToken')).to.have.length(1);
-    expect(centre.callsOf('requestTimeToken')[0]).to.include({ dongleId: dongle.dongles.current()!.id() });
+    expect(centre.callsOf(coreCentreEndpoints.timeToken)).to.have.length(1);
+    expect(centre.callsOf(coreCentreEndpoints.timeToken)[0]).to.include({ dongleId: dongle.dongles.current()!.id() });
 
     dongle.clock.advance(5 * MINUTE);
     const later = await admin.get<ClockReading>('/api/clock');
@@ -106,12 +121,29 @@ describe('core/testing fakes: dongle, clock and centre for plugin tests', functi
     const centre = new FakeCentreClient();
     let caught: unknown;
     try {
-      await centre.downloadPackage({ siteCode: '11003', mode: 'mock' });
+      await centre.call(demoEndpoint, { siteCode: '11003', mode: 'mock' });
     } catch (e) {
       caught = e;
     }
     expect(caught).to.be.instanceOf(CentreError);
     expect((caught as CentreError).code).to.equal('CENTRE_NOT_FOUND');
     expect((caught as CentreError).message).to.contain('监控平台上没有所请求的数据');
+  });
+
+  it('answers a plugin endpoint only as the test set it, after checking the input like the real transport', async () => {
+    const centre = new FakeCentreClient();
+    const asked: unknown[] = [];
+    centre.answer(demoEndpoint, async (q) => {
+      asked.push(q);
+      return centreFile(Buffer.from(`文件 ${q.siteCode}`));
+    });
+    const file = await centre.call(demoEndpoint, { siteCode: '11003', mode: 'mock' });
+    expect(file.bytes.toString()).to.equal('文件 11003');
+    expect(centre.callsOf(demoEndpoint)).to.deep.equal([{ siteCode: '11003', mode: 'mock' }]);
+    let caught: unknown;
+    await centre.call(demoEndpoint, { siteCode: '1', mode: 'mock' }).catch((e: unknown) => (caught = e));
+    expect((caught as CentreError).code).to.equal('CENTRE_REQUEST_INVALID');
+    expect((caught as CentreError).message).to.equal('示例文件请求无效：siteCode：考点代码应为 5 位数字，请先在系统设置中填写');
+    expect(asked).to.have.length(1);
   });
 });

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../../core/auth/audit';
 import type { CentreClient } from '../../../core/centre/centre-client';
+import { authorizationCentreEndpoints } from '../api/centre-endpoints';
 import type { TrustedClock } from '../../../core/clock/trusted-clock';
 import { openBytes } from '../../../core/crypto/seal';
 import { TrustError } from '../../../core/crypto/trust-error';
@@ -148,7 +149,7 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
     const results: DownloadResult[] = [];
     for (const s of sessions) {
       try {
-        const bytes = await this.o.centre.downloadAuthorization({ siteCode: site.siteCode, mode: site.mode, sessionNo: s.no, dongleId: dongle.id() });
+        const bytes = await (await this.o.centre.call(authorizationCentreEndpoints.authorization, { siteCode: site.siteCode, mode: site.mode, sessionNo: s.no, dongleId: dongle.id() })).bytes;
         await this.serialized(() => this.doImport(bytes, 'online', actor, s.no, generation));
         results.push({ sessionNo: s.no, ok: true });
       } catch (e) {
@@ -296,7 +297,7 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
     // Refuse early (no centre round trip) when the session cannot be verified at all.
     await this.requireAuthorized(site, sessionNo);
     await this.checkVerificationWindow(site, sessionNo);
-    const bytes = await this.o.centre.requestVerification({ siteCode: site.siteCode, mode: site.mode, sessionNo, dongleId: dongle.id() });
+    const { bytes } = await this.o.centre.call(authorizationCentreEndpoints.verification, { siteCode: site.siteCode, mode: site.mode, sessionNo, dongleId: dongle.id() });
     return this.importVerification(sessionNo, bytes, 'online', actor);
   }
 

@@ -23,6 +23,7 @@ export function mountProctorKeyRoutes(api: ProctorApi, service: AuthorizationSer
       '密钥用本机凭证封装：KEK = HKDF-SHA256(IKM = 凭证 token 的 UTF-8 字节, salt, info = "examsite/proctor-key/v1|<考场代码>|<场次>", 32)；' +
       '明文 = AES-256-GCM(KEK, iv, ct‖tag, AAD = info)。见 docs/formats.md。',
     params: sessionNoParamSchema,
+    room: 'own',
     response: releasedKeySchema,
     errors: { 403: '考场不参加该场次，或场次尚未授权/未通过授权验证/已结束（error.message 给出原因）', 503: '未检测到机考锁' },
     handler: async ({ principal, params, koa }) => {
@@ -37,6 +38,7 @@ export function mountProctorKeyRoutes(api: ProctorApi, service: AuthorizationSer
     summary: '下载场次的加密考试内容（ESG1 格式，需用场次试题密钥解密）',
     description: '应答头 X-Content-SHA256 为内容的 SHA-256。解密的 AAD 为 "examsite.content.v1|<考点代码>|<模式>|<场次>"（见 docs/formats.md 考场数据包）。',
     params: sessionNoParamSchema,
+    room: 'own',
     response: null,
     responseDescription: 'application/octet-stream：加密的考试内容',
     errors: { 403: '考场不参加该场次', 404: '考试内容不存在' },

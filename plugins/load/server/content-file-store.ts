@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { sweepDurableTemps, writeFileDurably } from '../../../core/files/write-durably';
 import { sha256Hex } from '../../../core/crypto';
 import { AppError } from '../../../core/http/errors';
 
@@ -28,16 +28,7 @@ export class ContentFileStore {
     const target = this.pathOf(sha256);
     const existing = await fs.promises.stat(target).catch(() => null);
     if (existing && existing.size === bytes.length) return false;
-    const tmp = path.join(this.tmpDir, `${sha256}.${randomBytes(6).toString('hex')}.tmp`);
-    const fh = await fs.promises.open(tmp, 'w');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.promises.rename(tmp, target);
-    await syncDir(this.dir);
+    await writeFileDurably(target, bytes, { tmpDir: this.tmpDir });
     return true;
   }
 
@@ -66,20 +57,7 @@ export class ContentFileStore {
         removed++;
       }
     }
-    for (const name of await fs.promises.readdir(this.tmpDir)) {
-      if (name.endsWith('.tmp')) await fs.promises.rm(path.join(this.tmpDir, name), { force: true });
-    }
+    await sweepDurableTemps(this.tmpDir);
     return removed;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Directory fsync makes the rename durable; not supported on Windows, where rename is journaled.
-  if (process.platform === 'win32') return;
-  const fh = await fs.promises.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

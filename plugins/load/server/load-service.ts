@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../../core/auth/audit';
 import type { CentreClient } from '../../../core/centre/centre-client';
+import { loadCentreEndpoints } from '../api/centre-endpoints';
 import { isCentreError } from '../../../core/centre/centre-error';
 import type { LiveEvents } from '../../../core/events/live-events';
 import { AppError, conflict } from '../../../core/http/errors';
@@ -97,7 +98,7 @@ export class LoadService {
     if (s.siteCode === null) throw new AppError(409, 'SITE_CODE_NOT_SET', '请先在参数设置中填写考点代码');
     let bytes: Buffer;
     try {
-      bytes = (await this.d.centre.downloadPackage({ siteCode: s.siteCode, mode: s.mode })).bytes;
+      bytes = (await this.d.centre.call(loadCentreEndpoints.sitePackage, { siteCode: s.siteCode, mode: s.mode })).bytes;
     } catch (e) {
       if (isCentreError(e)) throw new AppError(502, 'DOWNLOAD_FAILED', `考场数据包下载失败：${e.message}。可以使用“手工导入”导入数据包文件`);
       throw e;
@@ -157,7 +158,7 @@ export class LoadService {
     if (!release) throw conflict('NOTHING_LOADED', '尚未载入考务数据，请先点击“载入”或手工导入数据包');
     let latest;
     try {
-      latest = await this.d.centre.latestRelease({ siteCode: release.siteCode, mode: release.mode });
+      latest = (await this.d.centre.call(loadCentreEndpoints.latestRelease, { siteCode: release.siteCode, mode: release.mode })).payload;
     } catch (e) {
       if (isCentreError(e)) throw new AppError(502, 'CHECK_FAILED', `考场数据发布时间校验失败：${e.message}`);
       throw e;

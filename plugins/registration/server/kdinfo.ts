@@ -41,6 +41,8 @@ const registrationSchema = z
     clientVersion: z.string().min(1).max(32),
     registeredAt: z.string().max(32),
     credentialHash: z.string().regex(/^[0-9a-f]{64}$/),
+    // Added with result packages; KDINFO files written before it have none.
+    signingPublicKey: z.string().max(64).nullable().default(null),
   })
   .strict();
 

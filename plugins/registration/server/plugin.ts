@@ -3,7 +3,8 @@ import { createServiceRef } from '../../../core/kernel/refs';
 import { coreServices } from '../../../core/services';
 import { examDataServiceRef } from '../../load/api';
 import * as registrationApi from '../api';
-import { proctorApiRef, registrationDirectoryRef, roomSealStatusPoint } from '../api';
+import { proctorApiRef, proctorCredentialsRef, registrationDirectoryRef, roomSealStatusPoint } from '../api';
+import { ProctorCredentialVerifier } from './proctor-credential-check';
 import { mountAdminRoutes } from './admin-routes';
 import { DEFAULT_GUESS_LIMITS, GuessThrottle, type GuessLimits } from './guess-throttle';
 import { ProctorLanApi } from './proctor-lan-api';
@@ -58,6 +59,7 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
         factory: ({ http, registrations }) => new ProctorLanApi(http, registrations),
       });
       env.provideService(proctorApiRef, { deps: { api: proctorLanApiRef }, factory: ({ api }) => api });
+      env.provideService(proctorCredentialsRef, { deps: { service: registrationServiceRef }, factory: ({ service }) => new ProctorCredentialVerifier(service) });
       env.provideService(registrationDirectoryRef, { deps: { service: registrationServiceRef }, factory: ({ service }) => service });
 
       env.registerInit({
@@ -66,14 +68,15 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
           config: coreServices.config,
           auth: coreServices.adminAuth,
           audit: coreServices.audit,
+          store: coreServices.store,
           settings: coreServices.settings,
           dongles: coreServices.dongle,
           examData: examDataServiceRef,
           registrations: registrationServiceRef,
           proctorApi: proctorLanApiRef,
         },
-        async init({ http, config, auth, audit, settings, dongles, examData, registrations, proctorApi }, extensions) {
-          const siteInfo = new SiteInfoService(examData, registrations, settings, dongles, audit);
+        async init({ http, config, auth, audit, store, settings, dongles, examData, registrations, proctorApi }, extensions) {
+          const siteInfo = new SiteInfoService(examData, registrations, settings, dongles, audit, store);
           mountProctorRoutes(proctorApi, { registrations, examData, settings });
           mountAdminRoutes(http, {
             auth,

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { ZodType } from 'zod';
 import type { PluginHttp } from '../../../core/http/http-registry';
 import type { AuthGuard, BodySpec, RouteSpec } from '../../../core/http/route';
-import { PROCTOR_API_PREFIX, type ProctorApi, type ProctorPrincipal } from '../api';
+import { PROCTOR_API_PREFIX, assertOwnRoom, type ProctorApi, type ProctorPrincipal, type ProctorRouteSpec } from '../api';
 import type { RegistrationService } from './registration-service';
 
 export const PROCTOR_SECURITY_SCHEME = 'proctorCredential';
@@ -37,14 +37,22 @@ export class ProctorLanApi implements ProctorApi {
   }
 
   route<Params extends ZodType | undefined, Query extends ZodType | undefined, B extends BodySpec | undefined, R>(
-    spec: Omit<RouteSpec<ProctorPrincipal, Params, Query, B, R>, 'guard'>,
+    spec: ProctorRouteSpec<Params, Query, B, R>,
   ): void {
     if (!spec.path.startsWith('/')) throw new Error(`监考机接口路径必须以 / 开头：${spec.path}`);
+    const { room, handler, ...rest } = spec;
+    if (room !== 'own' && typeof room !== 'function') throw new Error(`监考机接口 ${spec.path} 没有声明它访问的考场（room）`);
     this.http.routeAbsolute<ProctorPrincipal, Params, Query, B, R>({
-      ...spec,
+      ...rest,
+      // The scope is checked here, after validation and before the handler: no handler
+      // can forget it (issue 9 point 8).
+      handler: (input) => {
+        if (room !== 'own') assertOwnRoom(input.principal, room(input));
+        return handler(input);
+      },
       path: `${PROCTOR_API_PREFIX}${spec.path}`,
       tags: spec.tags ?? [PROCTOR_TAG],
-      errors: { 401: '缺少凭证，或本机注册已被考点撤销（请重新注册）', ...spec.errors },
+      errors: { 401: '缺少凭证，或本机注册已被考点撤销（请重新注册）', ...scopeErrors(room), ...spec.errors },
       guard: this.guard,
     });
   }
@@ -55,4 +63,8 @@ export class ProctorLanApi implements ProctorApi {
   ): void {
     this.http.routeAbsolute<null, Params, Query, B, R>({ ...spec, path: `${PROCTOR_API_PREFIX}${spec.path}`, tags: spec.tags ?? [PROCTOR_TAG] });
   }
+}
+
+function scopeErrors(room: unknown): Record<number, string> {
+  return room === 'own' ? {} : { 403: '不是本机注册的考场' };
 }

@@ -3,7 +3,7 @@ import { publicGuard } from '../../../core/auth/admin-auth';
 import { notFound } from '../../../core/http/errors';
 import type { SiteSettings } from '../../../core/settings/site-settings';
 import type { ExamDataService } from '../../load/api';
-import { PROCTOR_API_PREFIX, assertOwnRoom, type ProctorPrincipal } from '../api';
+import { PROCTOR_API_PREFIX } from '../api';
 import type { ProctorLanApi } from './proctor-lan-api';
 import {
   proctorCredentialsSchema,
@@ -56,6 +56,7 @@ export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: Re
     method: 'get',
     path: '/whoami',
     summary: '本机注册信息（检查凭证是否仍有效）',
+    room: 'own',
     response: proctorWhoamiSchema,
     handler: ({ principal }) => ({
       siteCode: settings.get().siteCode ?? '',
@@ -67,8 +68,8 @@ export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: Re
     }),
   });
 
-  const roomData = async (principal: ProctorPrincipal, roomCode: string) => {
-    assertOwnRoom(principal, roomCode);
+  // Callers are scoped by their route's `room` declaration (ProctorApi checks it).
+  const roomData = async (roomCode: string) => {
     const [room, release] = await Promise.all([examData.room(roomCode), examData.currentRelease()]);
     if (!room || !release) throw notFound('ROOM_DATA_MISSING', `考场 ${roomCode} 的考务数据不存在，请联系考点管理员重新载入考务`);
     const seats = room.candidates
@@ -90,9 +91,10 @@ export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: Re
     method: 'get',
     path: '/room',
     summary: '本考场的考务数据：场次、考生、座次',
+    room: 'own',
     response: proctorRoomSchema,
     errors: { 404: '考务数据不存在' },
-    handler: ({ principal }) => roomData(principal, principal.roomCode),
+    handler: ({ principal }) => roomData(principal.roomCode),
   });
 
   api.route({
@@ -100,8 +102,9 @@ export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: Re
     path: '/rooms/:roomCode',
     summary: '按考场代码取考务数据（只能是本机注册的考场，否则 403）',
     params: z.object({ roomCode: roomCodeSchema }),
+    room: ({ params }) => params.roomCode,
     response: proctorRoomSchema,
-    errors: { 403: '不是本机注册的考场', 404: '考务数据不存在' },
-    handler: ({ principal, params }) => roomData(principal, params.roomCode),
+    errors: { 404: '考务数据不存在' },
+    handler: ({ params }) => roomData(params.roomCode),
   });
 }

@@ -1,8 +1,22 @@
 import { z } from 'zod';
+import { keyIdOf } from '../../../core/crypto/signing';
 
 /** Schemas of the proctor LAN protocol v1 (R11.1); they validate and document (/api/openapi.json). */
 
 export const roomCodeSchema = z.string().regex(/^\d{8}$/, '考场代码必须是 8 位数字（考点代码 + 3 位序号），如 11003001');
+
+/** An Ed25519 public key in text form (43 base64url characters). */
+export const signingPublicKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, '签名公钥应为 43 个字符的 base64url 文本（32 字节 Ed25519 公钥）')
+  .refine((text) => {
+    try {
+      keyIdOf(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }, '签名公钥不是有效的 Ed25519 公钥');
 
 export const proctorRegisterRequestSchema = z
   .object({
@@ -13,6 +27,9 @@ export const proctorRegisterRequestSchema = z
       .regex(/^[A-Za-z0-9._:-]{1,128}$/, '机器标识只能由字母、数字和 . _ : - 组成（1–128 个字符）')
       .describe('监考机的稳定标识（同一台机器每次相同），用于识别重复注册'),
     clientVersion: z.string().regex(/^[0-9A-Za-z.+-]{1,32}$/, '客户端版本号格式不正确（如 1.0.0）'),
+    signingPublicKey: signingPublicKeySchema
+      .optional()
+      .describe('监考机的 Ed25519 公钥（32 字节，base64url）：考点只接受用对应私钥签名的结果数据包（docs/formats.md 结果数据包）'),
   })
   .strict()
   .meta({ id: 'ProctorRegisterRequest' });

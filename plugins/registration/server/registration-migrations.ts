@@ -1,4 +1,4 @@
-import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 export class RegistrationInit1764400000000 implements MigrationInterface {
   name = 'RegistrationInit1764400000000';
@@ -30,4 +30,17 @@ export class RegistrationInit1764400000000 implements MigrationInterface {
   }
 }
 
-export const registrationMigrations = [RegistrationInit1764400000000];
+/** The proctor's result-signing key, sent at registration (issue 12 point 1). */
+export class RegistrationSigningKey1764900000000 implements MigrationInterface {
+  name = 'RegistrationSigningKey1764900000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.addColumn('registration_room', new TableColumn({ name: 'signingPublicKey', type: 'varchar', length: '64', isNullable: true }));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropColumn('registration_room', 'signingPublicKey');
+  }
+}
+
+export const registrationMigrations = [RegistrationInit1764400000000, RegistrationSigningKey1764900000000];

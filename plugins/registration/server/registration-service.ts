@@ -22,6 +22,7 @@ export interface RegisterRequest {
   readonly registrationCode: string;
   readonly machineId: string;
   readonly clientVersion: string;
+  readonly signingPublicKey?: string;
 }
 
 export interface RegisterResult {
@@ -125,6 +126,7 @@ export class RegistrationService implements RegistrationDirectory {
         clientVersion: req.clientVersion,
         registeredAt: existing?.registeredAt ?? now,
         credentialHash: credential.hash,
+        signingPublicKey: req.signingPublicKey ?? existing?.signingPublicKey ?? null,
         source: existing?.source ?? 'register',
       };
       await em.save(RoomRegistrationRow, row);
@@ -250,6 +252,7 @@ export class RegistrationService implements RegistrationDirectory {
           clientVersion: r.clientVersion,
           registeredAt: r.registeredAt,
           credentialHash: r.credentialHash,
+          signingPublicKey: r.signingPublicKey,
           source: 'restore',
         };
         // A credential hash must stay unique: a copy under another room would be a forgery.
@@ -260,11 +263,15 @@ export class RegistrationService implements RegistrationDirectory {
         await em.save(RoomRegistrationRow, row);
         restored.push(row);
       }
+      await this.audit.record(actor, 'registration.restored', { rooms: restored.map((r) => r.roomCode), kept: kept.map((k) => k.roomCode) });
+      // The credential cache and the UI follow the commit of the caller's unit of work (恢复注册
+      // writes registration codes in the same one).
+      this.store.afterCommit(() => {
+        for (const row of restored) this.byCredential.set(row.credentialHash, principalOf(row));
+        this.changed({ roomCode: null, action: 'restored' });
+      });
       return { restored, kept };
     });
-    for (const row of outcome.restored) this.byCredential.set(row.credentialHash, principalOf(row));
-    await this.audit.record(actor, 'registration.restored', { rooms: outcome.restored.map((r) => r.roomCode), kept: outcome.kept.map((k) => k.roomCode) });
-    this.changed({ roomCode: null, action: 'restored' });
     return { restored: outcome.restored.map((r) => r.roomCode), kept: outcome.kept };
   }
 
@@ -304,6 +311,7 @@ function publicOf(r: RoomRegistrationRow): RoomRegistration {
     machineId: r.machineId,
     clientVersion: r.clientVersion,
     registeredAt: r.registeredAt,
+    signingPublicKey: r.signingPublicKey ?? null,
   };
 }
 

@@ -30,6 +30,10 @@ export class RoomRegistrationRow {
   @Column({ type: 'varchar', length: 64 })
   credentialHash!: string;
 
+  /** Ed25519 public key the proctor signs its result packages with; null for clients that sent none. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  signingPublicKey!: string | null;
+
   /** How the row came to be: 'register' (over the LAN) or 'restore' (KDINFO). */
   @Column({ type: 'varchar', length: 16 })
   source!: string;

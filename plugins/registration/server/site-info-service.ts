@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import type { AuditLog } from '../../../core/auth/audit';
 import { TrustError, isTrustError } from '../../../core/crypto/trust-error';
 import type { DongleService } from '../../../core/dongle/dongle-service';
-import { AppError, badRequest, conflict } from '../../../core/http/errors';
+import { badRequest, conflict } from '../../../core/http/errors';
+import { writeFileDurably } from '../../../core/files/write-durably';
 import { MODE_LABEL, type SiteSettings } from '../../../core/settings/site-settings';
 import { isoNow } from '../../../core/store/columns';
+import type { Store } from '../../../core/store/store';
 import type { ExamDataService, ReleaseInfo } from '../../load/api';
 import { KDINFO_DAMAGED_MESSAGE, KDINFO_DONGLE_LABEL, kdinfoKey, openKdinfo, sealKdinfo, type KdinfoBody } from './kdinfo';
 import type { RegistrationService, RestoreOutcome } from './registration-service';
@@ -36,6 +37,7 @@ export class SiteInfoService {
     private readonly settings: SiteSettings,
     private readonly dongles: DongleService,
     private readonly audit: AuditLog,
+    private readonly store: Store,
   ) {}
 
   async sheet(siteUrl: string): Promise<{ siteCode: string; html: string }> {
@@ -83,6 +85,7 @@ export class SiteInfoService {
         ip: r.ip,
         clientVersion: r.clientVersion,
         registeredAt: r.registeredAt,
+        signingPublicKey: r.signingPublicKey,
         credentialHash: r.credentialHash,
       })),
     };
@@ -100,8 +103,8 @@ export class SiteInfoService {
     const kd = await this.kdinfo();
     const htmlFile = path.join(dir, siteInfoHtmlName(siteCode));
     const kdinfoFile = path.join(dir, KDINFO_FILE_NAME);
-    await writeFileAtomic(htmlFile, Buffer.from(html, 'utf8'));
-    await writeFileAtomic(kdinfoFile, kd.bytes);
+    await writeFileDurably(htmlFile, Buffer.from(html, 'utf8'), { mode: 0o600 });
+    await writeFileDurably(kdinfoFile, kd.bytes, { mode: 0o600 });
     await this.audit.record(actor, 'registration.exported', { folder: dir, rooms: kd.roomCount, registered: kd.registeredCount });
     return { folder: dir, htmlFile, kdinfoFile, roomCount: kd.roomCount, registeredCount: kd.registeredCount };
   }
@@ -141,8 +144,11 @@ export class SiteInfoService {
 
     await this.registrations.assertRestorable(body.registrations);
 
-    await this.examData.restoreRegistrationCodes(body.registrationCodes);
-    return this.registrations.restore(body.registrations, actor);
+    // One unit of work: the codes and the registrations are restored together or not at all.
+    return this.store.write(async () => {
+      await this.examData.restoreRegistrationCodes(body.registrationCodes);
+      return this.registrations.restore(body.registrations, actor);
+    });
   }
 
   private async preconditions(what: string): Promise<{ siteCode: string; release: ReleaseInfo }> {
@@ -179,22 +185,4 @@ export async function checkExportFolder(folder: string): Promise<string> {
     throw badRequest('EXPORT_FOLDER_READONLY', `导出目录 ${dir} 不可写入，请检查权限或选择其他目录`);
   }
   return dir;
-}
-
-async function writeFileAtomic(file: string, bytes: Buffer): Promise<void> {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await fsp.open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOSPC' ? '磁盘空间不足' : (e as Error).message;
-    throw new AppError(500, 'EXPORT_WRITE_FAILED', `无法写入 ${file}（${reason}），请检查磁盘空间和权限后重试`);
-  }
 }

@@ -3,6 +3,7 @@ import { TestClient } from '../../../core/testing/http-client';
 import { startTestServer, type TestServer } from '../../../core/testing/test-server';
 import { buildSitePackage, defaultSessions } from '../../../test/sim/centre/package-builder';
 import type { BuiltPackage, CentreSigningKey, SitePackageSpec } from '../../../test/sim/centre/sim-types';
+import type { PluginDefinition } from '../../../core/kernel/plugin';
 import { plugin as loadPlugin } from '../../load/server/plugin';
 import { createRegistrationPlugin, type RegistrationPluginOptions } from '../server/plugin';
 
@@ -40,6 +41,8 @@ export interface SiteOptions {
   /** The package to import; null: none (no exam data loaded). Default: a fresh 3-room package. */
   readonly pkg?: BuiltPackage | null;
   readonly plugin?: RegistrationPluginOptions;
+  /** More plugins to start with load + registration (e.g. one that mounts proctor routes). */
+  readonly extraPlugins?: readonly PluginDefinition[];
 }
 
 export interface RunningSite {
@@ -59,7 +62,7 @@ export async function startSite(options: SiteOptions = {}): Promise<RunningSite>
   const pkg = options.pkg === undefined ? await buildPackage(key, { siteCode }) : options.pkg;
   const server = await startTestServer({
     dataDir: options.dataDir,
-    plugins: [loadPlugin, createRegistrationPlugin(options.plugin)],
+    plugins: [loadPlugin, createRegistrationPlugin(options.plugin), ...(options.extraPlugins ?? [])],
     config: { centreKeys: [key.publicKey] },
   });
   try {

@@ -22,9 +22,9 @@ import {
   timeTokenRequestSchema,
   uploadIdSchema,
   uploadMetadataSchema,
-  verificationRequestSchema,
-  type PackageReleasePayload,
 } from '../../../core/centre/centre-contract';
+import { RELEASE_TIME_HEADER, type PackageReleasePayload } from '../../../plugins/load/api/centre-endpoints';
+import { verificationRequestSchema } from '../../../plugins/authorization/api/centre-endpoints';
 import { currentAuthorizationIssuer } from './authorization-issuers';
 import { defaultPackageBuilder } from './default-builder';
 import { ANY_SITE, CentreSimState } from './sim-state';
@@ -242,7 +242,7 @@ export async function startCentreSimulator(options: CentreSimulatorOptions): Pro
       const bytes = state.packageBytes(siteCode, mode);
       if (!bytes) throw new SimHttpError(404, 'NOT_PUBLISHED', `考点 ${siteCode} 的数据包文件缺失`);
       signedBytes(ex, bytes, 'application/zip', {
-        [CENTRE_HEADERS.releaseTime]: release.releaseTime,
+        [RELEASE_TIME_HEADER]: release.releaseTime,
         'content-disposition': `attachment; filename="${siteCode}-${mode}.zip"`,
       });
       return;

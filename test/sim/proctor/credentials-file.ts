@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { writeFileDurably } from '../../../core/files/write-durably';
 
 /** What a proctor PC keeps after registering (the credential is shown by the site only once). */
 export interface ProctorCredentials {
@@ -11,6 +10,8 @@ export interface ProctorCredentials {
   readonly registrationId: string;
   readonly registeredAt: string;
   readonly token: string;
+  /** The PC's result-signing key (Ed25519, PKCS#8 PEM); its public half was sent at registration. */
+  readonly signingPrivateKeyPem?: string;
 }
 
 export const DEFAULT_CREDENTIALS_FILE = 'proctor-credentials.json';
@@ -39,18 +40,9 @@ export async function loadCredentials(file: string): Promise<ProctorCredentials 
   return parsed;
 }
 
-/** Written to a temp name, fsynced and renamed; readable by this user only. */
+/** Written durably (core/files: temp, fsync, rename, folder fsync); readable by this user only. */
 export async function saveCredentials(file: string, credentials: ProctorCredentials): Promise<void> {
-  await fsp.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fsp.open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(credentials, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fsp.rename(tmp, file);
+  await writeFileDurably(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
 }
 
 export async function deleteCredentials(file: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { generateSigningKeyPair, signingPublicKeyOf } from '../../../core/crypto/signing';
 import os from 'node:os';
 import type { ProctorCredentials } from './credentials-file';
 import {
@@ -79,11 +80,14 @@ export class ProctorClient {
 
   /** POST /register; keeps the credentials for later calls. */
   async register(input: RegisterInput): Promise<ProctorCredentials & { alreadyRegistered: boolean; registeredIp: string }> {
+    // One key pair per PC, kept with the credentials; re-registering keeps it.
+    const signingKey = this.creds?.signingPrivateKeyPem ?? generateSigningKeyPair().privateKeyPem;
     const body: RegisterRequest = {
       roomCode: input.roomCode,
       registrationCode: input.registrationCode,
       machineId: input.machineId ?? this.creds?.machineId ?? defaultMachineId(),
       clientVersion: input.clientVersion ?? PROCTOR_CLIENT_VERSION,
+      signingPublicKey: signingPublicKeyOf(signingKey),
     };
     const r = await this.send<RegisterResponse>('POST', '/register', body, false);
     const creds: ProctorCredentials = {
@@ -94,6 +98,7 @@ export class ProctorClient {
       registrationId: r.registrationId,
       registeredAt: r.registeredAt,
       token: r.token,
+      signingPrivateKeyPem: signingKey,
     };
     this.creds = creds;
     await this.options.onCredentials?.(creds);

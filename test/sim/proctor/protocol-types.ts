@@ -11,6 +11,8 @@ export interface RegisterRequest {
   readonly registrationCode: string;
   readonly machineId: string;
   readonly clientVersion: string;
+  /** Ed25519 public key (base64url) this PC signs its result packages with. */
+  readonly signingPublicKey?: string;
 }
 
 export interface RegisterResponse {

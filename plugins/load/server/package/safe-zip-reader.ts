@@ -1,5 +1,6 @@
 import { crc32, inflateRawSync } from 'node:zlib';
 import { formatBytes } from '../../../../core/http/body';
+import { shownEntryName, unsafeEntryNameReason } from '../../../../core/zip/entry-name';
 import type { PackageLimits } from '../../api/package-format';
 import { packageRefused } from './package-refusal';
 
@@ -32,7 +33,6 @@ const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
-const MAX_NAME_LENGTH = 255;
 
 const NOT_A_ZIP = '所选文件不是 zip 格式的考场数据包，请选择监控平台下发的 .zip 文件';
 const TRUNCATED = '数据包不完整（文件已截断或损坏），请重新下载或重新拷贝数据包';
@@ -184,25 +184,13 @@ function decodeName(raw: Buffer, flags: number): string {
   }
 }
 
-/** Names must be plain relative paths: checked here, never by the zip library. */
+/** Names must be plain relative paths: checked here (core/zip), never by the zip library. */
 export function checkEntryName(name: string): void {
-  if (name.length === 0) throw unsafe(name, '文件名为空');
-  if (name.length > MAX_NAME_LENGTH) throw unsafe(name, '文件名过长');
-  if (name.includes('\\')) throw unsafe(name, '包含反斜杠 \\');
-  if (/^[A-Za-z]:/.test(name)) throw unsafe(name, '包含盘符');
-  if (name.startsWith('/')) throw unsafe(name, '是绝对路径');
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f:*?"<>|]/.test(name)) throw unsafe(name, '包含控制字符或 Windows 不允许的字符');
-  const segments = (name.endsWith('/') ? name.slice(0, -1) : name).split('/');
-  if (segments.some((s) => s === '..')) throw unsafe(name, '包含上级目录 ..');
-  if (segments.some((s) => s === '' || s === '.')) throw unsafe(name, '包含空路径或 .');
+  const why = unsafeEntryNameReason(name);
+  if (why) throw unsafe(name, why);
 }
 
-function shown(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const printable = name.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return printable.length > 80 ? `${printable.slice(0, 80)}…` : printable;
-}
+const shown = shownEntryName;
 
 function unsafe(name: string, why: string): Error {
   return packageRefused('PACKAGE_ENTRY_UNSAFE', `数据包中的文件“${shown(name)}”${why}，不安全，已拒绝整个数据包；请使用监控平台下发的原始数据包`);

@@ -4,16 +4,18 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { parseTimeToken } from '../../clock/time-token';
-import { sha256File, sha256Hex } from '../../crypto/hash';
-import { generateSigningKeyPair, openSignedJson } from '../../crypto/signing';
-import { generateWrappingKeyPair } from '../../crypto/wrap';
-import { makeTempDir } from '../../testing/test-server';
-import { startCentreSimulator, type RunningCentreSimulator } from '../../../test/sim/centre/centre-simulator';
-import type { AuthorizationIssueContext, AuthorizationIssuer } from '../../../test/sim/centre/sim-types';
-import { CentreError, HttpCentreClient } from '../index';
-import { fakePackageBuilder, rejectionOf, SAMPLE_SPEC } from './centre-test-helpers';
-import { expectTrustError } from '../../testing/expect-trust';
+import { parseTimeToken } from '../../core/clock/time-token';
+import { sha256File, sha256Hex } from '../../core/crypto/hash';
+import { generateSigningKeyPair, openSignedJson } from '../../core/crypto/signing';
+import { generateWrappingKeyPair } from '../../core/crypto/wrap';
+import { makeTempDir } from '../../core/testing/test-server';
+import { startCentreSimulator, type RunningCentreSimulator } from '../sim/centre/centre-simulator';
+import type { AuthorizationIssueContext, AuthorizationIssuer } from '../sim/centre/sim-types';
+import { CentreError, HttpCentreClient, centreReply, coreCentreEndpoints } from '../../core/centre/index';
+import { loadCentreEndpoints } from '../../plugins/load/api/centre-endpoints';
+import { authorizationCentreEndpoints } from '../../plugins/authorization/api/centre-endpoints';
+import { fakePackageBuilder, rejectionOf, SAMPLE_SPEC } from '../../core/centre/test/centre-test-helpers';
+import { expectTrustError } from '../../core/testing/expect-trust';
 
 const INCOMPLETE = '监控平台返回的数据不完整，请稍后重试';
 
@@ -78,75 +80,83 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
   });
 
   it('downloads the published package with its SHA-256 checked; nothing published is CENTRE_NOT_FOUND', async () => {
-    const pkg = await client.downloadPackage({ siteCode: '11003', mode: 'mock' });
+    const pkg = await client.call(loadCentreEndpoints.sitePackage, { siteCode: '11003', mode: 'mock' });
     expect(pkg.sha256).to.equal(sha256Hex(fs.readFileSync(path.join(dataDir, 'packages', '11003-mock', 'package.zip'))));
-    expect(pkg.releaseTime).to.equal(SAMPLE_SPEC.releaseTime);
-    const e = await rejectionOf(client.downloadPackage({ siteCode: '11003', mode: 'formal' }));
+    expect(pkg.header('x-release-time')).to.equal(SAMPLE_SPEC.releaseTime);
+    const e = await rejectionOf(client.call(loadCentreEndpoints.sitePackage, { siteCode: '11003', mode: 'formal' }));
     expectCentreError(e, 'CENTRE_NOT_FOUND', '尚未发布考点 11003 的正式考试考场数据');
   });
 
   it('refuses a package larger than the cap without reading it all', async () => {
-    const small = new HttpCentreClient({ baseUrl: sim.url, timeoutMs: 2000, trustedKeys: [], maxPackageBytes: 1000 });
-    expectCentreError(await rejectionOf(small.downloadPackage({ siteCode: '11003', mode: 'mock' })), 'CENTRE_REPLY_TOO_LARGE');
+    // The cap is the endpoint's: the same request with a 1000-byte cap is refused.
+    const capped = { ...loadCentreEndpoints.sitePackage, reply: centreReply.file({ maxBytes: 1000 }) };
+    expectCentreError(await rejectionOf(client.call(capped, { siteCode: '11003', mode: 'mock' })), 'CENTRE_REPLY_TOO_LARGE');
+    // And the transport's default file cap applies to endpoints without one.
+    const small = new HttpCentreClient({ baseUrl: sim.url, timeoutMs: 2000, trustedKeys: [], maxFileBytes: 1000 });
+    const uncapped = { ...loadCentreEndpoints.sitePackage, reply: centreReply.file() };
+    expectCentreError(await rejectionOf(small.call(uncapped, { siteCode: '11003', mode: 'mock' })), 'CENTRE_REPLY_TOO_LARGE');
   });
 
   it('returns the signed latest release (校验) after checking the signature', async () => {
-    const r = await client.latestRelease({ siteCode: '11003', mode: 'mock' });
-    expect(r).to.deep.equal({ siteCode: '11003', mode: 'mock', releaseTime: SAMPLE_SPEC.releaseTime, manifestSha256: sim.state.release('11003', 'mock')?.manifestSha256 });
+    const r = await client.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock' });
+    expect(r.payload).to.deep.equal({ kind: 'package-release', v: 1, siteCode: '11003', mode: 'mock', releaseTime: SAMPLE_SPEC.releaseTime, manifestSha256: sim.state.release('11003', 'mock')?.manifestSha256 });
+    // A request the endpoint's schema refuses never leaves the site.
+    expectCentreError(await rejectionOf(client.call(loadCentreEndpoints.latestRelease, { siteCode: '1', mode: 'mock' })), 'CENTRE_REQUEST_INVALID', '考点代码应为 5 位数字');
   });
 
   it('refuses a tampered signed reply (SIGNATURE_INVALID) and one signed by an unknown key (KEY_UNKNOWN)', async () => {
     sim.setFault({ mode: 'tamper' });
-    expectTrustError(await rejectionOf(client.latestRelease({ siteCode: '11003', mode: 'mock' })), 'SIGNATURE_INVALID');
+    expectTrustError(await rejectionOf(client.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock' })), 'SIGNATURE_INVALID');
     sim.setFault({ mode: 'none' });
     const foreign = new HttpCentreClient({ baseUrl: sim.url, timeoutMs: 2000, trustedKeys: [generateSigningKeyPair().publicKey] });
-    expectTrustError(await rejectionOf(foreign.latestRelease({ siteCode: '11003', mode: 'mock' })), 'KEY_UNKNOWN');
+    expectTrustError(await rejectionOf(foreign.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock' })), 'KEY_UNKNOWN');
   });
 
   it('registers a dongle (机考锁注册): same keys again is fine, other keys for the same id are refused', async () => {
     const reg = { dongleId: 'D-CLIENT-1', signingPublicKey: signing.publicKey, wrappingPublicKey: wrapping.publicKey, siteCode: '11003' };
-    const first = await client.registerDongle(reg);
+    const first = await client.call(coreCentreEndpoints.registerDongle, reg);
     expect(first.registered).to.equal(true);
-    const again = await client.registerDongle(reg);
+    const again = await client.call(coreCentreEndpoints.registerDongle, reg);
     expect(again.registeredAt).to.equal(first.registeredAt);
     const other = generateSigningKeyPair().publicKey;
-    const e = await rejectionOf(client.registerDongle({ ...reg, signingPublicKey: other }));
+    const e = await rejectionOf(client.call(coreCentreEndpoints.registerDongle, { ...reg, signingPublicKey: other }));
     expectCentreError(e, 'CENTRE_REFUSED', '已以不同的公钥');
     expect(sim.state.dongle('D-CLIENT-1')?.signingPublicKey).to.equal(signing.publicKey);
-    const bad = await rejectionOf(client.registerDongle({ ...reg, signingPublicKey: 'not-a-key' }));
-    expectCentreError(bad, 'CENTRE_REQUEST_INVALID', '机考锁注册信息无效');
+    const bad = await rejectionOf(client.call(coreCentreEndpoints.registerDongle, { ...reg, signingPublicKey: 'not-a-key' }));
+    expectCentreError(bad, 'CENTRE_REQUEST_INVALID', '机考锁注册信息请求无效：signingPublicKey');
   });
 
   it('gets a signed time token for a registered dongle, checked for dongle, nonce and signature', async () => {
-    await client.registerDongle({ dongleId: 'D-TIME', signingPublicKey: signing.publicKey, wrappingPublicKey: wrapping.publicKey, siteCode: '11003' });
+    await client.call(coreCentreEndpoints.registerDongle, { dongleId: 'D-TIME', signingPublicKey: signing.publicKey, wrappingPublicKey: wrapping.publicKey, siteCode: '11003' });
     const before = Date.now();
-    const env = await client.requestTimeToken({ dongleId: 'D-TIME', nonce: 'nonce-0001' });
-    const token = parseTimeToken(openSignedJson(env, sim.keys.split(',')));
+    const { envelope, payload } = await client.call(coreCentreEndpoints.timeToken, { dongleId: 'D-TIME', nonce: 'nonce-0001' });
+    const token = parseTimeToken(openSignedJson(envelope, sim.keys.split(',')));
+    expect(payload).to.deep.equal(token);
     expect(token.dongleId).to.equal('D-TIME');
     expect(token.nonce).to.equal('nonce-0001');
     expect(token.timeMs).to.be.within(before - 1000, Date.now() + 1000);
 
     sim.setFault({ mode: 'tamper' });
-    expectTrustError(await rejectionOf(client.requestTimeToken({ dongleId: 'D-TIME', nonce: 'nonce-0002' })), 'SIGNATURE_INVALID');
+    expectTrustError(await rejectionOf(client.call(coreCentreEndpoints.timeToken, { dongleId: 'D-TIME', nonce: 'nonce-0002' })), 'SIGNATURE_INVALID');
     sim.setFault({ mode: 'none' });
     const foreign = new HttpCentreClient({ baseUrl: sim.url, timeoutMs: 2000, trustedKeys: [generateSigningKeyPair().publicKey] });
-    expectTrustError(await rejectionOf(foreign.requestTimeToken({ dongleId: 'D-TIME', nonce: 'nonce-0003' })), 'KEY_UNKNOWN');
-    const unregistered = await rejectionOf(client.requestTimeToken({ dongleId: 'D-NOBODY', nonce: 'nonce-0004' }));
+    expectTrustError(await rejectionOf(foreign.call(coreCentreEndpoints.timeToken, { dongleId: 'D-TIME', nonce: 'nonce-0003' })), 'KEY_UNKNOWN');
+    const unregistered = await rejectionOf(client.call(coreCentreEndpoints.timeToken, { dongleId: 'D-NOBODY', nonce: 'nonce-0004' }));
     expectCentreError(unregistered, 'CENTRE_REFUSED', '未在监控平台注册');
   });
 
   it('downloads a session authorization and a verification through the registered issuer', async () => {
-    await client.registerDongle({ dongleId: 'D-AUTH', signingPublicKey: signing.publicKey, wrappingPublicKey: wrapping.publicKey, siteCode: '11003' });
-    const ptq = await client.downloadAuthorization({ siteCode: '11003', mode: 'mock', sessionNo: 2, dongleId: 'D-AUTH' });
+    await client.call(coreCentreEndpoints.registerDongle, { dongleId: 'D-AUTH', signingPublicKey: signing.publicKey, wrappingPublicKey: wrapping.publicKey, siteCode: '11003' });
+    const ptq = await client.call(authorizationCentreEndpoints.authorization, { siteCode: '11003', mode: 'mock', sessionNo: 2, dongleId: 'D-AUTH' });
     const key = sim.state.release('11003', 'mock')?.sessionKeys[2];
-    expect(ptq.toString()).to.equal(`PTQ:11003:2:D-AUTH:${key}`);
+    expect(ptq.bytes.toString()).to.equal(`PTQ:11003:2:D-AUTH:${key}`);
     const ctx = issued[issued.length - 1] as AuthorizationIssueContext;
     expect(ctx.dongle.wrappingPublicKey).to.equal(wrapping.publicKey);
     expect(ctx.session.name).to.equal('第二场');
     expect(ctx.key.publicKey).to.equal(sim.keys);
-    const ver = await client.requestVerification({ siteCode: '11003', mode: 'mock', sessionNo: 1, dongleId: 'D-AUTH' });
-    expect(ver.toString()).to.match(/^VERIFY:11003:1:/);
-    const noSession = await rejectionOf(client.downloadAuthorization({ siteCode: '11003', mode: 'mock', sessionNo: 9, dongleId: 'D-AUTH' }));
+    const ver = await client.call(authorizationCentreEndpoints.verification, { siteCode: '11003', mode: 'mock', sessionNo: 1, dongleId: 'D-AUTH' });
+    expect(ver.bytes.toString()).to.match(/^VERIFY:11003:1:/);
+    const noSession = await rejectionOf(client.call(authorizationCentreEndpoints.authorization, { siteCode: '11003', mode: 'mock', sessionNo: 9, dongleId: 'D-AUTH' }));
     expectCentreError(noSession, 'CENTRE_NOT_FOUND', '没有第 9 场次');
   });
 
@@ -154,8 +164,8 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
     const bare = await startCentreSimulator({ dataDir, port: 0, authorizationIssuer: null });
     try {
       const c = new HttpCentreClient({ baseUrl: bare.url, timeoutMs: 2000, trustedKeys: [] });
-      await c.registerDongle({ dongleId: 'D-501', signingPublicKey: signing.publicKey, wrappingPublicKey: wrapping.publicKey, siteCode: '11003' });
-      const e = await rejectionOf(c.downloadAuthorization({ siteCode: '11003', mode: 'mock', sessionNo: 1, dongleId: 'D-501' }));
+      await c.call(coreCentreEndpoints.registerDongle, { dongleId: 'D-501', signingPublicKey: signing.publicKey, wrappingPublicKey: wrapping.publicKey, siteCode: '11003' });
+      const e = await rejectionOf(c.call(authorizationCentreEndpoints.authorization, { siteCode: '11003', mode: 'mock', sessionNo: 1, dongleId: 'D-501' }));
       expectCentreError(e, 'CENTRE_REFUSED', '尚未接入考试授权生成器');
     } finally {
       await bare.stop();
@@ -164,8 +174,8 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
 
   it('a truncated reply is the Chinese CentreError "数据不完整" (after the GET retries)', async () => {
     sim.setFault({ mode: 'truncate' });
-    expectCentreError(await rejectionOf(client.latestRelease({ siteCode: '11003', mode: 'mock' })), 'CENTRE_BAD_REPLY', INCOMPLETE);
-    expectCentreError(await rejectionOf(client.downloadPackage({ siteCode: '11003', mode: 'mock' })), 'CENTRE_BAD_REPLY', INCOMPLETE);
+    expectCentreError(await rejectionOf(client.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock' })), 'CENTRE_BAD_REPLY', INCOMPLETE);
+    expectCentreError(await rejectionOf(client.call(loadCentreEndpoints.sitePackage, { siteCode: '11003', mode: 'mock' })), 'CENTRE_BAD_REPLY', INCOMPLETE);
     expectCentreError(await rejectionOf(client.ping()), 'CENTRE_BAD_REPLY', INCOMPLETE);
   });
 
@@ -194,7 +204,7 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
     try {
       const c = new HttpCentreClient({ baseUrl: `http://127.0.0.1:${(liar.address() as AddressInfo).port}`, timeoutMs: 1000, trustedKeys: [], getRetries: 0 });
       expectCentreError(await rejectionOf(c.ping()), 'CENTRE_BAD_REPLY', '格式不符合约定');
-      expectCentreError(await rejectionOf(c.latestRelease({ siteCode: '11003', mode: 'mock' })), 'CENTRE_BAD_REPLY', INCOMPLETE);
+      expectCentreError(await rejectionOf(c.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock' })), 'CENTRE_BAD_REPLY', INCOMPLETE);
       const report = { idempotencyKey: 'my-key-0001', kind: 'seal-check', siteCode: '11003', mode: 'mock' as const, createdAt: new Date().toISOString(), payload: {} };
       expectCentreError(await rejectionOf(c.sendReport(report)), 'CENTRE_BAD_REPLY', '回执与所发上报不对应');
     } finally {

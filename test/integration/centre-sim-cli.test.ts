@@ -1,14 +1,15 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseTimeToken } from '../../clock/time-token';
-import { generateSigningKeyPair, openSignedJson } from '../../crypto/signing';
-import { generateWrappingKeyPair } from '../../crypto/wrap';
-import { makeTempDir } from '../../testing/test-server';
-import { runCli } from '../../../test/sim/centre/cli';
-import { startCentreSimulator } from '../../../test/sim/centre/centre-simulator';
-import { HttpCentreClient } from '../index';
-import { SAMPLE_SPEC } from './centre-test-helpers';
+import { parseTimeToken } from '../../core/clock/time-token';
+import { generateSigningKeyPair, openSignedJson } from '../../core/crypto/signing';
+import { generateWrappingKeyPair } from '../../core/crypto/wrap';
+import { makeTempDir } from '../../core/testing/test-server';
+import { runCli } from '../sim/centre/cli';
+import { startCentreSimulator } from '../sim/centre/centre-simulator';
+import { HttpCentreClient, coreCentreEndpoints } from '../../core/centre/index';
+import { loadCentreEndpoints } from '../../plugins/load/api/centre-endpoints';
+import { SAMPLE_SPEC } from '../../core/centre/test/centre-test-helpers';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -46,8 +47,8 @@ describe('centre simulator CLI (R12.2)', () => {
       expect(reg.code).to.equal(0);
       // The running server reads the registry file: the dongle may now get a time token.
       const client = new HttpCentreClient({ baseUrl: sim.url, timeoutMs: 2000, trustedKeys: [sim.keys] });
-      const online = await client.requestTimeToken({ dongleId: 'D-CLI-1', nonce: 'cli-nonce-1' });
-      expect(parseTimeToken(openSignedJson(online, [sim.keys])).dongleId).to.equal('D-CLI-1');
+      const online = await client.call(coreCentreEndpoints.timeToken, { dongleId: 'D-CLI-1', nonce: 'cli-nonce-1' });
+      expect(parseTimeToken(openSignedJson(online.envelope, [sim.keys])).dongleId).to.equal('D-CLI-1');
 
       const out = path.join(dataDir, 'token.json');
       const w = await run('write-time', '--data', dataDir, '--dongle', 'D-CLI-1', '--out', out, '--time', '2026-06-01T08:00:00Z');
@@ -71,16 +72,16 @@ describe('centre simulator CLI (R12.2)', () => {
       const r = await run('publish', '--data', dataDir, '--spec', spec);
       expect(r.code, r.err).to.equal(0);
       const client = new HttpCentreClient({ baseUrl: sim.url, timeoutMs: 5000, trustedKeys: [sim.keys] });
-      const release = await client.latestRelease({ siteCode: '11005', mode: 'formal' });
-      expect(release.releaseTime).to.equal(SAMPLE_SPEC.releaseTime);
-      const pkg = await client.downloadPackage({ siteCode: '11005', mode: 'formal' });
+      const release = await client.call(loadCentreEndpoints.latestRelease, { siteCode: '11005', mode: 'formal' });
+      expect(release.payload.releaseTime).to.equal(SAMPLE_SPEC.releaseTime);
+      const pkg = await client.call(loadCentreEndpoints.sitePackage, { siteCode: '11005', mode: 'formal' });
       expect(pkg.bytes.subarray(0, 2).toString()).to.equal('PK');
       expect(JSON.parse(r.out)).to.deep.include({ siteCode: '11005', mode: 'formal', sha256: pkg.sha256, rooms: 2 });
       const badSpec = path.join(dataDir, 'bad.json');
       fs.writeFileSync(badSpec, JSON.stringify({ ...SAMPLE_SPEC, siteCode: '1' }));
       const bad = await run('publish', '--data', dataDir, '--spec', badSpec);
       expect(bad.code).to.equal(1);
-      expect((await client.latestRelease({ siteCode: '11005', mode: 'formal' })).manifestSha256).to.equal(release.manifestSha256);
+      expect((await client.call(loadCentreEndpoints.latestRelease, { siteCode: '11005', mode: 'formal' })).payload.manifestSha256).to.equal(release.payload.manifestSha256);
     } finally {
       await sim.stop();
     }
