@@ -11,6 +11,8 @@ export function mountProctorMonitorRoutes(api: ProctorApi, monitor: MonitorServi
     path: '/monitor/heartbeat',
     summary: '心跳：上报本考场的场次、状态与人数；应答为考点可信时间、下次心跳间隔与待确认的通知',
     tags: [TAG],
+    // The room is named in the body, which a scope cannot read: the service checks it against the credential.
+    room: 'own',
     body: { kind: 'json', schema: heartbeatRequestSchema, maxBytes: 4096 },
     response: heartbeatAnswerSchema,
     errors: { 400: '请求体不符合格式（error.message 说明哪一项）', 403: 'roomCode 不是本机注册的考场' },
@@ -29,6 +31,7 @@ export function mountProctorMonitorRoutes(api: ProctorApi, monitor: MonitorServi
       path: `/sessions/:no/${action}`,
       summary,
       tags: [TAG],
+      room: 'own',
       params: sessionNoParamsSchema,
       body: { kind: 'json', schema: sessionChangeRequestSchema, maxBytes: 1024 },
       response: sessionChangeAnswerSchema,
