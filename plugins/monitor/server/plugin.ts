@@ -5,6 +5,8 @@ import { coreServices } from '../../../core/services';
 import { authorizationDirectoryRef } from '../../authorization/api';
 import { examDataServiceRef } from '../../load/api';
 import { proctorApiRef, registrationDirectoryRef } from '../../registration/api';
+import { sealChecksPoint } from '../../seal/api';
+import { monitorSealCheck } from './seal-check';
 import * as monitorApi from '../api';
 import { roomMonitorDirectoryRef } from '../api';
 import { mountAdminMonitorRoutes } from './admin-monitor-routes';
@@ -40,6 +42,10 @@ export function createMonitorPlugin(options: MonitorPluginOptions = {}): PluginD
     register(env) {
       env.registerEntities([RoomSnapshotRow]);
       env.registerMigrations(monitorMigrations);
+      env.extendWith(sealChecksPoint, {
+        deps: { registrations: registrationDirectoryRef, service: monitorServiceRef },
+        factory: ({ registrations, service }) => monitorSealCheck(registrations, service.book),
+      });
       env.provideService(monitorServiceRef, {
         deps: {
           store: coreServices.store,

@@ -6,6 +6,7 @@ import { plugin as authorizationPlugin } from '../../authorization/server/plugin
 import { plugin as loadPlugin } from '../../load/server/plugin';
 import { buildPackage, newCentreKey } from '../../registration/test/site-harness';
 import { createRegistrationPlugin } from '../../registration/server/plugin';
+import { plugin as sealPlugin } from '../../seal/server/plugin';
 import type { MonitorOverview } from '../api/contract';
 import { createMonitorPlugin, type MonitorPluginOptions } from '../server/plugin';
 
@@ -30,13 +31,13 @@ export interface MonitorSiteOptions {
   readonly beatClock?: ManualMonotonicClock;
 }
 
-/** A site with load + registration + authorization + monitor and a 3-room package loaded. */
+/** A site with load + registration + authorization + seal + monitor and a 3-room package loaded. */
 export async function startMonitorSite(options: MonitorSiteOptions = {}): Promise<MonitorSite> {
   const key = newCentreKey();
   const beatClock = options.beatClock ?? new ManualMonotonicClock();
   const server = await startTestServer({
     dataDir: options.dataDir,
-    plugins: [loadPlugin, createRegistrationPlugin(), authorizationPlugin, createMonitorPlugin({ monotonic: beatClock.now, ...options.monitor })],
+    plugins: [loadPlugin, createRegistrationPlugin(), authorizationPlugin, sealPlugin, createMonitorPlugin({ monotonic: beatClock.now, ...options.monitor })],
     config: { centreKeys: [key.publicKey] },
   });
   const admin = new TestClient(server.url);
