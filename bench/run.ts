@@ -10,6 +10,7 @@ export interface Bench {
 const benches: Record<string, () => Promise<Bench>> = {
   load: async () => (await import('./load')).loadBench,
   startup: async () => (await import('./startup')).startupBench,
+  testkernel: async () => (await import('./test-kernel')).testKernelBench,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -44,10 +44,11 @@ export class AdminAuthService {
     this.precondition = check;
   }
 
-  async ensureDefaultAdmin(): Promise<void> {
+  /** `hashOfDefault`: the hash to store for 888 (tests reuse one instead of paying scrypt each start). */
+  async ensureDefaultAdmin(hashOfDefault: () => Promise<string> = () => hashPassword(DEFAULT_PASSWORD)): Promise<void> {
     const existing = await this.store.manager.findOneBy(AdminUserRow, { username: DEFAULT_ADMIN });
     if (existing) return;
-    const passwordHash = await hashPassword(DEFAULT_PASSWORD);
+    const passwordHash = await hashOfDefault();
     await this.store.write(async (em) => {
       if (await em.findOneBy(AdminUserRow, { username: DEFAULT_ADMIN })) return;
       await em.insert(AdminUserRow, { username: DEFAULT_ADMIN, passwordHash, isDefaultPassword: true, updatedAt: new Date().toISOString() });

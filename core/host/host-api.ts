@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { createHardwareEvent, dongleEvents } from '../events/hardware-events';
+import { centreReply, defineCentreEndpoint } from '../centre/centre-endpoint';
 import { AppError } from '../http/errors';
+import { runState, statusItemsPoint } from '../http/status-items';
 import { publicGuard } from '../auth/admin-auth';
 import { definePlugin } from '../kernel/plugin';
 import { createExtensionPoint, createServiceRef } from '../kernel/refs';
@@ -20,6 +22,12 @@ export interface VendorHostApi {
   /** Typed hardware events: the dongle's, and a factory for the vendor's own. */
   readonly dongleEvents: typeof dongleEvents;
   readonly createHardwareEvent: typeof createHardwareEvent;
+  /** The host's own extension points (contribute with `env.extend` / `env.extendWith`). */
+  readonly hostPoints: { readonly statusItems: typeof statusItemsPoint };
+  readonly runState: typeof runState;
+  /** A vendor's own centre endpoints, called through `coreServices.centre`. */
+  readonly defineCentreEndpoint: typeof defineCentreEndpoint;
+  readonly centreReply: typeof centreReply;
   /** The host's zod, so vendor routes validate and document like ours. */
   readonly z: typeof z;
   /** Errors with a Chinese message that the HTTP layer shows as they are. */
@@ -41,6 +49,10 @@ export function hostApiForVendors(builtins: Readonly<Record<string, { publicApi?
     createExtensionPoint,
     dongleEvents,
     createHardwareEvent,
+    hostPoints: Object.freeze({ statusItems: statusItemsPoint }),
+    runState,
+    defineCentreEndpoint,
+    centreReply,
     z,
     AppError,
     publicGuard,

@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
@@ -18,11 +16,12 @@ import { AppError } from '../http/errors';
 import { mountCoreRoutes } from '../http/core-routes';
 import { HttpRegistry, PluginHttp } from '../http/http-registry';
 import { OpenApiDocument } from '../http/openapi';
+import { listenHttp } from '../http/http-listener';
 import { serveVendorWeb, serveWeb } from '../http/static-files';
 import { StatusService } from '../http/status';
 import { statusItemsPoint } from '../http/status-items';
 import { Kernel, pluginService, rootService, type CoreServiceFactory } from '../kernel/kernel';
-import { discoverBuiltinPlugins, discoverWorkflow, loadVendorPlugins, type LoadedPlugin } from '../kernel/loader';
+import { discoverBuiltinPlugins, discoverWorkflow, type LoadedPlugin } from '../kernel/loader';
 import type { PluginDefinition } from '../kernel/plugin';
 import { createLogger } from '../logging/logger';
 import { coreServices, type Lifecycle } from '../services';
@@ -30,6 +29,7 @@ import { SiteSettings } from '../settings/site-settings';
 import { Store } from '../store/store';
 import { DurableFileStore } from '../files/durable-file-store';
 import { hostApiForVendors } from './host-api';
+import { mountVendorStatusRoute, prepareVendorSite } from './vendor-site';
 import { createDongleService, createTrustedClock, forwardDongleEvents } from './trust-services';
 import { mountClockRoutes } from '../http/clock-routes';
 
@@ -50,6 +50,8 @@ export interface HostOptions {
   /** Extra or replacement core services (tests: fakes for dongle, clock, centre). */
   readonly coreServiceOverrides?: readonly CoreServiceFactory[];
   readonly logger?: Logger;
+  /** false: no HTTP server at all; the caller serves `app.callback()` itself (tests). */
+  readonly listen?: boolean;
 }
 
 export interface RunningHost {
@@ -142,8 +144,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     ? options.plugins.map((definition) => ({ definition, origin: 'test' }))
     : discoverBuiltinPlugins(builtinRoot);
   const builtinApis = Object.fromEntries(loaded.map((p) => [p.definition.manifest.id, p.definition]));
-  const vendors = loadVendorPlugins(config.vendorPluginDir, hostApiForVendors(builtinApis));
-  for (const p of [...loaded, ...vendors]) kernel.add(p.definition, p.origin);
+  const builtinIds = new Set(loaded.map((p) => String(p.definition.manifest.id)));
+  const vendors = prepareVendorSite(config.vendorPluginDir, hostApiForVendors(builtinApis), { hostVersion: version, builtinIds }, logger);
+  for (const p of [...loaded, ...vendors.plugins]) kernel.add(p.definition, p.origin);
   kernel.register();
 
   store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: kernel.schemaRegistry });
@@ -173,21 +176,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     await kernel.start();
     status.setItems(await kernel.hostContributions(statusItemsPoint));
 
-    const vendorWeb = new Map<string, string>();
-    const vendorModules: { pluginId: string; url: string }[] = [];
-    for (const v of vendors) {
-      if (v.webDir && v.webEntry) {
-        vendorWeb.set(v.definition.manifest.id, v.webDir);
-        vendorModules.push({ pluginId: v.definition.manifest.id, url: `/plugins/${v.definition.manifest.id}/web/${v.webEntry}` });
-      }
-    }
+    const vendorWeb = vendors.webDirs();
+    mountVendorStatusRoute(new PluginHttp(registry, '/api'), auth.guard, vendors);
     mountCoreRoutes({
       http: new PluginHttp(registry, '/api'),
       auth,
       settings,
       status,
       product: { title: PRODUCT_TITLE, version },
-      vendorWebModules: () => vendorModules,
+      vendorWebModules: () => vendors.webModules(),
       openapi: () => openapi.document(),
     });
     mountClockRoutes({
@@ -223,18 +220,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       after: [serveVendorWeb(vendorWeb), serveWeb(webDir)],
     });
 
-    const server = http.createServer(app.callback());
-    server.keepAliveTimeout = 65_000;
-    // Large uploads may take long as a whole; a socket silent for 2 minutes is cut instead
-    // (SSE streams switch this off for their own socket).
-    server.requestTimeout = 0;
-    server.timeout = 120_000;
-    server.headersTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
-    });
-    const port = (server.address() as AddressInfo).port;
+    // listen: false (core/testing/test-kernel.ts) drives app.callback() in process, no port.
+    const listener = options.listen === false ? null : await listenHttp(app, config.host, config.port);
+    const port = listener?.port ?? 0;
     status.setLan('running', port);
     status.startTicker();
     // Reports pending from before a restart go out now; the status bar follows the centre.
@@ -263,10 +251,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         status.stopTicker();
         await link.stop();
         status.setLan('stopped', port);
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await listener?.close();
         for (const hook of [...shutdownHooks].reverse()) {
           try {
             await hook();

@@ -5,6 +5,7 @@ import { AppError, isCodedUserError, type ErrorBody } from './errors';
 import { TrustError } from '../crypto/trust-error';
 import type { HttpRegistry } from './http-registry';
 import type { LiveEvents } from '../events/live-events';
+import { WEB_IMPORT_MAP_CSP_HASH } from './web-import-map';
 
 /** Maps any thrown error to the JSON error body; never a stack trace to the client. */
 export function errorMiddleware(logger: Logger) {
@@ -97,11 +98,12 @@ export function requestIdMiddleware() {
 
 /**
  * Same-origin everything. Element Plus sets style attributes (style 'unsafe-inline'); the
- * printable sheets' one inline handler, `window.print()`, is allowed by its hash only.
+ * printable sheets' one inline handler, `window.print()`, and the shell's import map (the
+ * only inline script, core/http/web-import-map.ts) are allowed by their hashes only.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self' 'unsafe-hashes' 'sha256-MguIPR6qNR8D3B+eAlK+bIRTZe8t3wkOY4B/56Me9FU='",
+  `script-src 'self' 'unsafe-hashes' 'sha256-MguIPR6qNR8D3B+eAlK+bIRTZe8t3wkOY4B/56Me9FU=' ${WEB_IMPORT_MAP_CSP_HASH}`,
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",

@@ -17,7 +17,7 @@ export interface CoreRouteDeps {
   readonly settings: SiteSettings;
   readonly status: StatusService;
   readonly product: { title: string; version: string };
-  readonly vendorWebModules: () => { pluginId: string; url: string }[];
+  readonly vendorWebModules: () => { pluginId: string; url: string; webHostApi?: string }[];
   readonly openapi: () => unknown;
 }
 
@@ -165,7 +165,7 @@ export function mountCoreRoutes(d: CoreRouteDeps): void {
     summary: '需在运行时加载的厂商插件界面模块',
     tags: ['系统'],
     guard: admin,
-    response: z.array(z.object({ pluginId: z.string(), url: z.string() })),
+    response: z.array(z.object({ pluginId: z.string(), url: z.string(), webHostApi: z.string().optional().describe('界面所需的 @examsite/web-host 版本范围') })),
     handler: () => d.vendorWebModules(),
   });
 }

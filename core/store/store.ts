@@ -9,6 +9,9 @@ import { WriteQueue } from './write-queue';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
+/** `databaseUrl` of an in-memory SQLite database: nothing on disk, gone at close (tests). */
+export const MEMORY_DATABASE_URL = 'sqlite::memory:';
+
 /**
  * The database of the site. Writes go through one queue (one transaction at a time);
  * reads use the shared manager. SQLite runs in WAL with synchronous=FULL so a committed
@@ -41,11 +44,13 @@ export class Store {
       ds = new DataSource({ type: 'postgres', url, entities, migrations, migrationsTransactionMode: 'each' } as DataSourceOptions);
     } else if (url === '' || url.startsWith('sqlite:')) {
       dialect = 'sqlite';
-      sqliteFile = url.startsWith('sqlite:') ? path.resolve(url.slice('sqlite:'.length)) : path.join(options.dataDir, 'examsite.sqlite');
-      fs.mkdirSync(path.dirname(sqliteFile), { recursive: true });
+      // sqlite::memory: — a database that lives in this process only (plugin tests).
+      const inMemory = url === MEMORY_DATABASE_URL;
+      sqliteFile = inMemory ? null : url.startsWith('sqlite:') ? path.resolve(url.slice('sqlite:'.length)) : path.join(options.dataDir, 'examsite.sqlite');
+      if (sqliteFile) fs.mkdirSync(path.dirname(sqliteFile), { recursive: true });
       ds = new DataSource({
         type: 'better-sqlite3',
-        database: sqliteFile,
+        database: sqliteFile ?? ':memory:',
         entities,
         migrations,
         migrationsTransactionMode: 'each',

@@ -5,10 +5,39 @@ export interface TestResponse<T = unknown> {
   readonly headers: Headers;
 }
 
+/** One request as the client sends it: the path starts with `/`. */
+export interface TransportRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Uint8Array | string;
+}
+
+export interface TransportResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+}
+
+/** Carries a request to the server: over the network (fetch) or in process (test kernel). */
+export type HttpTransport = (request: TransportRequest) => Promise<TransportResponse>;
+
+/** The network transport: fetch against a listening server's base URL. */
+export function fetchTransport(baseUrl: string): HttpTransport {
+  return async ({ method, path, headers, body }) => {
+    const res = await fetch(baseUrl + path, { method, headers, body });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
+}
+
 export class TestClient {
   token: string | null = null;
+  private readonly transport: HttpTransport;
 
-  constructor(readonly baseUrl: string) {}
+  /** `target`: a listening server's base URL, or a transport (core/testing/test-kernel.ts). */
+  constructor(target: string | HttpTransport) {
+    this.transport = typeof target === 'string' ? fetchTransport(target) : target;
+  }
 
   async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse<T>> {
     const h: Record<string, string> = { ...headers };
@@ -21,11 +50,10 @@ export class TestClient {
       payload = JSON.stringify(body);
       h['content-type'] = 'application/json';
     }
-    const res = await fetch(this.baseUrl + path, { method, headers: h, body: payload });
-    const text = await res.text();
-    let parsed: unknown = text;
+    const res = await this.transport({ method, path, headers: h, body: payload });
+    let parsed: unknown = res.text;
     try {
-      parsed = text ? JSON.parse(text) : undefined;
+      parsed = res.text ? JSON.parse(res.text) : undefined;
     } catch {
       // non-JSON body stays text
     }

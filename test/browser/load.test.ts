@@ -3,7 +3,10 @@
 // table and footer, 查看 shows the room, 门贴座次表 打开 opens the printable seat chart.
 // Needs the built web UI (dist/web, built by `npm test`, else built once by ensureWebBuilt) and /usr/bin/chromium.
 import { expect } from 'chai';
-import { buildPackage, startLoadHarness, type LoadHarness } from '../../plugins/load/test/load-fixtures';
+import { TestClient } from '../../core/testing/http-client';
+import { startTestServer, type TestServer } from '../../core/testing/test-server';
+import { SITE, buildPackage, newCentreKey } from '../../plugins/load/test/load-fixtures';
+import { plugin as loadPlugin } from '../../plugins/load/server/plugin';
 import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
 
 
@@ -11,18 +14,22 @@ import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
 describe('导入考务 panel (browser, R2.2–R2.4)', function () {
   this.timeout(180_000);
 
-  let h: LoadHarness;
+  // A whole site on a real port (the browser needs one); no centre configured: 载入 cannot download.
+  const h = { key: newCentreKey(), server: null as unknown as TestServer, client: null as unknown as TestClient };
   let browser: LaunchedBrowser;
 
   before(async function () {
     ensureWebBuilt();
-    h = await startLoadHarness(); // no centre configured: 载入 cannot download
+    h.server = await startTestServer({ plugins: [loadPlugin], config: { centreKeys: [h.key.publicKey] } });
+    h.client = new TestClient(h.server.url);
+    await h.client.login();
+    expect((await h.client.put('/api/settings', { siteCode: SITE, mode: 'mock' })).status).to.equal(200);
     browser = await launchBrowser();
   });
 
   after(async function () {
     if (browser) await browser.close();
-    if (h) await h.stop();
+    await h.server?.stop();
   });
 
   it('imports a package through the dialog, shows the rows, opens a room and its seat chart', async function () {

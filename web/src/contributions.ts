@@ -4,10 +4,14 @@
 // the shell finds them at build time.
 // Vendor plugins: `/api/plugins/web` lists ES module URLs; each module exports
 // `activate(host: ExamSiteHost): WebPluginContribution | Promise<WebPluginContribution>`.
+// Built as SFCs, they import vue, element-plus and @examsite/web-host (./host/web-host.ts)
+// through the import map (core/http/web-import-map.ts) instead of using `host`.
 import * as Vue from 'vue';
 import { computed, markRaw, shallowReactive, type Component } from 'vue';
 import * as ElementPlus from 'element-plus';
-import { ElMessage } from 'element-plus';
+import { ElMessage, ElNotification } from 'element-plus';
+import satisfies from 'semver/functions/satisfies';
+import { apiVersion as webHostApiVersion } from './host/web-host';
 import { api, apiGet, errorMessage, type ApiHelpers } from './api';
 import { onServerEvent } from './server-events';
 import { formatDateTime } from './time-format';
@@ -61,6 +65,8 @@ export interface ExamSiteHost {
   onServerEvent: typeof onServerEvent;
   /** Formats an instant in China time like the rest of the UI ("2019-11-22 14:01:09"). */
   formatDateTime: typeof formatDateTime;
+  /** Version of @examsite/web-host (the import-map module SFC panels import instead of this object). */
+  apiVersion: string;
 }
 
 export type VendorActivate = (host: ExamSiteHost) => WebPluginContribution | Promise<WebPluginContribution>;
@@ -69,6 +75,8 @@ export type VendorActivate = (host: ExamSiteHost) => WebPluginContribution | Pro
 export interface VendorWebEntry {
   pluginId: string;
   url: string;
+  /** Range of @examsite/web-host versions the panel was built for (its examsite-plugin.json). */
+  webHostApi?: string;
 }
 
 declare global {
@@ -77,7 +85,7 @@ declare global {
   }
 }
 
-export const host: ExamSiteHost = { vue: Vue, elementPlus: ElementPlus, api, onServerEvent, formatDateTime };
+export const host: ExamSiteHost = { vue: Vue, elementPlus: ElementPlus, api, onServerEvent, formatDateTime, apiVersion: webHostApiVersion };
 
 const registered = shallowReactive<WebPluginContribution[]>([]);
 
@@ -162,10 +170,22 @@ async function doLoadVendors(): Promise<void> {
   }
   if (!Array.isArray(entries)) return;
   await Promise.all(entries.map(loadVendor));
+  void showDisabledVendors();
+}
+
+/** Vendor plugins the server could not load stay visible as a warning (they run disabled). */
+async function showDisabledVendors(): Promise<void> {
+  const disabled = await apiGet<{ pluginId: string; reason: string }[]>('/api/plugins/disabled').catch(() => []);
+  for (const d of disabled) {
+    ElNotification.warning({ title: `扩展插件“${d.pluginId}”已停用`, message: d.reason, duration: 0, customClass: 'vendor-disabled-notice' });
+  }
 }
 
 async function loadVendor(entry: VendorWebEntry): Promise<void> {
   try {
+    if (entry.webHostApi && !satisfies(webHostApiVersion, entry.webHostApi)) {
+      throw new Error(`界面需要 @examsite/web-host ${entry.webHostApi}，本系统为 ${webHostApiVersion}`);
+    }
     const mod = (await import(/* @vite-ignore */ entry.url)) as { activate?: VendorActivate };
     if (typeof mod.activate !== 'function') throw new Error('no activate');
     const c = await mod.activate(host);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { hostApiForVendors } from '../../host/host-api';
 import { definePlugin } from '../../kernel/plugin';
 import { coreServices } from '../../services';
 import { TestClient } from '../../testing/http-client';
@@ -75,6 +76,12 @@ describe('status-bar items contributed by plugins (issue 9 point 7b)', function 
     } finally {
       await server.stop();
     }
+  });
+
+  it('reaches vendor plugins through hostApi: the same point object, so their items count too', () => {
+    const api = hostApiForVendors({});
+    expect(api.hostPoints.statusItems).to.equal(statusItemsPoint);
+    expect(api.runState(false)).to.deep.equal({ text: '停止', tone: 'bad' });
   });
 
   it('refuses a malformed item at boot, naming the plugin', async () => {

@@ -4,6 +4,7 @@ import { issueAuthorization } from '../../../test/sim/centre/authorization-issue
 import { authorizationDirectoryRef, authorizationMaintenanceRef } from '../api';
 import { AuthorizationService } from '../server/authorization-service';
 import { startAuthorizationSite, type AuthorizationSite } from './authorization-harness';
+import { startedForEachTest } from '../../../core/testing/started-fixture';
 
 const CLEARED_MESSAGE = '考试授权数据已被初始化，本次导入或授权验证已取消；请在初始化完成后重新进行考试授权';
 
@@ -23,15 +24,12 @@ describe('authorization clearAll is serialized behind imports (R9.3, R4)', funct
   let site: AuthorizationSite;
   let service: AuthorizationService;
 
-  beforeEach(async () => {
-    site = await startAuthorizationSite();
+  startedForEachTest(() => startAuthorizationSite(), async (v) => {
+    site = v;
     const directory = await site.server.kernel.get(authorizationDirectoryRef);
     expect(directory).to.be.instanceOf(AuthorizationService);
     service = directory as AuthorizationService;
     expect(await site.server.kernel.get(authorizationMaintenanceRef)).to.equal(service);
-  });
-  afterEach(async () => {
-    await site?.stop();
   });
 
   it('an import asked for before 初始化 does not re-add its row after it; it is refused and says what to do', async () => {

@@ -6,6 +6,7 @@ import { writePtqCommand } from '../../../test/sim/centre/commands/write-ptq-com
 import { authorizationRows, HOUR, SITE, startAuthorizationSite, writeSessionFileWithSim, type AuthorizationSite } from './authorization-harness';
 import { withPcClockShift } from '../../../core/testing/manual-clock';
 import type { ErrorBody } from '../../../core/http/errors';
+import { startedForSuite } from '../../../core/testing/started-fixture';
 
 /** Everything an import could change: the API table and the raw table rows. */
 async function snapshot(site: AuthorizationSite): Promise<string> {
@@ -20,11 +21,8 @@ describe('考试授权 (R4, authorization stage)', function () {
   this.timeout(60_000);
   let site: AuthorizationSite;
 
-  before(async () => {
-    site = await startAuthorizationSite();
-  });
-  after(async () => {
-    await site?.stop();
+  startedForSuite(() => startAuthorizationSite(), (v) => {
+    site = v;
   });
 
   describe('before any import', () => {
@@ -220,11 +218,8 @@ describe('考试授权 when the centre cannot be reached: manual .PTQ import (R4
   this.timeout(60_000);
   let site: AuthorizationSite;
 
-  before(async () => {
-    site = await startAuthorizationSite();
-  });
-  after(async () => {
-    await site?.stop();
+  startedForSuite(() => startAuthorizationSite(), (v) => {
+    site = v;
   });
 
   it('lists each failed session with the reason, then imports the .PTQ written by `write-ptq`', async () => {
@@ -271,12 +266,9 @@ describe('考试授权 expiry on the dongle clock once it is calibrated (R4.4, R
   this.timeout(60_000);
   let site: AuthorizationSite;
 
-  before(async () => {
-    site = await startAuthorizationSite();
+  startedForSuite(() => startAuthorizationSite(), async (v) => {
+    site = v;
     await site.calibrate();
-  });
-  after(async () => {
-    await site?.stop();
   });
 
   it('refuses an authorization expired on the dongle clock even with the PC clock moved back before its expiry, and changes nothing', async () => {

@@ -6,6 +6,7 @@ import type { VerificationPayload } from '../api';
 import { authorizationRows, HOUR, MINUTE, SITE, startAuthorizationSite, writeSessionFileWithSim, type AuthorizationSite } from './authorization-harness';
 import { withPcClockShift } from '../../../core/testing/manual-clock';
 import type { ErrorBody } from '../../../core/http/errors';
+import { startedForSuite } from '../../../core/testing/started-fixture';
 
 async function rows(site: AuthorizationSite): Promise<string> {
   return JSON.stringify(await authorizationRows(site));
@@ -20,11 +21,8 @@ describe('授权验证 on the dongle clock, never the PC clock (R6.2)', function
   this.timeout(60_000);
   let site: AuthorizationSite;
 
-  before(async () => {
-    site = await startAuthorizationSite();
-  });
-  after(async () => {
-    await site?.stop();
+  startedForSuite(() => startAuthorizationSite(), (v) => {
+    site = v;
   });
 
   it('refuses a session that is not authorized yet, pointing to step 3', async () => {
@@ -196,8 +194,8 @@ describe('授权验证文件 bound to the held authorization (R4.4, R6.2, SPEC �
 
   const foreign = /^此授权验证文件属于另一次考试的数据（文件对应考场数据包 [0-9a-f]{12}…、授权版本 \d+；本考点第 1 场次的授权对应数据包 [0-9a-f]{12}…、授权版本 \d+），请从监控平台获取本场次的授权验证文件$/;
 
-  before(async () => {
-    site = await startAuthorizationSite();
+  startedForSuite(() => startAuthorizationSite(), async (v) => {
+    site = v;
     const d = await site.admin.post<{ allAuthorized: boolean }>('/api/authorization/download');
     expect(d.body.allAuthorized).to.equal(true);
     // The earlier exam: its session 1 file, written by the centre for that package.
@@ -220,9 +218,6 @@ describe('授权验证文件 bound to the held authorization (R4.4, R6.2, SPEC �
     expect(again.body.allAuthorized, JSON.stringify(again.body)).to.equal(true);
     await site.calibrate();
     site.advanceDongleClock(2.5 * HOUR); // dongle: 30 min before session 1, inside its window
-  });
-  after(async () => {
-    await site?.stop();
   });
 
   function laterContext(sessionNo: number): ReturnType<AuthorizationSite['issueContext']> {

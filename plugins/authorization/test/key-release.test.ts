@@ -9,6 +9,7 @@ import { saveCredentials } from '../../../test/sim/proctor/credentials-file';
 import { fetchDecryptedContent, fetchSessionContent, fetchSessionKey, openReleasedKey, type ReleasedSessionKey } from '../../../test/sim/proctor/session-key';
 import { authorizationMaintenanceRef } from '../api';
 import { HOUR, SITE, filesUnder, startAuthorizationSite, type AuthorizationSite } from './authorization-harness';
+import { startedForSuite } from '../../../core/testing/started-fixture';
 
 const ROOM1 = `${SITE}001`;
 const ROOM2 = `${SITE}002`;
@@ -52,14 +53,11 @@ describe('试题密钥下发 to proctors (R6.3, R3.6)', function () {
   let room1: ProctorClient;
   let room3: ProctorClient;
 
-  before(async () => {
-    site = await startAuthorizationSite({ roomSessions: { [ROOM3]: [2] } });
+  startedForSuite(() => startAuthorizationSite({ roomSessions: { [ROOM3]: [2] } }), async (v) => {
+    site = v;
     // Registration before authorization (R3.6: either order works).
     room1 = await registerProctor(site, ROOM1);
     room3 = await registerProctor(site, ROOM3);
-  });
-  after(async () => {
-    await site?.stop();
   });
 
   it('403 with the reason before the session is authorized', async () => {

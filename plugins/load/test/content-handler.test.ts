@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { plugin as loadPlugin } from '../server/plugin';
 import { demoContentPlugin } from './demo-content-plugin';
 import { buildPackage, startLoadHarness, type LoadHarness } from './load-fixtures';
+import { startedForEachTest } from '../../../core/testing/started-fixture';
 import type { ErrorBody } from '../../../core/http/errors';
 
 describe('载入考务: vendor content handlers at load.contentHandlers (R10.2)', function () {
@@ -9,13 +10,15 @@ describe('载入考务: vendor content handlers at load.contentHandlers (R10.2)'
   let h: LoadHarness;
   let demo: ReturnType<typeof demoContentPlugin>;
 
-  beforeEach(async () => {
-    demo = demoContentPlugin();
-    h = await startLoadHarness({ plugins: [loadPlugin, demo.plugin] });
-  });
-  afterEach(async () => {
-    await h.stop();
-  });
+  startedForEachTest(
+    () => {
+      demo = demoContentPlugin();
+      return startLoadHarness({ plugins: [loadPlugin, demo.plugin] });
+    },
+    (v) => {
+      h = v;
+    },
+  );
 
   const good = Buffer.from(JSON.stringify({ certificate: 'Web 前端开发', toolVersion: '2.1.0', siteCode: '11003' }));
 

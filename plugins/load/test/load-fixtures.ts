@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateSigningKeyPair } from '../../../core/crypto';
-import { definePlugin, type PluginDefinition } from '../../../core/kernel/plugin';
+import type { PluginDefinition } from '../../../core/kernel/plugin';
 import { examDataServiceRef, type ExamDataService } from '../api';
-import { TestClient } from '../../../core/testing/http-client';
-import { startTestServer, type TestServer, type TestServerOptions } from '../../../core/testing/test-server';
+import type { TestClient } from '../../../core/testing/http-client';
+import { startTestKernel, type TestKernel, type TestKernelOptions } from '../../../core/testing/test-kernel';
 import { buildSitePackage, defaultSessions, type PackageBuildOptions } from '../../../test/sim/centre/package-builder';
 import type { BuiltPackage, CentreSigningKey, SitePackageSpec } from '../../../test/sim/centre/sim-types';
 import { plugin as loadPlugin } from '../server/plugin';
@@ -34,7 +34,8 @@ export function buildPackage(key: CentreSigningKey, over: Partial<SitePackageSpe
 }
 
 export interface LoadHarness {
-  readonly server: TestServer;
+  readonly server: TestKernel;
+  /** Requests as the administrator (injected; no login). */
   readonly client: TestClient;
   readonly key: CentreSigningKey;
   /** The exam data service exactly as another plugin receives it. */
@@ -50,37 +51,18 @@ export interface HarnessOptions {
   readonly mode?: 'formal' | 'mock';
   readonly plugins?: readonly PluginDefinition[];
   readonly key?: CentreSigningKey;
-  readonly config?: TestServerOptions['config'];
-  readonly dataDir?: string;
+  readonly config?: TestKernelOptions['config'];
 }
 
+/** 载入考务 alone on the in-process test kernel (other plugins only when a test adds them). */
 export async function startLoadHarness(options: HarnessOptions = {}): Promise<LoadHarness> {
   const key = options.key ?? newCentreKey();
-  let data: ExamDataService | null = null;
-  const probe = definePlugin({
-    manifest: { id: 'load-probe', version: '1.0.0', host: '^0.1.0', displayName: '测试：读取考务数据服务', extends: 'load' },
-    register(env) {
-      env.registerInit({
-        deps: { exam: examDataServiceRef },
-        init({ exam }) {
-          data = exam;
-        },
-      });
-    },
-  });
-  const server = await startTestServer({
-    plugins: [...(options.plugins ?? [loadPlugin]), probe],
-    dataDir: options.dataDir,
+  const server = await startTestKernel({
+    plugins: options.plugins ?? [loadPlugin],
     config: { centreKeys: [key.publicKey], ...options.config },
   });
-  const client = new TestClient(server.url);
-  await client.login();
+  const client = server.admin;
   const siteCode = options.siteCode === undefined ? SITE : options.siteCode;
-  if (options.mode === 'formal') {
-    // R1.2: a formal exam needs the default password changed first.
-    const changed = await client.put('/api/auth/password', { oldPassword: '888', newPassword: 'Exam-Site-2026' });
-    if (changed.status !== 200) throw new Error(`password: ${changed.status} ${JSON.stringify(changed.body)}`);
-  }
   if (siteCode !== null) {
     const r = await client.put('/api/settings', { siteCode, mode: options.mode ?? 'mock' });
     if (r.status !== 200) throw new Error(`settings: ${r.status} ${JSON.stringify(r.body)}`);
@@ -90,7 +72,7 @@ export async function startLoadHarness(options: HarnessOptions = {}): Promise<Lo
     server,
     client,
     key,
-    data: data as unknown as ExamDataService,
+    data: await server.service(examDataServiceRef),
     importZip: (bytes) => client.post('/api/load/import', bytes, { 'content-type': 'application/zip' }),
     async snapshot() {
       const api = await client.get('/api/load/rooms');

@@ -7,6 +7,7 @@ import type { ExamDataService } from '../api';
 import { REGISTRATION_CODE_ALPHABET, contentAad } from '../api/package-format';
 import { buildPackage, startLoadHarness, type LoadHarness, type RoomsBody } from './load-fixtures';
 import type { ErrorBody } from '../../../core/http/errors';
+import { startedForEachTest } from '../../../core/testing/started-fixture';
 
 async function examData(h: LoadHarness): Promise<ExamDataService> {
   return h.data;
@@ -16,11 +17,8 @@ describe('载入考务: manual import and stored data (R2.2–R2.5)', function (
   this.timeout(30_000);
   let h: LoadHarness;
 
-  beforeEach(async () => {
-    h = await startLoadHarness();
-  });
-  afterEach(async () => {
-    await h.stop();
+  startedForEachTest(() => startLoadHarness(), (v) => {
+    h = v;
   });
 
   it('R2.2 imports a package: rooms, sessions, candidates, registration codes, "-" until the centre confirms', async () => {
@@ -68,10 +66,10 @@ describe('载入考务: manual import and stored data (R2.2–R2.5)', function (
       },
     });
     expect((await h.importZip(pkg.bytes)).status).to.equal(200);
-    const res = await fetch(`${h.server.url}/api/load/rooms/11003001/door-sheet`, { headers: { authorization: `Bearer ${h.client.token}` } });
+    const res = await h.client.get<string>('/api/load/rooms/11003001/door-sheet');
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.match(/^text\/html/);
-    const html = await res.text();
+    const html = res.body;
     expect(html).to.include('@page { size: A4');
     expect(html).to.include('@media print');
     expect(html).to.include('门贴');

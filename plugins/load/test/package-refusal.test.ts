@@ -5,6 +5,7 @@ import { SITE, buildPackage, newCentreKey, startLoadHarness, type LoadHarness } 
 import { forgeZip, unforge, type ForgedEntry } from './zip-forge';
 import type { ErrorBody } from '../../../core/http/errors';
 import { AuditLogRow } from '../../../core/store/core-entities';
+import { startedForSuite } from '../../../core/testing/started-fixture';
 
 /**
  * R2.5 / §5: every way a package can be wrong is refused with a Chinese message that says
@@ -15,15 +16,12 @@ describe('载入考务: refused packages change nothing (R2.5)', function () {
   let h: LoadHarness;
   let stored: string;
 
-  before(async () => {
-    h = await startLoadHarness();
+  startedForSuite(() => startLoadHarness(), async (v) => {
+    h = v;
     const loaded = await buildPackage(h.key, { releaseTime: '2026-12-05T10:00:00+08:00' });
     const r = await h.importZip(loaded.bytes);
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     stored = await h.snapshot();
-  });
-  after(async () => {
-    await h.stop();
   });
 
   /** A package newer than the loaded one, so only the flaw under test can refuse it. */

@@ -4,6 +4,7 @@ import { coreServices } from '../../../core/services';
 import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import { REGISTRATION_CHANGED_EVENT } from '../api';
 import { buildPackage, startSite, table, type RunningSite } from './site-harness';
+import { startedForEachTest } from '../../../core/testing/started-fixture';
 
 async function expectApiError(p: Promise<unknown>, status: number): Promise<ProctorApiError> {
   try {
@@ -26,11 +27,8 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
   const ROOM1 = '11003001';
   const ROOM2 = '11003002';
 
-  beforeEach(async () => {
-    site = await startSite();
-  });
-  afterEach(async () => {
-    await site.stop();
+  startedForEachTest(() => startSite(), (v) => {
+    site = v;
   });
 
   it('R3.2 registers a proctor: credentials, recorded IP and machine id, audit entry, live event', async () => {
