@@ -3,7 +3,7 @@
 import type { ZodType } from 'zod';
 
 /** Topic ids: dotted lower-case words, e.g. `monitor.room`. They travel in `?topics=`. */
-export const LIVE_TOPIC_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/;
+export const LIVE_TOPIC_ID_PATTERN = /^[a-z][a-zA-Z0-9-]*(\.[a-z][a-zA-Z0-9-]*)*$/;
 
 export interface LiveTopicOptions<T> {
   /**

@@ -113,16 +113,6 @@ export const loadContentHandlersPoint = createExtensionPoint<PackageContentHandl
   '考场数据包中证书专用文件的处理器',
 );
 
-/**
- * Maintenance of the loaded data, for the system stage only (R9.3 初始化): loaded data
- * cannot be removed any other way (R2.5).
- */
-export interface ExamDataMaintenance {
-  /** Removes every loaded room, session, candidate, registration code and content file. */
-  clearAll(): Promise<void>;
-}
-
-export const examDataMaintenanceRef = createServiceRef<ExamDataMaintenance>('load.maintenance', '考务数据维护（仅供系统初始化）');
 
 export { loadChangedTopic, type LoadChangedEvent } from './contract';
 /** Id of `loadChangedTopic`. */
