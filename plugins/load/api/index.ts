@@ -65,6 +65,8 @@ export interface ReleaseInfo {
   /** 校验通过的时间 */
   readonly verifiedAt: string | null;
   readonly manifestSha256: string;
+  /** The centre's result-encryption key (X25519, base64url) from the signed package; null before format 1.1. */
+  readonly resultEncryptionKey: string | null;
 }
 
 /** Fired after a package was stored (first load or a newer release). */

@@ -270,6 +270,7 @@ export class ExamDataStore implements ExamDataService {
       manualImportAt: options.source === 'manual' ? options.now : null,
       verified: false,
       verifiedAt: null,
+      resultEncryptionKey: m.resultEncryptionKey ?? null,
       checkMessage: null,
     };
     await em.save(LoadReleaseRow, release);
@@ -363,5 +364,6 @@ function toReleaseInfo(r: LoadReleaseRow): ReleaseInfo {
     verified: r.verified,
     verifiedAt: r.verifiedAt,
     manifestSha256: r.manifestSha256,
+    resultEncryptionKey: r.resultEncryptionKey ?? null,
   };
 }
