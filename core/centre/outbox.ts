@@ -6,6 +6,7 @@ import type { CentreClient } from './centre-client';
 import { MAX_REPORT_BYTES, idempotencyKeySchema, reportKindSchema, type ExamMode } from './centre-contract';
 import { CentreError } from './centre-error';
 import { CentreOutboxRow } from './outbox-row';
+import { outboxTopic } from './outbox-topic';
 
 /** One report as the UI sees it. */
 export interface OutboxEntry {
@@ -32,7 +33,8 @@ export interface OutboxLiveEvent {
   readonly entry: OutboxEntry;
 }
 
-export const OUTBOX_LIVE_EVENT = 'centre.outbox';
+/** Id of the live topic `outboxTopic` (outbox-topic.ts). */
+export const OUTBOX_LIVE_EVENT = outboxTopic.id;
 
 export interface EnqueueOptions {
   /**
@@ -295,7 +297,7 @@ export class StoreOutbox implements Outbox {
 
   private publish(change: OutboxLiveEvent['change'], entry: OutboxEntry): void {
     const data: OutboxLiveEvent = { change, entry };
-    this.options.live?.publish(OUTBOX_LIVE_EVENT, data);
+    this.options.live?.publish(outboxTopic, data);
   }
 }
 

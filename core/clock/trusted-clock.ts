@@ -1,5 +1,6 @@
 import { openSignedJson } from '../crypto/signing';
 import { TrustError } from '../crypto/trust-error';
+import { defaultMonotonic, type Dongle, type MonotonicSource } from '../dongle/dongle';
 import type { DongleProvider } from '../dongle/dongle-service';
 import { parseTimeToken } from './time-token';
 
@@ -32,7 +33,24 @@ export interface TrustedClockOptions {
   readonly pcNow?: () => number;
   /** Default: in memory only. */
   readonly store?: CalibrationStore;
+  /**
+   * `now()` re-reads the dongle at most this often (ms) and in between adds the monotonic
+   * time elapsed to the last reading, so a heartbeat costs no HID round trip. Default 5000;
+   * 0 reads the dongle on every call.
+   */
+  readonly refreshMs?: number;
+  /** Monotonic source for a dongle whose clock does not run in this process. Default: hrtime. */
+  readonly monotonic?: MonotonicSource;
 }
+
+/** The last dongle reading, as trusted time minus monotonic time (null: uncalibrated). */
+interface CachedOffset {
+  readonly dongle: Dongle;
+  readonly offsetMs: number | null;
+  readonly readAtMono: number;
+}
+
+export const DEFAULT_CLOCK_REFRESH_MS = 5000;
 
 export interface ClockReading {
   readonly trustedTime: string | null;
@@ -64,6 +82,13 @@ export class TrustedClock {
   private last: CalibrationRecord | null = null;
   private loaded = false;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly refreshMs: number;
+  private readonly monotonic: MonotonicSource;
+  private cached: CachedOffset | null = null;
+  /** Bumped by invalidate(): a read that started before it must not fill the cache. */
+  private generation = 0;
+  /** One dongle read for every caller that finds the cache expired at the same moment. */
+  private reading$: Promise<CachedOffset> | null = null;
 
   constructor(private readonly options: TrustedClockOptions) {
     const minutes = options.maxTokenAgeMinutes ?? DEFAULT_MAX_TOKEN_AGE_MINUTES;
@@ -73,21 +98,59 @@ export class TrustedClock {
     // Read Date.now at call time (not a captured reference) so a changed clock is seen.
     this.pcNow = options.pcNow ?? (() => Date.now());
     this.store = options.store ?? memoryStore();
+    this.refreshMs = options.refreshMs ?? DEFAULT_CLOCK_REFRESH_MS;
+    this.monotonic = options.monotonic ?? defaultMonotonic;
   }
 
   /** Trusted time, or null when there is no dongle or it is not calibrated. */
   async now(): Promise<Date | null> {
-    const reading = await this.options.dongles.current()?.readClock();
-    return reading ? new Date(reading.timeMs) : null;
+    const dongle = this.options.dongles.current();
+    if (!dongle) {
+      this.cached = null;
+      return null;
+    }
+    const mono = dongle.monotonic ?? this.monotonic;
+    let cached = this.cached;
+    if (!cached || cached.dongle !== dongle || mono() - cached.readAtMono >= this.refreshMs || mono() < cached.readAtMono) {
+      cached = await this.readOffset(dongle, mono);
+    }
+    return cached.offsetMs === null ? null : new Date(Math.round(mono() + cached.offsetMs));
   }
 
   /** Trusted time for decisions (time windows); throws when it cannot be had. */
   async requireNow(): Promise<Date> {
-    const dongle = this.options.dongles.current();
-    if (!dongle) throw new TrustError('DONGLE_ABSENT', '未检测到机考锁，无法获得可信时间；请插入机考锁');
+    if (!this.options.dongles.current()) throw new TrustError('DONGLE_ABSENT', '未检测到机考锁，无法获得可信时间；请插入机考锁');
+    const now = await this.now();
+    if (!now) throw new TrustError('CLOCK_UNCALIBRATED', '机考锁时钟尚未校时，请先完成机考锁校时再进行此操作');
+    return now;
+  }
+
+  /** Forgets the cached reading (the dongle was plugged, unplugged or calibrated). */
+  invalidate(): void {
+    this.cached = null;
+    this.reading$ = null;
+    this.generation++;
+  }
+
+  private readOffset(dongle: Dongle, mono: MonotonicSource): Promise<CachedOffset> {
+    if (this.reading$) return this.reading$;
+    const read = this.readOnce(dongle, mono);
+    this.reading$ = read;
+    const done = (): void => {
+      if (this.reading$ === read) this.reading$ = null;
+    };
+    read.then(done, done);
+    return read;
+  }
+
+  private async readOnce(dongle: Dongle, mono: MonotonicSource): Promise<CachedOffset> {
+    const generation = this.generation;
     const reading = await dongle.readClock();
-    if (!reading) throw new TrustError('CLOCK_UNCALIBRATED', '机考锁时钟尚未校时，请先完成机考锁校时再进行此操作');
-    return new Date(reading.timeMs);
+    const at = mono();
+    const fresh: CachedOffset = { dongle, offsetMs: reading ? reading.timeMs - at : null, readAtMono: at };
+    // An unplug or calibration during the read leaves the cache empty instead of stale.
+    if (generation === this.generation && this.options.dongles.current() === dongle) this.cached = fresh;
+    return fresh;
   }
 
   async lastCalibration(): Promise<CalibrationRecord | null> {
@@ -180,7 +243,9 @@ export class TrustedClock {
       );
     }
     // No forward credit for transfer delay: the clock may lag by at most the token's age.
+    this.invalidate();
     await dongle.calibrate(token.timeMs);
+    this.invalidate();
     const record: CalibrationRecord = {
       at: new Date(this.pcNow()).toISOString(),
       source,

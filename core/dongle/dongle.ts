@@ -25,6 +25,11 @@ export interface Dongle {
   /** 32 bytes, stable for this dongle and label. */
   deriveKey(label: string): Promise<Buffer>;
   unwrapKey(wrapped: WrappedKey, aad: Buffer): Promise<Buffer>;
+  /**
+   * The monotonic source this dongle's clock runs on when that clock lives in this process
+   * (software dongle); absent for hardware, whose clock runs on its own crystal.
+   */
+  readonly monotonic?: MonotonicSource;
 }
 
 /** Monotonic milliseconds (any origin); never follows the PC's wall clock. */

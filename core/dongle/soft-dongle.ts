@@ -52,7 +52,7 @@ export class SoftDongle implements Dongle {
   private constructor(
     private readonly keys: SoftKeys,
     private readonly dongleId: string,
-    private readonly monotonic: MonotonicSource,
+    readonly monotonic: MonotonicSource,
   ) {}
 
   /** Loads `<dataDir>/soft-dongle.json`, creating it (atomically, mode 0600) on first use. */

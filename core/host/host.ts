@@ -11,6 +11,7 @@ import { readPluginConfig } from '../config/plugin-config';
 import { HardwareEvents } from '../events/hardware-events';
 import { LiveEvents } from '../events/live-events';
 import { createKoaApp, sseHandler } from '../http/app';
+import { eventsQuerySchema, statusTopic } from '../http/status-topic';
 import { AppError } from '../http/errors';
 import { mountCoreRoutes } from '../http/core-routes';
 import { HttpRegistry, PluginHttp } from '../http/http-registry';
@@ -224,18 +225,21 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
       centre: await kernel.get(coreServices.centre),
       dongles,
     });
-    const events = sseHandler(live, (send) => {
-      void status.snapshot().then((s) => send('status', s));
+    const events = sseHandler(live, (send, topics) => {
+      if (!topics || topics.has(statusTopic.id)) void status.snapshot().then((s) => send(statusTopic.id, s));
     });
     new PluginHttp(registry, '/api').route({
       method: 'get',
       path: '/events',
-      summary: '实时事件（server-sent events）：状态栏 status 及各插件的更新；登录失效时流即结束',
+      summary: '实时事件（server-sent events）：状态栏 status 及各插件的实时主题；登录失效时流即结束',
+      description: '`topics` 为逗号分隔的主题名（如 `status,monitor.room`），只发送这些主题；省略时发送全部。',
       tags: ['系统'],
       guard: auth.guard,
+      query: eventsQuerySchema,
       response: null,
       responseDescription: 'text/event-stream：每条事件为 `event: <类型>` 与 `data: <JSON>`，连接后先发送一次 status',
-      handler: ({ koa, principal }) => events(koa, (end) => auth.watchSession(principal, end)),
+      handler: ({ koa, principal, query }) =>
+        events(koa, query.topics ? new Set(query.topics.split(',')) : null, (end) => auth.watchSession(principal, end)),
     });
     const webDir = config.webDir || path.resolve(__dirname, '../../web');
     const boundary = new SiteBoundary({

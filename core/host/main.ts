@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../logging/logger';
-import { HOST_STOP_REFUSED_EVENT } from '../lifecycle/host-control';
+import { hostStopRefusedTopic } from '../lifecycle/host-control';
 import { coreServices } from '../services';
 import { startHost } from './host';
 import { StopSignalGuard } from './stop-signal-guard';
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const host = await startHost({ config, logger, onExit: () => process.exit(0) });
   const signals = new StopSignalGuard(host.control, logger, Date.now, (message) => {
     host.kernel.get(coreServices.liveEvents).then(
-      (live) => live.publish(HOST_STOP_REFUSED_EVENT, { message }),
+      (live) => live.publish(hostStopRefusedTopic, { message }),
       () => undefined,
     );
   });

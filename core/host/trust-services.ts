@@ -26,7 +26,7 @@ export function createDongleService(config: ExamSiteConfig, logger: Logger): Don
 
 /** The trusted clock, with its last calibration kept in the database. */
 export function createTrustedClock(config: ExamSiteConfig, dongles: DongleService, store: Store): TrustedClockType {
-  return new TrustedClock({
+  const clock = new TrustedClock({
     dongles,
     trustedKeys: config.centreKeys,
     maxTokenAgeMinutes: config.timeTokenMaxAgeMinutes,
@@ -41,6 +41,10 @@ export function createTrustedClock(config: ExamSiteConfig, dongles: DongleServic
       },
     },
   });
+  // A plugged or unplugged dongle is read again at once, not after the cache expires.
+  dongles.on('attached', () => clock.invalidate());
+  dongles.on('removed', () => clock.invalidate());
+  return clock;
 }
 
 /** Dongle presence → hardware-hook events, the log and the status bar. */

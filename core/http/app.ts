@@ -126,10 +126,13 @@ export function securityHeaders() {
 
 const SSE_MAX_BUFFERED_BYTES = 1024 * 1024;
 
-/** GET /api/events: server-sent events for the admin UI. */
-export function sseHandler(live: LiveEvents, onOpen: (send: (type: string, data: unknown) => void) => void) {
+/**
+ * GET /api/events: server-sent events for the admin UI. `topics` limits the stream to those
+ * live topic ids (null: all); `onOpen` sends the initial state of the chosen topics.
+ */
+export function sseHandler(live: LiveEvents, onOpen: (send: (type: string, data: unknown) => void, topics: ReadonlySet<string> | null) => void) {
   /** `watchEnd` gets a function that ends the stream (e.g. when the session is logged out). */
-  return (ctx: Context, watchEnd?: (end: () => void) => () => void): void => {
+  return (ctx: Context, topics: ReadonlySet<string> | null, watchEnd?: (end: () => void) => () => void): void => {
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.req.socket.setKeepAlive(true);
@@ -152,7 +155,7 @@ export function sseHandler(live: LiveEvents, onOpen: (send: (type: string, data:
       }
       res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    const unsubscribe = live.subscribe((e) => send(e.type, e.data));
+    const unsubscribe = live.subscribe((e) => send(e.type, e.data), topics);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15000);
     let unwatch: () => void = () => undefined;
     let closed = false;
@@ -172,7 +175,7 @@ export function sseHandler(live: LiveEvents, onOpen: (send: (type: string, data:
         res.end();
       });
     }
-    onOpen(send);
+    onOpen(send, topics);
   };
 }
 

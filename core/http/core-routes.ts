@@ -5,29 +5,9 @@ import { examModeSchema, siteCodeSchema, type SiteSettings } from '../settings/s
 import { conflict } from './errors';
 import type { PluginHttp } from './http-registry';
 import type { StatusService } from './status';
+import { siteStatusSchema } from './status-topic';
 
-const statusSchema = z
-  .object({
-    port: z.number().int(),
-    lan: z.enum(['running', 'stopped']),
-    items: z
-      .array(z.object({ id: z.string(), label: z.string(), text: z.string(), tone: z.enum(['ok', 'bad', 'neutral']) }))
-      .describe('插件提供的状态栏项目（如 FTP服务），按显示顺序'),
-    network: z.enum(['up', 'down']),
-    time: z.string().describe('可信时间（机考锁已校时）或本机时间，ISO-8601'),
-    timeSource: z.enum(['trusted', 'pc']),
-    trustedTime: z.string().nullable(),
-    siteCode: z.string().nullable(),
-    mode: z.enum(['formal', 'mock']),
-    dongle: z.object({
-      present: z.boolean(),
-      id: z.string().nullable(),
-      kind: z.enum(['hid', 'soft']).nullable(),
-      label: z.string(),
-      message: z.string().optional(),
-    }),
-  })
-  .meta({ id: 'SiteStatus' });
+const statusSchema = siteStatusSchema.meta({ id: 'SiteStatus' });
 
 const settingsSchema = z.object({ siteCode: z.string().nullable(), mode: z.enum(['formal', 'mock']) }).meta({ id: 'SiteSettings' });
 

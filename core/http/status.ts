@@ -1,5 +1,6 @@
 import type { SiteSettings } from '../settings/site-settings';
 import type { LiveEvents } from '../events/live-events';
+import { statusTopic } from './status-topic';
 import { viewStatusItems, type StatusItem, type StatusItemView } from './status-items';
 
 export type RunState = 'running' | 'stopped';
@@ -113,8 +114,8 @@ export class StatusService {
   }
 
   async publish(): Promise<void> {
-    if (this.live.subscriberCount === 0) return;
-    this.live.publish('status', await this.snapshot());
+    if (!this.live.anyoneWants(statusTopic.id)) return;
+    this.live.publish(statusTopic, await this.snapshot());
   }
 
   /** The clock in the status bar ticks once a second while someone watches. */

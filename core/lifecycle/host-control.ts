@@ -3,6 +3,8 @@
  * (the data may be swapped while everything is stopped) and exit, with a guard that says
  * why stopping now would be harmful.
  */
+import { z } from 'zod';
+import { createLiveTopic } from '../events/live-topic';
 export interface HostControl {
   /**
    * Stops every plugin, closes the database, runs `whileStopped` (e.g. swap the data in),
@@ -21,3 +23,6 @@ export type StopGuard = () => Promise<readonly string[]>;
 
 /** Live event published when a stop signal was refused (payload `{ message }`), shown loudly by the web. */
 export const HOST_STOP_REFUSED_EVENT = 'host.stopRefused';
+
+/** The stop was refused (a write is running): the shell tells the administrator why. */
+export const hostStopRefusedTopic = createLiveTopic(HOST_STOP_REFUSED_EVENT, z.object({ message: z.string() }));

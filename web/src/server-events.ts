@@ -1,12 +1,18 @@
-// One shared EventSource on /api/events (cookie auth) for the shell and every plugin.
-// Reconnects by itself; while disconnected the status bar shows 通讯: 停止.
+// One shared EventSource on /api/events?topics=… (cookie auth) for the shell and every
+// plugin: it asks only for the topics someone listens to, and reopens when a new one is
+// wanted. Reconnects by itself; while disconnected the status bar shows 通讯: 停止.
+import type { LiveTopic } from '../../core/events/live-topic';
+import { statusTopic } from '../../core/http/status-topic';
 import { ApiError, apiGet } from './api';
-import { applyStatus, setEventsConnected, type ServerStatus } from './state';
+import { applyStatus, setEventsConnected } from './state';
 
 export type ServerEventHandler<T = unknown> = (data: T) => void;
 
 const handlers = new Map<string, Set<ServerEventHandler>>();
 const listening = new Set<string>();
+/** The topics the open stream was asked for. */
+let streamTopics = new Set<string>();
+let reopenQueued = false;
 let source: EventSource | null = null;
 let wanted = false;
 let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -27,7 +33,6 @@ function dispatch(type: string, raw: string): void {
   } catch {
     // Not JSON: hand the text as is.
   }
-  if (type === 'status' && data && typeof data === 'object') applyStatus(data as ServerStatus);
   const set = handlers.get(type);
   if (!set) return;
   for (const h of [...set]) {
@@ -41,6 +46,10 @@ function dispatch(type: string, raw: string): void {
 
 function listen(type: string): void {
   if (!source || listening.has(type)) return;
+  if (!streamTopics.has(type)) {
+    reopenSoon();
+    return;
+  }
   listening.add(type);
   source.addEventListener(type, (ev) => dispatch(type, (ev as MessageEvent<string>).data));
 }
@@ -66,6 +75,16 @@ async function probeThenOpen(): Promise<void> {
   open();
 }
 
+/** Several panels subscribing in one tick cause one reopen, not one each. */
+function reopenSoon(): void {
+  if (reopenQueued) return;
+  reopenQueued = true;
+  queueMicrotask(() => {
+    reopenQueued = false;
+    if (wanted && source) open();
+  });
+}
+
 function closeSource(): void {
   if (source) {
     source.close();
@@ -77,7 +96,8 @@ function closeSource(): void {
 function open(): void {
   closeSource();
   if (!wanted) return;
-  const es = new EventSource(EVENTS_URL, { withCredentials: true });
+  streamTopics = new Set([statusTopic.id, ...handlers.keys()]);
+  const es = new EventSource(`${EVENTS_URL}?topics=${[...streamTopics].sort().join(',')}`, { withCredentials: true });
   source = es;
   lastEventAt = Date.now();
   es.onopen = () => {
@@ -95,8 +115,7 @@ function open(): void {
   };
   // Unnamed events (no "event:" line) go to handlers of "message".
   es.onmessage = (ev) => dispatch('message', ev.data);
-  listen('status');
-  for (const type of handlers.keys()) listen(type);
+  for (const type of streamTopics) listen(type);
 }
 
 /** Starts the shared stream (the shell calls this after login). */
@@ -145,3 +164,17 @@ export function onServerEvent<T = unknown>(type: string, handler: ServerEventHan
     if (s) s.delete(h);
   };
 }
+
+/**
+ * Subscribes to a typed live topic: each pushed value is checked against the topic's
+ * schema (a value that does not match is logged and dropped). Returns the unsubscribe.
+ */
+export function onLiveTopic<T>(topic: LiveTopic<T>, handler: (value: T) => void): () => void {
+  return onServerEvent(topic.id, (raw) => {
+    const parsed = topic.schema.safeParse(raw);
+    if (parsed.success) handler(parsed.data);
+    else console.error(`实时主题 ${topic.id} 的数据格式不符`, parsed.error.issues);
+  });
+}
+
+onLiveTopic(statusTopic, applyStatus);

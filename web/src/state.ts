@@ -1,6 +1,7 @@
 // Reactive store of what the whole shell shows: who is logged in, the site settings and
 // the live server status (fed by /api/events, see server-events.ts).
 import { reactive, readonly } from 'vue';
+import type { SiteStatusView } from '../../core/http/status-topic';
 import { apiGet, apiPut } from './api';
 
 export type DongleKind = 'hid' | 'soft' | null;
@@ -15,27 +16,11 @@ export interface Settings {
   mode: 'formal' | 'mock';
 }
 
-export interface ServerStatus {
-  port: number;
-  lan: 'running' | 'stopped';
-  /** Items contributed by server plugins (e.g. FTP服务), in display order. */
-  items?: StatusItemView[];
-  network: 'up' | 'down';
-  time: string;
-  /** 'trusted' when `time` comes from the calibrated dongle clock. */
-  timeSource?: 'trusted' | 'pc';
-  trustedTime: string | null;
-  siteCode: string | null;
-  mode: 'formal' | 'mock';
-  dongle: { present: boolean; id: string | null; kind: DongleKind; label: string };
-}
+/** The status bar's data: the `status` live topic's payload. */
+export type ServerStatus = SiteStatusView;
 
-export interface StatusItemView {
-  id: string;
-  label: string;
-  text: string;
-  tone: 'ok' | 'bad' | 'neutral';
-}
+/** One plugin-contributed status-bar item (e.g. FTP服务). */
+export type StatusItemView = SiteStatusView['items'][number];
 
 export interface SessionUser {
   username: string;

@@ -1,10 +1,12 @@
 // A panel's data that stays live: fetched on mount and again whenever one of the given
-// server events arrives (e.g. "load.changed" when a proctor registers or a package loads).
+// live topics arrives (e.g. loadChangedTopic when a package loads), or patched in place by
+// a topic that carries the new state (`patches`, see patchWith), without a re-fetch.
 // An event during a fetch queues exactly one more fetch, so the last state always wins
 // without piling up requests.
 import { onBeforeUnmount, onMounted, ref, shallowRef, type Ref, type ShallowRef } from 'vue';
+import type { LiveTopic } from '../../core/events/live-topic';
 import { errorMessage } from './api';
-import { onServerEvent } from './server-events';
+import { onLiveTopic, onServerEvent } from './server-events';
 
 export interface LiveResource<T> {
   /** The last successful answer (null until the first one). */
@@ -22,9 +24,26 @@ export interface LiveResourceOptions<T> {
   failureMessage?: string;
   /** Runs after each successful fetch, e.g. to keep a selection valid. */
   onLoaded?: (data: T) => void;
+  /** Topics whose values update the data in place (no re-fetch). */
+  patches?: readonly LivePatch<T>[];
 }
 
-export function useLiveResource<T>(fetcher: () => Promise<T>, eventTypes: readonly string[], options: LiveResourceOptions<T> = {}): LiveResource<T> {
+/** Applies one topic's pushed values to the current data. */
+export interface LivePatch<T> {
+  subscribe(update: (apply: (current: T) => T) => void): () => void;
+}
+
+/** `apply` returns the new data for the pushed value (or `current` when it does not concern it). */
+export function patchWith<T, V>(topic: LiveTopic<V>, apply: (current: T, value: V) => T): LivePatch<T> {
+  return { subscribe: (update) => onLiveTopic(topic, (value) => update((current) => apply(current, value))) };
+}
+
+/** Topics that only say "something changed, read again". */
+export interface RefetchTopic {
+  readonly id: string;
+}
+
+export function useLiveResource<T>(fetcher: () => Promise<T>, refetchOn: readonly RefetchTopic[], options: LiveResourceOptions<T> = {}): LiveResource<T> {
   const data = shallowRef<T | null>(null);
   const loading = ref(false);
   const error = ref('');
@@ -55,7 +74,15 @@ export function useLiveResource<T>(fetcher: () => Promise<T>, eventTypes: readon
   const unsubscribers: (() => void)[] = [];
   onMounted(() => {
     void reload();
-    for (const type of eventTypes) unsubscribers.push(onServerEvent(type, () => void reload()));
+    for (const topic of refetchOn) unsubscribers.push(onServerEvent(topic.id, () => void reload()));
+    for (const patch of options.patches ?? []) {
+      unsubscribers.push(
+        patch.subscribe((apply) => {
+          // Before the first answer there is nothing to patch; that answer is newer anyway.
+          if (data.value !== null) data.value = apply(data.value);
+        }),
+      );
+    }
   });
   onBeforeUnmount(() => unsubscribers.splice(0).forEach((u) => u()));
 

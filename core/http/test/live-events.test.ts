@@ -5,19 +5,26 @@ import { TestClient } from '../../testing/http-client';
 import { serverPerTest } from '../../testing/server-per-test';
 import { waitFor } from '../../testing/wait-for';
 import type { ErrorBody } from '../errors';
+import { z } from 'zod';
+import { createLiveTopic } from '../../events/live-topic';
+
+const wantedTopic = createLiveTopic('test.wanted', z.object({ n: z.number() }));
+const otherTopic = createLiveTopic('test.other', z.object({ n: z.number() }));
 
 interface OpenStream {
   readonly status: number;
   /** Resolves with the text received once the server ends the stream. */
   readonly ended: Promise<string>;
+  /** What arrived so far. */
+  text(): string;
   /** Resolves once an `event: <type>` block has arrived. */
   waitFor(type: string): Promise<void>;
   close(): void;
 }
 
-function openEvents(baseUrl: string, token: string | null): Promise<OpenStream> {
+function openEvents(baseUrl: string, token: string | null, query = ''): Promise<OpenStream> {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${baseUrl}/api/events`, { headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+    const req = http.get(`${baseUrl}/api/events${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
       let text = '';
       const waiters: { type: string; done: () => void }[] = [];
       res.setEncoding('utf8');
@@ -33,6 +40,7 @@ function openEvents(baseUrl: string, token: string | null): Promise<OpenStream> 
       resolve({
         status: res.statusCode ?? 0,
         ended,
+        text: () => text,
         waitFor: (type) =>
           text.includes(`event: ${type}\n`) ? Promise.resolve() : new Promise<void>((done) => waiters.push({ type, done })),
         close: () => req.destroy(),
@@ -83,6 +91,33 @@ describe('GET /api/events — live updates for the admin UI (R1.5)', function ()
     expect((await t.client.post('/api/auth/logout')).status).to.equal(200);
     await mine.ended;
     await waitFor('no listener left', () => live.subscriberCount === 0, 3000, 20);
+  });
+
+  it('sends only the topics asked for in ?topics= (no status when not asked)', async () => {
+    await t.client.login();
+    const live = await t.server.kernel.get(coreServices.liveEvents);
+    const onlyLoad = await openEvents(t.server.url, t.client.token, '?topics=test.wanted');
+    const statusToo = await openEvents(t.server.url, t.client.token, '?topics=status,test.wanted');
+    await statusToo.waitFor('status');
+    await waitFor('both subscribed', () => live.subscriberCount === 2, 3000, 20);
+    live.publish(wantedTopic, { n: 1 });
+    live.publish(otherTopic, { n: 2 });
+    await onlyLoad.waitFor('test.wanted');
+    await statusToo.waitFor('test.wanted');
+    // The status ticker runs once a second: wait past one tick before looking.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(onlyLoad.text()).not.to.include('event: status\n');
+    expect(onlyLoad.text()).not.to.include('event: test.other\n');
+    expect(statusToo.text()).not.to.include('event: test.other\n');
+    onlyLoad.close();
+    statusToo.close();
+  });
+
+  it('refuses a malformed ?topics= with a Chinese message', async () => {
+    await t.client.login();
+    const r = await t.client.get<ErrorBody>('/api/events?topics=status,;drop');
+    expect(r.status).to.equal(400);
+    expect(r.body.error.message).to.include('应为逗号分隔的主题名');
   });
 
   it('is documented in /api/openapi.json', async () => {

@@ -1,3 +1,4 @@
+import { authorizationChangedTopic } from './contract';
 import { createServiceRef } from '../../../core/kernel/refs';
 
 export * from './authorization-format';
@@ -49,10 +50,6 @@ export const authorizationDirectoryRef = createServiceRef<AuthorizationDirectory
   '各场次的考试授权与授权验证状态',
 );
 
-/** Live event (SSE) published whenever an authorization or a verification changed. */
-export const AUTHORIZATION_CHANGED_EVENT = 'authorization.changed';
-
-export interface AuthorizationChangedEvent {
-  readonly sessionNo: number | null;
-  readonly action: 'authorized' | 'verified' | 'cleared';
-}
+export { authorizationChangedTopic, type AuthorizationChangedEvent } from './contract';
+/** Id of `authorizationChangedTopic`. */
+export const AUTHORIZATION_CHANGED_EVENT = authorizationChangedTopic.id;

@@ -17,7 +17,7 @@ import type { Store } from '../../../core/store/store';
 import type { ExamDataService, SessionInfo } from '../../load/api';
 import { contentAad } from '../../load/api/package-format';
 import {
-  AUTHORIZATION_CHANGED_EVENT,
+  authorizationChangedTopic,
   AUTHORIZATION_KIND,
   MAX_PTQ_BYTES,
   MAX_VERIFICATION_BYTES,
@@ -646,7 +646,7 @@ export class AuthorizationService implements AuthorizationDirectory {
   }
 
   private changed(event: AuthorizationChangedEvent): void {
-    this.o.live.publish(AUTHORIZATION_CHANGED_EVENT, event);
+    this.o.live.publish(authorizationChangedTopic, event);
     for (const l of this.listeners) {
       try {
         l(event.sessionNo);

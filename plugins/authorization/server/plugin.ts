@@ -3,6 +3,8 @@ import { createServiceRef } from '../../../core/kernel/refs';
 import { coreServices } from '../../../core/services';
 import { examDataServiceRef } from '../../load/api';
 import { proctorApiRef } from '../../registration/api';
+import { sealChecksPoint } from '../../seal/api';
+import { allAuthorizedCheck, clockCalibratedCheck } from './seal-checks';
 import * as publicApi from '../api';
 import { authorizationDirectoryRef } from '../api';
 import { authorizationMigrations } from './authorization-migrations';
@@ -21,6 +23,8 @@ export const plugin = definePlugin({
   register(env) {
     env.registerEntities([SessionAuthorizationRow]);
     env.registerMigrations(authorizationMigrations);
+    env.extendWith(sealChecksPoint, { deps: { authorizations: authorizationDirectoryRef }, factory: ({ authorizations }) => allAuthorizedCheck(authorizations) });
+    env.extendWith(sealChecksPoint, { deps: { clock: coreServices.clock }, factory: ({ clock }) => clockCalibratedCheck(clock) });
 
     env.provideService(authorizationServiceRef, {
       deps: {

@@ -1,7 +1,5 @@
 // Shapes of the admin API under /api/authorization/ (see /api/openapi.json, tags 考试授权 / 授权验证).
 
-export const AUTHORIZATION_CHANGED_EVENT = 'authorization.changed';
-export const LOAD_CHANGED_EVENT = 'load.changed';
 
 export type Source = 'online' | 'file';
 

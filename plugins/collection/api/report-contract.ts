@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createLiveTopic } from '../../../core/events/live-topic';
 
 // 考后上报 (R8.5): the view the admin UI renders, shared by server and web (no server imports).
 
@@ -57,5 +58,8 @@ export const reportViewSchema = z
   })
   .meta({ id: 'ResultReportView' });
 export type ReportView = z.output<typeof reportViewSchema>;
+
+/** The whole ReportView whenever a step moves. */
+export const reportChangedTopic = createLiveTopic(REPORT_CHANGED_EVENT, reportViewSchema);
 export type SessionReportView = ReportView['sessions'][number];
 export type BackupProgressView = z.output<typeof progressSchema>;

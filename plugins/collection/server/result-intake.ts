@@ -1,3 +1,4 @@
+import { collectionChangedTopic } from '../api/collection-topic';
 import { promises as fsp } from 'node:fs';
 import type { AuditLog } from '../../../core/auth/audit';
 import type { Outbox } from '../../../core/centre/outbox';
@@ -12,7 +13,6 @@ import { isoNow } from '../../../core/store/columns';
 import type { ExamDataService } from '../../load/api';
 import type { RegistrationDirectory } from '../../registration/api';
 import {
-  COLLECTION_CHANGED_EVENT,
   type DeclaredPackage,
   type IntakeChannel,
   type IntakeOutcome,
@@ -40,7 +40,7 @@ export interface ResultIntakeDeps {
   readonly validators: () => readonly ResultPackageValidator[];
 }
 
-/** Live event payload of COLLECTION_CHANGED_EVENT. */
+/** Live event payload of collectionChangedTopic. */
 export interface CollectionChanged {
   readonly roomCode: string;
   readonly sessionNo: number;
@@ -183,7 +183,7 @@ export class ResultIntake implements ResultIntakeService {
   }
 
   private changed(event: CollectionChanged): void {
-    this.deps.live.publish(COLLECTION_CHANGED_EVENT, event);
+    this.deps.live.publish(collectionChangedTopic, event);
   }
 }
 

@@ -1,3 +1,4 @@
+import { loadChangedTopic } from './contract';
 import { createExtensionPoint, createServiceRef } from '../../../core/kernel/refs';
 
 /**
@@ -115,5 +116,6 @@ export const loadContentHandlersPoint = createExtensionPoint<PackageContentHandl
 );
 
 
-/** Live event published (coreServices.liveEvents) whenever the loaded data or its check changes. */
-export const LOAD_CHANGED_EVENT = 'load.changed';
+export { loadChangedTopic, type LoadChangedEvent } from './contract';
+/** Id of `loadChangedTopic`. */
+export const LOAD_CHANGED_EVENT = loadChangedTopic.id;

@@ -6,7 +6,7 @@ import { isCentreError } from '../../../core/centre/centre-error';
 import type { LiveEvents } from '../../../core/events/live-events';
 import { AppError, conflict } from '../../../core/http/errors';
 import type { SiteSettings } from '../../../core/settings/site-settings';
-import { LOAD_CHANGED_EVENT, type PackageContentHandler, type ReleaseInfo } from '../api';
+import { loadChangedTopic, type PackageContentHandler, type ReleaseInfo } from '../api';
 import type { PackageLimits } from '../api/package-format';
 import type { ExamDataStore, ReplaceOutcome } from './exam-data-store';
 import { verifyPackage } from './package/package-verifier';
@@ -180,7 +180,7 @@ export class LoadService {
   }
 
   publishChanged(): void {
-    this.d.live.publish(LOAD_CHANGED_EVENT, { at: new Date().toISOString() });
+    this.d.live.publish(loadChangedTopic, { at: new Date().toISOString() });
   }
 
   async currentRelease(): Promise<ReleaseInfo | null> {

@@ -5,7 +5,9 @@ import { MODE_LABEL } from '../../../core/settings/site-settings';
 import { examDataServiceRef, loadContentHandlersPoint } from '../api';
 import * as publicApi from '../api';
 import { DEFAULT_PACKAGE_LIMITS } from '../api/package-format';
+import { sealChecksPoint } from '../../seal/api';
 import { ContentFileStore } from './content-file-store';
+import { loadSealCheck } from './seal-check';
 import { loadEntities } from './entities';
 import { ExamDataStore } from './exam-data-store';
 import { examDataStoreRef } from './internal-refs';
@@ -21,6 +23,7 @@ export const plugin = definePlugin({
     env.registerEntities(loadEntities);
     env.registerMigrations(loadMigrations);
     env.declareExtensionPoint(loadContentHandlersPoint);
+    env.extendWith(sealChecksPoint, { deps: { examData: examDataServiceRef }, factory: ({ examData }) => loadSealCheck(examData) });
 
     env.provideService(examDataStoreRef, {
       deps: { store: coreServices.store, files: coreServices.files },

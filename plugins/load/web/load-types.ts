@@ -1,8 +1,5 @@
 // Shapes of the /api/load answers the panel reads (server: plugins/load/server/load-routes.ts).
 
-/** Live event published whenever the loaded data or its check changes. */
-export const LOAD_CHANGED_EVENT = 'load.changed';
-
 export interface LoadRoomRow {
   roomCode: string;
   roomName: string;

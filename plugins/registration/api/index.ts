@@ -1,3 +1,4 @@
+import { registrationChangedTopic } from './contract';
 import type { AuthGuard, RouteSpec, BodySpec } from '../../../core/http/route';
 import type { z, ZodType } from 'zod';
 import { createExtensionPoint, createServiceRef } from '../../../core/kernel/refs';
@@ -82,17 +83,9 @@ export interface RegistrationDirectory {
   onChanged(listener: (roomCode: string) => void): () => void;
 }
 
-/** Live event (SSE) published whenever a room is registered, revoked or restored. */
-export const REGISTRATION_CHANGED_EVENT = 'registration.changed';
-
-/** A registration-code lock started or was lifted (考场注册 → 注册锁定); no payload beyond the address. */
-export const REGISTRATION_LOCKS_EVENT = 'registration.locks';
-
-export interface RegistrationChangedEvent {
-  /** The room that changed; null when many changed at once (restore, initialization). */
-  readonly roomCode: string | null;
-  readonly action: 'registered' | 'revoked' | 'restored' | 'cleared';
-}
+export { registrationChangedTopic, registrationLocksTopic, type RegistrationChangedEvent } from './contract';
+/** Id of `registrationChangedTopic`. */
+export const REGISTRATION_CHANGED_EVENT = registrationChangedTopic.id;
 
 /**
  * Room isolation (R11, security bar): a proctor only ever sees its own room. ProctorApi

@@ -2,6 +2,8 @@ import { definePlugin, type PluginDefinition } from '../../../core/kernel/plugin
 import { createServiceRef } from '../../../core/kernel/refs';
 import { coreServices } from '../../../core/services';
 import { examDataServiceRef } from '../../load/api';
+import { sealChecksPoint } from '../../seal/api';
+import { registrationSealCheck } from './seal-check';
 import * as registrationApi from '../api';
 import { proctorApiRef, proctorCredentialsRef, registrationDirectoryRef, roomSealStatusPoint } from '../api';
 import { ProctorCredentialVerifier } from './proctor-credential-check';
@@ -33,6 +35,10 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
       env.registerEntities([RoomRegistrationRow, RegistrationRevocationRow]);
       env.registerMigrations(registrationMigrations);
       env.declareExtensionPoint(roomSealStatusPoint);
+      env.extendWith(sealChecksPoint, {
+        deps: { examData: examDataServiceRef, registrations: registrationDirectoryRef },
+        factory: ({ examData, registrations }) => registrationSealCheck(examData, registrations),
+      });
 
       env.provideService(registrationServiceRef, {
         deps: {

@@ -8,8 +8,8 @@ import type { Store } from '../../../core/store/store';
 import { isoNow } from '../../../core/store/columns';
 import type { ExamDataService } from '../../load/api';
 import {
-  REGISTRATION_CHANGED_EVENT,
-  REGISTRATION_LOCKS_EVENT,
+  registrationChangedTopic,
+  registrationLocksTopic,
   type ProctorPrincipal,
   type RegistrationChangedEvent,
   type RegistrationDirectory,
@@ -115,7 +115,7 @@ export class RegistrationService implements RegistrationDirectory {
         locked: outcome.lock?.scope ?? null,
       });
       if (outcome.lock) {
-        this.live.publish(REGISTRATION_LOCKS_EVENT, { ip });
+        this.live.publish(registrationLocksTopic, { ip });
         throw lockedError(outcome.lock, req.roomCode, ip);
       }
       throw unauthorized('REGISTRATION_CODE_WRONG', `考场代码或注册码错误，请核对考点下发的考场注册信息（还可尝试 ${outcome.remaining} 次）`);
@@ -343,7 +343,7 @@ export class RegistrationService implements RegistrationDirectory {
     const existed = await this.throttle.clear(ip, roomCode);
     if (existed) {
       await this.audit.record(actor, 'proctor.register.unlocked', { ip, roomCode });
-      this.live.publish(REGISTRATION_LOCKS_EVENT, { ip });
+      this.live.publish(registrationLocksTopic, { ip });
     }
     return existed;
   }
@@ -354,7 +354,7 @@ export class RegistrationService implements RegistrationDirectory {
   }
 
   private changed(event: RegistrationChangedEvent): void {
-    this.live.publish(REGISTRATION_CHANGED_EVENT, event);
+    this.live.publish(registrationChangedTopic, event);
     for (const l of this.listeners) {
       try {
         l(event.roomCode ?? '*');

@@ -60,7 +60,3 @@ export interface GuessLock {
   until: string;
 }
 
-/** Live events that change this table. */
-export const REGISTRATION_CHANGED_EVENT = 'registration.changed';
-export const LOAD_CHANGED_EVENT = 'load.changed';
-export const REGISTRATION_LOCKS_EVENT = 'registration.locks';

@@ -1,5 +1,6 @@
 import { DEFAULT_CREDENTIALS_FILE, deleteCredentials, loadCredentials, saveCredentials } from './credentials-file';
 import { ProctorClient, defaultMachineId } from './proctor-client';
+import { endCommand, heartbeatCommand, startCommand } from './monitor-commands';
 import { contentCommand, keyCommand } from './session-key-commands';
 
 /**
@@ -111,4 +112,14 @@ export const forgetCommand: ProctorCommand = {
   },
 };
 
-export const proctorCommands: ProctorCommand[] = [registerCommand, whoamiCommand, roomCommand, forgetCommand, keyCommand, contentCommand];
+export const proctorCommands: ProctorCommand[] = [
+  registerCommand,
+  whoamiCommand,
+  roomCommand,
+  forgetCommand,
+  keyCommand,
+  contentCommand,
+  heartbeatCommand,
+  startCommand,
+  endCommand,
+];

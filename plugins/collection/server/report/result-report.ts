@@ -6,7 +6,7 @@ import type { SiteSettings } from '../../../../core/settings/site-settings';
 import type { Store } from '../../../../core/store/store';
 import type { ExamDataService } from '../../../load/api';
 import type { CollectedPackage, CollectedResultsSource } from './collected-results';
-import { REPORT_CHANGED_EVENT, type ReportView, type SessionReportView } from '../../api/report-contract';
+import { reportChangedTopic, type ReportView, type SessionReportView } from '../../api/report-contract';
 import { ResultBackupStep } from './result-backup-step';
 import { ResultUploadStep } from './result-upload-step';
 
@@ -126,7 +126,7 @@ export class ResultReport {
       this.publishTimer = null;
       if (this.deps.live.subscriberCount === 0) return;
       this.view().then(
-        (v) => this.deps.live.publish(REPORT_CHANGED_EVENT, v),
+        (v) => this.deps.live.publish(reportChangedTopic, v),
         () => undefined,
       );
     }, PUBLISH_EVERY_MS);

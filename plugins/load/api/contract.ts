@@ -1,0 +1,9 @@
+// Browser-safe contract of the 导入考务 stage: imported by its server code and by any web panel.
+import { z } from 'zod';
+import { createLiveTopic } from '../../../core/events/live-topic';
+
+export const loadChangedSchema = z.object({ at: z.string() });
+export type LoadChangedEvent = z.infer<typeof loadChangedSchema>;
+
+/** Published whenever the loaded data or its 校验 changes (panels re-read what they show). */
+export const loadChangedTopic = createLiveTopic('load.changed', loadChangedSchema);

@@ -1,0 +1,45 @@
+import type { ProctorApi } from '../../registration/api';
+import { heartbeatAnswerSchema, heartbeatRequestSchema, sessionChangeAnswerSchema, sessionChangeRequestSchema, sessionNoParamsSchema } from './proctor-monitor-schemas';
+import type { MonitorService } from './monitor-service';
+
+const TAG = '监考机协议：考场监控';
+
+/** The monitoring part of the proctor protocol v1 (docs/proctor-protocol.md, R7.2, R6.4). */
+export function mountProctorMonitorRoutes(api: ProctorApi, monitor: MonitorService, intervalSeconds: number): void {
+  api.route({
+    method: 'post',
+    path: '/monitor/heartbeat',
+    summary: '心跳：上报本考场的场次、状态与人数；应答为考点可信时间、下次心跳间隔与待确认的通知',
+    tags: [TAG],
+    // The room is named in the body, which a scope cannot read: the service checks it against the credential.
+    room: 'own',
+    body: { kind: 'json', schema: heartbeatRequestSchema, maxBytes: 4096 },
+    response: heartbeatAnswerSchema,
+    errors: { 400: '请求体不符合格式（error.message 说明哪一项）', 403: 'roomCode 不是本机注册的考场' },
+    handler: async ({ principal, body }) => {
+      const time = await monitor.heartbeat(principal, body);
+      return { serverTime: time.at.toISOString(), timeSource: time.source, intervalSeconds, notices: [] };
+    },
+  });
+
+  for (const [action, state, summary] of [
+    ['start', 'started', '开考：本考场该场次已开考（重复调用无副作用）'],
+    ['end', 'ended', '结束考试：本考场该场次已结束（重复调用无副作用）'],
+  ] as const) {
+    api.route({
+      method: 'post',
+      path: `/sessions/:no/${action}`,
+      summary,
+      tags: [TAG],
+      room: 'own',
+      params: sessionNoParamsSchema,
+      body: { kind: 'json', schema: sessionChangeRequestSchema, maxBytes: 1024 },
+      response: sessionChangeAnswerSchema,
+      errors: { 400: '请求体不符合格式', 403: '不是本机的考场，或考场不参加该场次', 409: '尚未开考就结束考试' },
+      handler: async ({ principal, params, body }) => {
+        const outcome = await monitor.changeSession(principal, body.roomCode, params.no, state);
+        return { sessionNo: params.no, state, changed: outcome.changed, at: outcome.at };
+      },
+    });
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { proctorRoomStateSchema, roomCountsSchema } from '../api/contract';
+
+/** Schemas of the proctor protocol's monitoring part (docs/proctor-protocol.md). */
+
+const roomCode = z.string({ error: '请填写考场代码' }).regex(/^\d{8}$/, '考场代码必须是 8 位数字，如 11003001');
+const sessionNo = z.number({ error: '场次应为数字' }).int('场次应为整数').min(1, '场次从 1 开始').max(99, '场次过大');
+
+export const heartbeatRequestSchema = z
+  .object({
+    roomCode: roomCode.describe('本机注册的考场代码（只能是本机的考场）'),
+    sessionNo: sessionNo.nullable().describe('监考机当前的场次；尚未选择场次时为 null'),
+    state: proctorRoomStateSchema.describe('idle 未开考 · started 已开考 · ended 已结束'),
+    counts: roomCountsSchema,
+    dataImported: z.boolean({ error: 'dataImported 应为 true 或 false' }).describe('考场数据导入状态：监考机已导入本考场数据'),
+  })
+  .strict()
+  .meta({ id: 'ProctorHeartbeat' });
+
+export const heartbeatAnswerSchema = z
+  .object({
+    serverTime: z.string().describe('考点可信时间（机考锁时钟，ISO-8601）；未校时为本机时间，见 timeSource'),
+    timeSource: z.enum(['trusted', 'pc']),
+    intervalSeconds: z.number().int().describe('下一次心跳前等待的秒数'),
+    notices: z
+      .array(z.object({ id: z.number().int(), text: z.string(), sentAt: z.string() }))
+      .describe('尚未确认的通知；收到后调用 POST /monitor/notices/{id}/ack 确认'),
+  })
+  .meta({ id: 'ProctorHeartbeatAnswer' });
+
+export const sessionChangeRequestSchema = z.object({ roomCode: roomCode.describe('本机注册的考场代码') }).strict().meta({ id: 'ProctorSessionChange' });
+
+export const sessionChangeAnswerSchema = z
+  .object({
+    sessionNo: z.number().int(),
+    state: proctorRoomStateSchema,
+    /** false: the room was already in this state (the call is idempotent). */
+    changed: z.boolean().describe('false 表示此前已处于该状态（重复调用无副作用）'),
+    at: z.string(),
+  })
+  .meta({ id: 'ProctorSessionChangeAnswer' });
+
+export const sessionNoParamsSchema = z.object({
+  no: z.coerce.number({ error: '场次应为数字' }).int('场次应为整数').min(1, '场次从 1 开始').max(99, '场次过大'),
+});

@@ -1,0 +1,54 @@
+import type { MonitorDeps } from './monitor-service';
+import type { RoomStateBook } from './room-state-book';
+
+/** Outbox kinds of the monitoring reports (docs/centre-protocol.md). */
+export const SESSION_STARTED_KIND = 'monitor.session-started';
+export const SESSION_ENDED_KIND = 'monitor.session-ended';
+export const ROOM_STATUS_KIND = 'monitor.room-status';
+
+type ReportDeps = Pick<MonitorDeps, 'examData' | 'outbox' | 'settings' | 'store' | 'logger'>;
+
+/**
+ * R6.4 and R7.3: "every room of session N started / ended" as soon as it is true, and the
+ * room status periodically. The outbox's idempotency key makes each report exactly once,
+ * also when the same fact is seen again after a restart.
+ */
+export class SessionReports {
+  constructor(private readonly d: ReportDeps) {}
+
+  async checkSession(sessionNo: number, book: RoomStateBook): Promise<void> {
+    const rooms = await this.d.examData.roomsOfSession(sessionNo);
+    if (rooms.length === 0) return;
+    const states = rooms.map((c) => book.get(c)).map((r) => (r && r.sessionNo === sessionNo ? r.state : null));
+    const release = await this.d.examData.currentRelease();
+    const scope = `${release?.siteCode ?? 'none'}:${release?.mode ?? 'none'}:${release ? Date.parse(release.releaseTime) : 0}:${sessionNo}`;
+    // An ended room has started too.
+    if (states.every((s) => s === 'started' || s === 'ended')) {
+      await this.d.outbox.enqueue(SESSION_STARTED_KIND, { sessionNo, rooms }, { idempotencyKey: `session-started:${scope}` });
+    }
+    if (states.every((s) => s === 'ended')) {
+      await this.d.outbox.enqueue(SESSION_ENDED_KIND, { sessionNo, rooms }, { idempotencyKey: `session-ended:${scope}` });
+    }
+  }
+
+  /** One room-status report per period: the period's start names it, so a restart does not repeat it. */
+  async reportRoomStatus(book: RoomStateBook, periodMs: number, nowMs: number): Promise<void> {
+    const site = this.d.settings.get();
+    if (!site.siteCode) return;
+    const periodStart = Math.floor(nowMs / periodMs) * periodMs;
+    const rooms = book.all().map((r) => ({
+      roomCode: r.roomCode,
+      connection: r.connection,
+      sessionNo: r.sessionNo,
+      state: r.state,
+      counts: r.counts,
+      dataImported: r.dataImported,
+      lastBeatAt: r.lastBeatAt,
+    }));
+    await this.d.outbox.enqueue(
+      ROOM_STATUS_KIND,
+      { periodStart: new Date(periodStart).toISOString(), rooms },
+      { idempotencyKey: `room-status:${site.siteCode}:${site.mode}:${periodStart}` },
+    );
+  }
+}

@@ -1,0 +1,21 @@
+// Browser-safe contract of the 考场注册 stage: imported by its server code and by any web panel.
+import { z } from 'zod';
+import { createLiveTopic } from '../../../core/events/live-topic';
+
+export const registrationChangedSchema = z.object({
+  /** The room that changed; null when many changed at once (restore, initialization). */
+  roomCode: z.string().nullable(),
+  action: z.enum(['registered', 'revoked', 'restored', 'cleared']),
+});
+export type RegistrationChangedEvent = z.infer<typeof registrationChangedSchema>;
+
+/** Published whenever a room is registered, revoked or restored. */
+export const registrationChangedTopic = createLiveTopic('registration.changed', registrationChangedSchema);
+
+export const registrationLocksSchema = z.object({
+  /** The address whose registration-code lock started or was lifted. */
+  ip: z.string(),
+});
+
+/** A registration-code lock started or was lifted (考场注册 → 注册锁定). */
+export const registrationLocksTopic = createLiveTopic('registration.locks', registrationLocksSchema);

@@ -1,0 +1,35 @@
+// Browser-safe contract of 封场检测 (R5): the panel's data and its live topic.
+import { z } from 'zod';
+import { createLiveTopic } from '../../../core/events/live-topic';
+
+export const sealItemResultSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  passed: z.boolean(),
+  /** Chinese reason (why it passed or failed). */
+  reason: z.string(),
+  /** What to do when it failed. */
+  fix: z.string().nullable(),
+  /** The step (1–5 of 考前) or page that fixes it, e.g. "#/before/2". */
+  fixAt: z.string().nullable(),
+});
+export type SealItemResult = z.infer<typeof sealItemResultSchema>;
+
+export const sealRoomResultSchema = z.object({ roomCode: z.string(), passed: z.boolean(), reason: z.string().nullable() });
+
+export const sealRunSchema = z.object({
+  id: z.number().int(),
+  ranAt: z.string(),
+  passed: z.boolean(),
+  items: z.array(sealItemResultSchema),
+  rooms: z.array(sealRoomResultSchema),
+  /** Report of a passing run: delivered (上报成功 time) or waiting for the network. */
+  report: z.object({ state: z.enum(['delivered', 'pending']), deliveredAt: z.string().nullable() }).nullable(),
+});
+export type SealRunView = z.infer<typeof sealRunSchema>;
+
+export const sealPanelSchema = z.object({ lastRun: sealRunSchema.nullable() });
+export type SealPanel = z.infer<typeof sealPanelSchema>;
+
+/** A run finished (the panel and the registration table re-read). */
+export const sealRunTopic = createLiveTopic('seal.run', z.object({ id: z.number().int(), passed: z.boolean() }));
