@@ -13,7 +13,9 @@ export async function tablesSnapshot(store: Store, skipTables: readonly string[]
   const out: Record<string, unknown> = {};
   for (const { name } of tables) {
     if (skipTables.includes(name)) continue;
-    out[name] = await store.manager.query(`SELECT * FROM "${name}" ORDER BY rowid`);
+    const rows = (await store.manager.query(`SELECT * FROM "${name}" ORDER BY rowid`)) as Record<string, unknown>[];
+    // sqlite_sequence holds each AUTOINCREMENT table's counter: skipped tables' counters go too.
+    out[name] = name === 'sqlite_sequence' ? rows.filter((r) => !skipTables.includes(String(r.name))) : rows;
   }
   return JSON.stringify(out);
 }

@@ -16,10 +16,10 @@ function entryMutator(name: string, edit: (entries: Entry[], rnd: FuzzRandom) =>
   return { name, apply: (original, rnd) => forgeZip(edit(unforge(original), rnd)) };
 }
 
-/** 64 MiB of zeros: a few dozen KiB deflated, the classic bomb entry. Built once. */
+/** 8 MiB of zeros: ~8 KiB deflated, a ratio of 1000 (the product refuses above 200). Built once. */
 let bombData: Buffer | null = null;
 function bomb(): Buffer {
-  bombData ??= Buffer.alloc(64 * 1024 * 1024);
+  bombData ??= Buffer.alloc(8 * 1024 * 1024);
   return bombData;
 }
 
