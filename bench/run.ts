@@ -8,9 +8,12 @@ export interface Bench {
 }
 
 const benches: Record<string, () => Promise<Bench>> = {
+  backup: async () => (await import('./backup')).backupBench,
   load: async () => (await import('./load')).loadBench,
   startup: async () => (await import('./startup')).startupBench,
   testkernel: async () => (await import('./test-kernel')).testKernelBench,
+  upload: async () => (await import('./upload')).uploadBench,
+  report: async () => (await import('./report')).reportBench,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -15,6 +15,8 @@ import type { CentreClient } from './centre/centre-client';
 import type { Outbox } from './centre/outbox';
 import type { DongleService } from './dongle/dongle-service';
 import type { TrustedClock } from './clock/trusted-clock';
+import type { DataParticipants, DataParticipation } from './lifecycle/data-participants';
+import type { HostControl } from './lifecycle/host-control';
 import type { DurableFileStore } from './files/durable-file-store';
 
 /**
@@ -54,4 +56,9 @@ export const coreServices = {
   outbox: createServiceRef<Outbox>('core.outbox', '发往监控平台的上报（先入库，确认后才算送达）'),
   dongle: createServiceRef<DongleService>('core.dongle', '机考锁（硬件或模拟）'),
   clock: createServiceRef<TrustedClock>('core.clock', '可信时间（机考锁时钟）'),
+  /** A plugin declares what data it owns (its rows' clear, its folders, after a restore). */
+  dataParticipation: createServiceRef<DataParticipation>('core.dataParticipation', '本插件参与初始化/备份/恢复的数据'),
+  /** Every plugin's data participant, for the system stage (初始化, 备份, 恢复). */
+  dataParticipants: createServiceRef<DataParticipants>('core.dataParticipants', '各插件的数据参与者'),
+  hostControl: createServiceRef<HostControl>('core.hostControl', '进程内重启与退出'),
 };

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -7,7 +8,8 @@ import type { Store } from '../store/store';
 import { isoNow } from '../store/columns';
 import type { EntityManager } from 'typeorm';
 import { DurableSink, containedPath, moveIntoPlace, type DeclaredFile } from './durable-sink';
-import { sweepDurableTemps, syncDirectory, writeFileDurably, type WriteDurablyOptions } from './write-durably';
+import { diskFullError, isDiskFull } from './file-errors';
+import { DURABLE_TEMP_SUFFIX, sweepDurableTemps, syncDirectory, writeFileDurably, type WriteDurablyOptions } from './write-durably';
 
 /** Ids name partial uploads on disk: plain, short, no path characters. */
 const sinkIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, '上传编号只能由字母、数字、下划线和连字符组成（最多 128 个字符）');
@@ -99,6 +101,34 @@ export class DurableFileStore {
   adopt<T>(file: string, relativeTarget: string, work: (em: EntityManager, finalPath: string) => Promise<T>): Promise<T> {
     if (!this.contains(file)) throw new Error(`file outside the plugin folder: ${file}`);
     return moveIntoPlace(this.store, path.resolve(file), this.pathOf(relativeTarget), work);
+  }
+
+  /**
+   * Receives a whole stream whose hash nobody declared (a browser import) into a temp file
+   * of this folder: written, hashed and fsynced in one pass; at most `maxBytes` (413).
+   * The caller adopts the file or removes it; a crash leaves it to the start sweep.
+   */
+  async receiveWhole(source: AsyncIterable<Buffer>, maxBytes: number): Promise<{ path: string; size: number; sha256: string }> {
+    const file = path.join(this.tmpDir, `receive.${process.pid}.${randomBytes(8).toString('hex')}${DURABLE_TEMP_SUFFIX}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const handle = await fsp.open(file, 'wx');
+    try {
+      for await (const chunk of source) {
+        size += chunk.length;
+        if (size > maxBytes) throw tooLarge('UPLOAD_TOO_LARGE', `文件超过上限 ${formatBytes(maxBytes)}，请确认所选文件是否正确`);
+        hash.update(chunk);
+        await handle.write(chunk);
+      }
+      await handle.sync();
+    } catch (e) {
+      await handle.close();
+      await fsp.rm(file, { force: true });
+      if (isDiskFull(e)) throw diskFullError('导入的文件', null);
+      throw e;
+    }
+    await handle.close();
+    return { path: file, size, sha256: hash.digest('hex') };
   }
 
   /** True when `file` lies inside this plugin's folder. */

@@ -27,7 +27,11 @@ import { coreServices, type Lifecycle } from '../services';
 import { SiteSettings } from '../settings/site-settings';
 import { Store } from '../store/store';
 import { DurableFileStore } from '../files/durable-file-store';
+import { DataParticipants, type DataParticipation } from '../lifecycle/data-participants';
+import { applyPendingSwap } from '../lifecycle/data-swap';
+import type { HostControl } from '../lifecycle/host-control';
 import { hostApiForVendors } from './host-api';
+import { RestartableHost } from './restartable-host';
 import { mountVendorStatusRoute, prepareVendorSite } from './vendor-site';
 import { createDongleService, createTrustedClock, forwardDongleEvents } from './trust-services';
 import { mountClockRoutes } from '../http/clock-routes';
@@ -49,6 +53,8 @@ export interface HostOptions {
   /** Extra or replacement core services (tests: fakes for dongle, clock, centre). */
   readonly coreServiceOverrides?: readonly CoreServiceFactory[];
   readonly logger?: Logger;
+  /** Called when the product asked to exit (退出系统) once the host stopped; `npm start` exits the process. */
+  readonly onExit?: () => void;
   /** false: no HTTP server at all; the caller serves `app.callback()` itself (tests). */
   readonly listen?: boolean;
 }
@@ -62,8 +68,20 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
+/** The product's host, which can restart in process (after a restore) and exit on request. */
+export interface ControlledHost extends RunningHost {
+  readonly control: HostControl;
+  /** Resolves once the host restarted so many times (tests). */
+  readonly restarts: number;
+}
+
 /** Composition root: builds the core services, loads plugins, starts them, listens. */
-export async function startHost(options: HostOptions): Promise<RunningHost> {
+export function startHost(options: HostOptions): Promise<ControlledHost> {
+  return RestartableHost.start(options, bootHost);
+}
+
+/** One boot of the host: what a restart stops and builds again. */
+export async function bootHost(options: HostOptions, control: HostControl): Promise<RunningHost> {
   const started = Date.now();
   const config = options.config;
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -79,15 +97,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const readyHooks: (() => Promise<void> | void)[] = [];
   let store: Store | null = null;
   let centreLink: CentreLink | null = null;
+  const openStore = (): Store => {
+    if (!store) throw new Error('数据库尚未打开');
+    return store;
+  };
+  const participants = new DataParticipants(config.dataDir, openStore, logger.child({ part: 'data-participants' }));
 
   const core: CoreServiceFactory[] = [
     rootService(coreServices.config, {}, () => config),
     rootService(coreServices.liveEvents, {}, () => live),
     rootService(coreServices.hardwareEvents, {}, () => hardware),
-    rootService(coreServices.store, {}, () => {
-      if (!store) throw new Error('数据库尚未打开');
-      return store;
-    }),
+    rootService(coreServices.store, {}, openStore),
     rootService(coreServices.audit, { store: coreServices.store }, ({ store: s }) => new AuditLog(s, logger)),
     rootService(coreServices.settings, { store: coreServices.store }, async ({ store: s }) => {
       const settings = new SiteSettings(s);
@@ -122,6 +142,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     pluginService(coreServices.files, { cfg: coreServices.config, store: coreServices.store }, ({ cfg, store: s }, scope) =>
       DurableFileStore.openAt(path.join(cfg.dataDir, 'plugins', scope.manifest.id), s),
     ),
+    rootService(coreServices.hostControl, {}, () => control),
+    rootService(coreServices.dataParticipants, {}, () => participants),
+    pluginService(coreServices.dataParticipation, {}, (_d, scope): DataParticipation => ({
+      participate: (p) => participants.add(scope.manifest.id, p),
+    })),
     pluginService(coreServices.lifecycle, {}, (): Lifecycle => ({
       onShutdown: (hook) => shutdownHooks.push(hook),
       onReady: (hook) => readyHooks.push(hook),
@@ -148,12 +173,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   for (const p of [...loaded, ...vendors.plugins]) kernel.add(p.definition, p.origin);
   kernel.register();
 
+  // A restore committed before a restart or a crash is finished before anything opens the data.
+  const restored = applyPendingSwap(config.dataDir);
   store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: kernel.schemaRegistry });
   store.onHookError = (e) => logger.error({ err: e }, '数据提交后的后续处理出错（数据已保存）');
   try {
     const auth = await kernel.get(coreServices.adminAuth);
     await auth.ensureDefaultAdmin();
     const settings = await kernel.get(coreServices.settings);
+    participants.add('core', settings.dataParticipant());
     const status = await kernel.get(coreServices.status);
     const dongles = await kernel.get(coreServices.dongle);
     const clock = await kernel.get(coreServices.clock);
@@ -230,6 +258,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     });
     centreLink = link;
     for (const hook of readyHooks) await hook();
+    if (restored) await participants.afterRestore();
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${shownHost}:${port}`;
     logger.info({ ms: Date.now() - started, url }, `考点管理系统已启动：${url}`);

@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../logging/logger';
+import { HOST_STOP_REFUSED_EVENT } from '../lifecycle/host-control';
+import { coreServices } from '../services';
 import { startHost } from './host';
+import { StopSignalGuard } from './stop-signal-guard';
 
 /** `npm start`: the product on the site PC. */
 async function main(): Promise<void> {
@@ -16,10 +19,16 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const host = await startHost({ config, logger });
+  const host = await startHost({ config, logger, onExit: () => process.exit(0) });
+  const signals = new StopSignalGuard(host.control, logger, Date.now, (message) => {
+    host.kernel.get(coreServices.liveEvents).then(
+      (live) => live.publish(HOST_STOP_REFUSED_EVENT, { message }),
+      () => undefined,
+    );
+  });
   let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping || !(await signals.mayStop(signal))) return;
     stopping = true;
     logger.warn({ signal }, '收到停止信号，正在安全关闭考点管理系统');
     host.stop().then(
@@ -30,8 +39,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((e: unknown) => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SettingRow } from '../store/core-entities';
 import type { Store } from '../store/store';
 import { conflict } from '../http/errors';
+import type { DataParticipant } from '../lifecycle/data-participants';
 
 export type ExamMode = 'formal' | 'mock';
 
@@ -77,14 +78,17 @@ export class SiteSettings {
   }
 
   /** Initialization (R9.3): forget the site code and mode; the password stays. */
-  async clear(): Promise<void> {
-    await this.store.write(async (em) => {
-      await em.delete(SettingRow, ['siteCode', 'mode']);
-      this.store.afterCommit(() => {
+  dataParticipant(): DataParticipant {
+    return {
+      label: '考点设置',
+      clear: async (em) => {
+        await em.delete(SettingRow, ['siteCode', 'mode']);
+      },
+      afterClear: () => {
         this.value = { siteCode: null, mode: 'mock' };
         this.notify();
-      });
-    });
+      },
+    };
   }
 
   /** The change is committed already: a failing listener must not turn it into an error. */

@@ -105,10 +105,16 @@ export class Store {
     return this.dataSource.manager;
   }
 
-  /** Consistent copy of the SQLite database (VACUUM INTO), never a copy of the live file. */
-  async snapshotTo(file: string): Promise<void> {
+  /**
+   * Consistent copy of the SQLite database (VACUUM INTO), never a copy of the live file.
+   * `whileHeld` runs before any other write may start (e.g. freeze the files that go with it).
+   */
+  async snapshotTo(file: string, whileHeld?: () => Promise<void>): Promise<void> {
     if (this.dialect !== 'sqlite') throw new Error('只有内置 SQLite 数据库支持此快照方式');
-    await this.queue.run(() => this.dataSource.query(`VACUUM INTO '${file.replace(/'/g, "''")}'`));
+    await this.queue.run(async () => {
+      await this.dataSource.query(`VACUUM INTO '${file.replace(/'/g, "''")}'`);
+      await whileHeld?.();
+    });
   }
 
   async close(): Promise<void> {

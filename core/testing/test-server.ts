@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type ExamSiteConfigInput } from '../config/config';
-import { startHost, type RunningHost } from '../host/host';
+import { startHost, type ControlledHost } from '../host/host';
 import type { CoreServiceFactory } from '../kernel/kernel';
 import type { PluginDefinition } from '../kernel/plugin';
 import { createLogger } from '../logging/logger';
@@ -26,7 +26,7 @@ export interface TestServerOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export interface TestServer extends RunningHost {
+export interface TestServer extends ControlledHost {
   readonly dataDir: string;
 }
 
@@ -54,12 +54,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     coreServiceOverrides: [...fakeOverrides, ...(options.coreServiceOverrides ?? [])],
     logger: createLogger(config.logLevel, 'test'),
   });
-  return {
-    ...host,
-    dataDir,
-    async stop() {
-      await host.stop();
-      if (!options.dataDir && !options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+  // Delegates (no copy): after an in-process restart kernel, store and app are the new ones.
+  return Object.create(host, {
+    dataDir: { value: dataDir },
+    stop: {
+      value: async () => {
+        await host.stop();
+        if (!options.dataDir && !options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+      },
     },
-  };
+  }) as TestServer;
 }

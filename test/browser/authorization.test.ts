@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { issueAuthorization, issueVerification } from '../sim/centre/authorization-issuer';
 import { HOUR, startAuthorizationSite, type AuthorizationSite } from '../../plugins/authorization/test/authorization-harness';
-import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
+import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
 
 
@@ -36,11 +36,7 @@ describe('考试授权 and 授权验证 panels (browser, R4, R6.1, R6.2)', funct
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
 
-    await page.goto(`${site.server.url}/#/before/3`);
-    await page.locator('[data-test=login] input[name=username]:not([disabled])').waitFor({ timeout: 15_000 });
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', '888');
-    await page.click('[data-test=login] button:has-text("登录")');
+    await openLoggedIn(page, `${site.server.url}/#/before/3`);
 
     const panel = page.locator('[data-test=authorization-panel]');
     await panel.waitFor({ timeout: 15_000 });

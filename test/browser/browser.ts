@@ -85,3 +85,12 @@ export function ensureWebBuilt(): void {
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
   execFileSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.mts', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
 }
+
+/** Opens `url` (the login page comes first) and logs in as the administrator. */
+export async function openLoggedIn(page: Page, url: string, username = 'admin', password = '888'): Promise<void> {
+  await page.goto(url);
+  await page.locator('[data-test=login] input[name=username]:not([disabled])').waitFor({ timeout: 15_000 });
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('[data-test=login] button:has-text("登录")');
+}

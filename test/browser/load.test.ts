@@ -7,7 +7,7 @@ import { TestClient } from '../../core/testing/http-client';
 import { startTestServer, type TestServer } from '../../core/testing/test-server';
 import { SITE, buildPackage, newCentreKey } from '../../plugins/load/test/load-fixtures';
 import { plugin as loadPlugin } from '../../plugins/load/server/plugin';
-import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
+import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
 
 
@@ -37,11 +37,7 @@ describe('导入考务 panel (browser, R2.2–R2.4)', function () {
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
 
-    await page.goto(`${h.server.url}/#/before/1`);
-    await page.locator('[data-test=login] input[name=username]:not([disabled])').waitFor({ timeout: 15_000 });
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', '888');
-    await page.click('[data-test=login] button:has-text("登录")');
+    await openLoggedIn(page, `${h.server.url}/#/before/1`);
 
     const panel = page.locator('[data-test=load-panel]');
     await panel.waitFor({ timeout: 15_000 });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { makeTempDir } from '../../core/testing/test-server';
 import { startSite, type RunningSite } from '../../plugins/registration/test/site-harness';
 import { ProctorApiError, ProctorClient } from '../sim/proctor/proctor-client';
-import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
+import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
 
 
@@ -35,11 +35,7 @@ describe('考场注册 panel (browser, R3.2, R3.3)', function () {
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
 
-    await page.goto(`${site.url}/#/before/2`);
-    await page.locator('[data-test=login] input[name=username]:not([disabled])').waitFor({ timeout: 15_000 });
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', '888');
-    await page.click('[data-test=login] button:has-text("登录")');
+    await openLoggedIn(page, `${site.url}/#/before/2`);
 
     const panel = page.locator('[data-test=registration-panel]');
     await panel.waitFor({ timeout: 15_000 });

@@ -6,7 +6,7 @@ import type { StatusService } from '../../core/http/status';
 import { definePlugin } from '../../core/kernel/plugin';
 import { coreServices } from '../../core/services';
 import { startTestServer, type TestServer } from '../../core/testing/test-server';
-import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
+import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
 describe('status-bar items contributed by a plugin (browser, issue 9 point 7b)', function () {
   this.timeout(120_000);
@@ -40,11 +40,7 @@ describe('status-bar items contributed by a plugin (browser, issue 9 point 7b)',
 
   it('renders the item in the bar and updates it live when its plugin pushes a change', async function () {
     const { page } = browser;
-    await page.goto(server.url);
-    await page.locator('[data-test=login] input[name=username]:not([disabled])').waitFor({ timeout: 15_000 });
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', '888');
-    await page.click('[data-test=login] button:has-text("登录")');
+    await openLoggedIn(page, server.url);
     const bar = page.locator('[data-test=status-bar]');
     await bar.locator('text=通讯: 运行').waitFor({ timeout: 15_000 });
     const item = bar.locator('[data-test="status-item-demo.service"]');

@@ -12,7 +12,7 @@ import { TestClient } from '../../core/testing/http-client';
 import { makeTempDir, startTestServer, type TestServer } from '../../core/testing/test-server';
 import { plugin as loadPlugin } from '../../plugins/load/server/plugin';
 import { buildSitePackage, defaultSessions } from '../sim/centre/package-builder';
-import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
+import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
 const EXAMPLE = path.resolve(__dirname, '../../../vendor-plugins/example-cert');
 
@@ -58,11 +58,7 @@ describe('vendor panel from a Vue SFC, through the import map (browser, issue 9 
       if (m.type() === 'error') problems.push(m.text());
     });
 
-    await page.goto(`${server.url}/#/during`);
-    await page.locator('[data-test=login] input[name=username]:not([disabled])').waitFor({ timeout: 15_000 });
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', '888');
-    await page.click('[data-test=login] button:has-text("登录")');
+    await openLoggedIn(page, `${server.url}/#/during`);
 
     const panel = page.locator('[data-test=example-cert-page]');
     await panel.waitFor({ timeout: 15_000 });

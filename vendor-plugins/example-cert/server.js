@@ -52,6 +52,21 @@ function createPlugin(hostApi) {
     },
   };
 
+  // 数据回收 (issue 12 point 4): this certificate has no partial submissions, so every
+  // candidate who sat a subject must have handed in its answers.
+  const resultValidator = {
+    id: 'example-cert.all-submitted',
+    validate(manifest) {
+      for (const s of manifest.subjects) {
+        const missing = s.present.filter((t) => !s.submitted.includes(t));
+        if (missing.length > 0) {
+          throw new Error(`示例证书要求参考考生全部交卷，科目 ${s.subjectCode} 的考生 ${missing.slice(0, 5).join('、')} 没有答题文件`);
+        }
+      }
+    },
+  };
+  const collection = hostApi.plugins.collection;
+
   return definePlugin({
     manifest: {
       id: 'example-cert',
@@ -62,6 +77,7 @@ function createPlugin(hostApi) {
     },
     register(env) {
       env.extend(load.loadContentHandlersPoint, contentHandler);
+      if (collection && collection.collectionValidatorsPoint) env.extend(collection.collectionValidatorsPoint, resultValidator);
       env.registerInit({
         deps: { http: coreServices.http, auth: coreServices.adminAuth, hardware: coreServices.hardwareEvents, logger: coreServices.logger },
         init({ http, auth, hardware, logger }) {

@@ -44,22 +44,9 @@ export interface AuthorizationDirectory {
   onChanged(listener: (sessionNo: number | null) => void): () => void;
 }
 
-/** 系统初始化 (R9.3) only: forget every authorization and verification, drop every key from memory. */
-export interface AuthorizationMaintenance {
-  /**
-   * Runs after the import or verification in progress; imports and verifications asked for
-   * before the call but not started yet are refused (409 `AUTHORIZATION_CLEARED`).
-   */
-  clearAll(): Promise<void>;
-}
-
 export const authorizationDirectoryRef = createServiceRef<AuthorizationDirectory>(
   'authorization.directory',
   '各场次的考试授权与授权验证状态',
-);
-export const authorizationMaintenanceRef = createServiceRef<AuthorizationMaintenance>(
-  'authorization.maintenance',
-  '考试授权数据维护（仅供系统初始化）',
 );
 
 /** Live event (SSE) published whenever an authorization or a verification changed. */

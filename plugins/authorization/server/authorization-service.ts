@@ -10,6 +10,7 @@ import type { WrappedKey } from '../../../core/crypto/wrap';
 import type { Dongle } from '../../../core/dongle/dongle';
 import type { DongleService } from '../../../core/dongle/dongle-service';
 import type { LiveEvents } from '../../../core/events/live-events';
+import type { DataParticipant } from '../../../core/lifecycle/data-participants';
 import { AppError, conflict, forbidden, notFound } from '../../../core/http/errors';
 import { MODE_LABEL, type ExamMode, type SiteSettings } from '../../../core/settings/site-settings';
 import type { Store } from '../../../core/store/store';
@@ -28,7 +29,6 @@ import {
   verificationPayloadSchema,
   type AuthorizationChangedEvent,
   type AuthorizationDirectory,
-  type AuthorizationMaintenance,
   type AuthorizationPayload,
   type AuthorizationSource,
   type ReleasedKey,
@@ -95,12 +95,12 @@ interface SiteContext {
  * key is unwrapped by the dongle into memory and handed to proctors sealed for their
  * credentials — it is never written anywhere.
  */
-export class AuthorizationService implements AuthorizationDirectory, AuthorizationMaintenance {
+export class AuthorizationService implements AuthorizationDirectory {
   private readonly keys = new Map<string, Buffer>();
   private readonly listeners = new Set<(sessionNo: number | null) => void>();
   private readonly pcNow: () => number;
   private queue: Promise<unknown> = Promise.resolve();
-  /** Grows with every clearAll: work started before an initialization must not land after it. */
+  /** Grows with every initialization: work started before an initialization must not land after it. */
   private generation = 0;
 
   constructor(private readonly o: AuthorizationServiceOptions) {
@@ -450,17 +450,25 @@ export class AuthorizationService implements AuthorizationDirectory, Authorizati
   // ---- maintenance ----------------------------------------------------------------------
 
   /**
-   * 初始化 (R9.3). Queued behind the import or verification in progress, so none of them
-   * writes its row (or caches its key) after the clear; work asked for before this call
-   * but not started yet (the rest of a 考试授权 download) is refused by the generation.
+   * 初始化 (R9.3). The clear runs behind the import or verification in progress, so none
+   * of them writes its row (or caches its key) after it; work asked for before it but not
+   * started yet (the rest of a 考试授权 download) is refused by the generation.
    */
-  clearAll(): Promise<void> {
-    this.generation += 1;
-    return this.serialized(async () => {
-      await this.o.store.write((em) => em.clear(SessionAuthorizationRow));
-      this.forgetKeys(null);
-      this.changed({ sessionNo: null, action: 'cleared' });
-    });
+  dataParticipant(): DataParticipant {
+    return {
+      label: '考试授权',
+      hold: (work) => {
+        this.generation += 1;
+        return this.serialized(work);
+      },
+      clear: async (em) => {
+        await em.clear(SessionAuthorizationRow);
+      },
+      afterClear: () => {
+        this.forgetKeys(null);
+        this.changed({ sessionNo: null, action: 'cleared' });
+      },
+    };
   }
 
   /** Drops every key from memory (shutdown). */

@@ -4,14 +4,14 @@ import { coreServices } from '../../../core/services';
 import { examDataServiceRef } from '../../load/api';
 import { proctorApiRef } from '../../registration/api';
 import * as publicApi from '../api';
-import { authorizationDirectoryRef, authorizationMaintenanceRef } from '../api';
+import { authorizationDirectoryRef } from '../api';
 import { authorizationMigrations } from './authorization-migrations';
 import { mountAdminRoutes } from './admin-routes';
 import { AuthorizationService } from './authorization-service';
 import { mountProctorKeyRoutes } from './proctor-key-routes';
 import { SessionAuthorizationRow } from './session-authorization-row';
 
-/** This plugin's own service; others use authorizationDirectoryRef / authorizationMaintenanceRef. */
+/** This plugin's own service; others use authorizationDirectoryRef. */
 const authorizationServiceRef = createServiceRef<AuthorizationService>('authorization.service', '考试授权服务（插件内部）');
 
 /** 考试授权 (R4) and 授权验证 with key release to proctors (R6.1–R6.3). */
@@ -52,7 +52,6 @@ export const plugin = definePlugin({
         }),
     });
     env.provideService(authorizationDirectoryRef, { deps: { service: authorizationServiceRef }, factory: ({ service }) => service });
-    env.provideService(authorizationMaintenanceRef, { deps: { service: authorizationServiceRef }, factory: ({ service }) => service });
 
     env.registerInit({
       deps: {
@@ -63,8 +62,10 @@ export const plugin = definePlugin({
         proctorApi: proctorApiRef,
         service: authorizationServiceRef,
         lifecycle: coreServices.lifecycle,
+        data: coreServices.dataParticipation,
       },
-      init({ http, auth, settings, config, proctorApi, service, lifecycle }) {
+      init({ http, auth, settings, config, proctorApi, service, lifecycle, data }) {
+        data.participate(service.dataParticipant());
         mountAdminRoutes(http, { auth, service, settings, leadMinutes: config.verificationLeadMinutes });
         mountProctorKeyRoutes(proctorApi, service);
         lifecycle.onShutdown(() => service.close());

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { AppError } from '../../../core/http/errors';
 import { issueAuthorization } from '../../../test/sim/centre/authorization-issuer';
-import { authorizationDirectoryRef, authorizationMaintenanceRef } from '../api';
+import type { DataParticipants } from '../../../core/lifecycle/data-participants';
+import { coreServices } from '../../../core/services';
+import { authorizationDirectoryRef } from '../api';
 import { AuthorizationService } from '../server/authorization-service';
 import { startAuthorizationSite, type AuthorizationSite } from './authorization-harness';
 import { startedForEachTest } from '../../../core/testing/started-fixture';
@@ -14,27 +16,33 @@ async function rowCount(site: AuthorizationSite): Promise<number> {
 }
 
 /**
- * 初始化 (R9.3 prep): the authorization plugin's clearAll runs behind the import in
+ * 初始化 (R9.3): the authorization plugin's data participant clears behind the import in
  * progress (the plugin's own queue), and work asked for before it — a queued import, the
  * rest of a 考试授权 download — is refused with a Chinese message instead of re-adding its
  * row after the clear.
  */
-describe('authorization clearAll is serialized behind imports (R9.3, R4)', function () {
+describe('authorization is cleared by 初始化 behind imports (R9.3, R4)', function () {
   this.timeout(60_000);
   let site: AuthorizationSite;
   let service: AuthorizationService;
+  let participants: DataParticipants;
 
   startedForEachTest(() => startAuthorizationSite(), async (v) => {
     site = v;
     const directory = await site.server.kernel.get(authorizationDirectoryRef);
     expect(directory).to.be.instanceOf(AuthorizationService);
     service = directory as AuthorizationService;
-    expect(await site.server.kernel.get(authorizationMaintenanceRef)).to.equal(service);
+    participants = await site.server.kernel.get(coreServices.dataParticipants);
   });
+
+  /** 初始化 of this plugin's data through its data participant, as the system stage runs it. */
+  function initialize(): Promise<void> {
+    return participants.clearAll('admin', { only: (owner) => owner === 'authorization' });
+  }
 
   it('an import asked for before 初始化 does not re-add its row after it; it is refused and says what to do', async () => {
     const importing = service.importAuthorization(issueAuthorization(site.issueContext(1)), 'file', 'admin', 1);
-    const clearing = service.clearAll();
+    const clearing = initialize();
     const [imported, cleared] = await Promise.allSettled([importing, clearing]);
     expect(cleared.status).to.equal('fulfilled');
     expect(imported.status).to.equal('rejected');
@@ -55,7 +63,7 @@ describe('authorization clearAll is serialized behind imports (R9.3, R4)', funct
     let clearing: Promise<void> | null = null;
     // Fired inside session 1's import, after its row was written: 初始化 arrives mid-download.
     service.onChanged((sessionNo) => {
-      if (sessionNo === 1 && !clearing) clearing = service.clearAll();
+      if (sessionNo === 1 && !clearing) clearing = initialize();
     });
     const results = await service.downloadAll('admin');
     expect(clearing).to.not.equal(null);

@@ -7,7 +7,7 @@ import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/procto
 import { runProctorCli } from '../../../test/sim/proctor/cli';
 import { saveCredentials } from '../../../test/sim/proctor/credentials-file';
 import { fetchDecryptedContent, fetchSessionContent, fetchSessionKey, openReleasedKey, type ReleasedSessionKey } from '../../../test/sim/proctor/session-key';
-import { authorizationMaintenanceRef } from '../api';
+import { coreServices } from '../../../core/services';
 import { HOUR, SITE, filesUnder, startAuthorizationSite, type AuthorizationSite } from './authorization-harness';
 import { startedForSuite } from '../../../core/testing/started-fixture';
 
@@ -166,8 +166,8 @@ describe('试题密钥下发 to proctors (R6.3, R3.6)', function () {
   });
 
   it('系统初始化 (R9.3) forgets every authorization and drops the key from memory', async () => {
-    const maintenance = await site.server.kernel.get(authorizationMaintenanceRef);
-    await maintenance.clearAll();
+    const participants = await site.server.kernel.get(coreServices.dataParticipants);
+    await participants.clearAll('admin', { only: (owner) => owner === 'authorization' });
     expect((await site.sessions()).map((s) => [s.authorized, s.verified])).to.deep.equal([
       [false, false],
       [false, false],

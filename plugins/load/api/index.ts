@@ -64,6 +64,8 @@ export interface ReleaseInfo {
   /** 校验通过的时间 */
   readonly verifiedAt: string | null;
   readonly manifestSha256: string;
+  /** The centre's result-encryption key (X25519, base64url) from the signed package; null before format 1.1. */
+  readonly resultEncryptionKey: string | null;
 }
 
 /** Fired after a package was stored (first load or a newer release). */
@@ -112,16 +114,6 @@ export const loadContentHandlersPoint = createExtensionPoint<PackageContentHandl
   '考场数据包中证书专用文件的处理器',
 );
 
-/**
- * Maintenance of the loaded data, for the system stage only (R9.3 初始化): loaded data
- * cannot be removed any other way (R2.5).
- */
-export interface ExamDataMaintenance {
-  /** Removes every loaded room, session, candidate, registration code and content file. */
-  clearAll(): Promise<void>;
-}
-
-export const examDataMaintenanceRef = createServiceRef<ExamDataMaintenance>('load.maintenance', '考务数据维护（仅供系统初始化）');
 
 /** Live event published (coreServices.liveEvents) whenever the loaded data or its check changes. */
 export const LOAD_CHANGED_EVENT = 'load.changed';

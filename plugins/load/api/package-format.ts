@@ -100,6 +100,11 @@ export const packageManifestSchema = z
     rooms: z.array(manifestRoomSchema).min(1).max(999),
     sessions: z.array(manifestSessionSchema).min(1).max(99),
     files: z.array(manifestFileSchema).min(1),
+    /**
+     * Format 1.1 (optional): the centre's X25519 result-encryption public key (base64url,
+     * 32 bytes). Proctors seal answer files for it (docs/formats.md 结果数据包).
+     */
+    resultEncryptionKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, '结果加密公钥应为 43 个字符的 base64url 文本（32 字节 X25519 公钥）').optional(),
   })
   .strict()
   .meta({ id: 'PackageManifest' });

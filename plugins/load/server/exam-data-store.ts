@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { AppError } from '../../../core/http/errors';
+import type { DataParticipant } from '../../../core/lifecycle/data-participants';
 import type { Store } from '../../../core/store/store';
 import { WriteQueue } from '../../../core/store/write-queue';
 import type {
@@ -269,6 +270,7 @@ export class ExamDataStore implements ExamDataService {
       manualImportAt: options.source === 'manual' ? options.now : null,
       verified: false,
       verifiedAt: null,
+      resultEncryptionKey: m.resultEncryptionKey ?? null,
       checkMessage: null,
     };
     await em.save(LoadReleaseRow, release);
@@ -295,19 +297,26 @@ export class ExamDataStore implements ExamDataService {
     });
   }
 
-  /** Initialization (R9.3): forgets every loaded row and content file. */
-  clearAll(): Promise<void> {
-    return this.changes.run(() => this.clearAllNow());
-  }
-
-  private async clearAllNow(): Promise<void> {
-    await this.store.write(async (em) => {
-      await em.createQueryBuilder().delete().from(LoadCandidateRow).execute();
-      await em.createQueryBuilder().delete().from(LoadSessionRow).execute();
-      await em.createQueryBuilder().delete().from(LoadRoomRow).execute();
-      await em.createQueryBuilder().delete().from(LoadReleaseRow).execute();
-    });
-    await this.content.sweep(new Set());
+  /**
+   * Initialization (R9.3): every loaded row goes in the initialization's unit of work,
+   * behind a package being stored; the content files follow once that committed (a crash
+   * in between leaves files the start-up sweep removes).
+   */
+  dataParticipant(): DataParticipant {
+    return {
+      label: '考务数据',
+      folders: [this.content.dir],
+      hold: (work) => this.changes.run(work),
+      clear: async (em) => {
+        await em.createQueryBuilder().delete().from(LoadCandidateRow).execute();
+        await em.createQueryBuilder().delete().from(LoadSessionRow).execute();
+        await em.createQueryBuilder().delete().from(LoadRoomRow).execute();
+        await em.createQueryBuilder().delete().from(LoadReleaseRow).execute();
+      },
+      afterClear: async () => {
+        await this.content.sweep(new Set());
+      },
+    };
   }
 
   /** Content files referenced by the database (for the start-up sweep). */
@@ -355,5 +364,6 @@ function toReleaseInfo(r: LoadReleaseRow): ReleaseInfo {
     verified: r.verified,
     verifiedAt: r.verifiedAt,
     manifestSha256: r.manifestSha256,
+    resultEncryptionKey: r.resultEncryptionKey ?? null,
   };
 }

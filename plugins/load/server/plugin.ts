@@ -2,7 +2,7 @@ import path from 'node:path';
 import { definePlugin } from '../../../core/kernel/plugin';
 import { coreServices } from '../../../core/services';
 import { MODE_LABEL } from '../../../core/settings/site-settings';
-import { examDataMaintenanceRef, examDataServiceRef, loadContentHandlersPoint } from '../api';
+import { examDataServiceRef, loadContentHandlersPoint } from '../api';
 import * as publicApi from '../api';
 import { DEFAULT_PACKAGE_LIMITS } from '../api/package-format';
 import { ContentFileStore } from './content-file-store';
@@ -27,7 +27,6 @@ export const plugin = definePlugin({
       factory: ({ store, files }) => new ExamDataStore(store, new ContentFileStore(path.join(files.dir, 'content'), files.tmpDir)),
     });
     env.provideService(examDataServiceRef, { deps: { data: examDataStoreRef }, factory: ({ data }) => data });
-    env.provideService(examDataMaintenanceRef, { deps: { data: examDataStoreRef }, factory: ({ data }) => data });
 
     env.registerInit({
       deps: {
@@ -42,8 +41,10 @@ export const plugin = definePlugin({
         logger: coreServices.logger,
         status: coreServices.status,
         lifecycle: coreServices.lifecycle,
+        participation: coreServices.dataParticipation,
       },
-      async init({ http, auth, data, settings, config, centre, live, audit, logger, status, lifecycle }, extensions) {
+      async init({ http, auth, data, settings, config, centre, live, audit, logger, status, lifecycle, participation }, extensions) {
+        participation.participate(data.dataParticipant());
         const limits = DEFAULT_PACKAGE_LIMITS;
         const service = new LoadService({
           data,

@@ -80,10 +80,6 @@ export interface RegistrationDirectory {
   of(roomCode: string): Promise<RoomRegistration | null>;
   /** Called after a room changed; with '*' after a bulk change (restore, initialization). */
   onChanged(listener: (roomCode: string) => void): () => void;
-  /** 系统初始化 (R9.3): forget every registration; every proctor credential fails at once. */
-  clearAll(actor: string): Promise<void>;
-  /** Re-reads the registrations from the database (after a 系统恢复 replaced it). */
-  reload(): Promise<void>;
 }
 
 /** Live event (SSE) published whenever a room is registered, revoked or restored. */

@@ -74,8 +74,10 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
           examData: examDataServiceRef,
           registrations: registrationServiceRef,
           proctorApi: proctorLanApiRef,
+          participation: coreServices.dataParticipation,
         },
-        async init({ http, config, auth, audit, store, settings, dongles, examData, registrations, proctorApi }, extensions) {
+        async init({ http, config, auth, audit, store, settings, dongles, examData, registrations, proctorApi, participation }, extensions) {
+          participation.participate(registrations.dataParticipant());
           const siteInfo = new SiteInfoService(examData, registrations, settings, dongles, audit, store);
           mountProctorRoutes(proctorApi, { registrations, examData, settings });
           mountAdminRoutes(http, {

@@ -84,6 +84,7 @@ export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: Re
       sessions: room.sessions.map((s) => ({ ...s, subjects: [...s.subjects] })),
       candidates: room.candidates.map((c) => ({ ...c, subjectCodes: [...c.subjectCodes] })),
       seats,
+      resultEncryptionKey: release.resultEncryptionKey,
     };
   };
 

@@ -99,5 +99,9 @@ export const proctorRoomSchema = z
     sessions: z.array(proctorSessionSchema),
     candidates: z.array(proctorCandidateSchema),
     seats: z.array(proctorSeatSchema).describe('座次：每场次每个座位的考生准考证号'),
+    resultEncryptionKey: z
+      .string()
+      .nullable()
+      .describe('监控平台的结果加密公钥（X25519，base64url），来自其签名的考场数据包；答题文件须为它加密（docs/formats.md 结果数据包）；数据包未提供时为 null'),
   })
   .meta({ id: 'ProctorRoom' });

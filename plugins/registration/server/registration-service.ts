@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../../../core/auth/audit';
 import type { LiveEvents } from '../../../core/events/live-events';
+import type { DataParticipant } from '../../../core/lifecycle/data-participants';
 import { AppError, conflict, tooMany, unauthorized } from '../../../core/http/errors';
 import type { Store } from '../../../core/store/store';
 import { isoNow } from '../../../core/store/columns';
@@ -275,11 +276,18 @@ export class RegistrationService implements RegistrationDirectory {
     return { restored: outcome.restored.map((r) => r.roomCode), kept: outcome.kept };
   }
 
-  async clearAll(actor: string): Promise<void> {
-    await this.store.write((em) => em.clear(RoomRegistrationRow));
-    this.byCredential.clear();
-    await this.audit.record(actor, 'registration.cleared');
-    this.changed({ roomCode: null, action: 'cleared' });
+  /** 系统初始化 (R9.3): every registration goes, so every proctor credential fails at once. */
+  dataParticipant(): DataParticipant {
+    return {
+      label: '考场注册',
+      clear: async (em) => {
+        await em.clear(RoomRegistrationRow);
+      },
+      afterClear: () => {
+        this.byCredential.clear();
+        this.changed({ roomCode: null, action: 'cleared' });
+      },
+    };
   }
 
   onChanged(listener: (roomCode: string) => void): () => void {

@@ -123,6 +123,7 @@ describe('guessing limit with slow exam-data reads, as on PostgreSQL (R3.4)', ()
     verified: true,
     verifiedAt: null,
     manifestSha256: '0'.repeat(64),
+    resultEncryptionKey: null,
   };
 
   function serviceWith(limits: GuessLimits): { service: RegistrationService; compared: () => number; audited: string[] } {

@@ -149,6 +149,7 @@ export async function buildSitePackage(spec: SitePackageSpec, key: CentreSigning
     rooms: manifestRooms,
     sessions,
     files: [...files.entries()].map(([name, bytes]) => ({ name, size: bytes.length, sha256: sha256Hex(bytes) })),
+    ...(spec.resultEncryptionKey ? { resultEncryptionKey: spec.resultEncryptionKey } : {}),
   };
   options.editManifest?.(manifest);
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 1), 'utf8');

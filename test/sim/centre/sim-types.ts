@@ -21,6 +21,8 @@ export interface SitePackageSpec {
   readonly releaseTime: string;
   /** Makes names and seats reproducible. */
   readonly seed?: number;
+  /** The centre's result-encryption public key (X25519) put in the manifest (format 1.1). */
+  readonly resultEncryptionKey?: string;
 }
 
 /** The centre's signing identity (Ed25519), kept in the simulator's data folder. */

@@ -65,6 +65,8 @@ export interface RoomResponse {
   readonly sessions: readonly RoomSession[];
   readonly candidates: readonly RoomCandidate[];
   readonly seats: readonly { sessionNo: number; seatNo: number; ticketNo: string }[];
+  /** The centre's result-encryption key (X25519, base64url); null when the package has none. */
+  readonly resultEncryptionKey: string | null;
 }
 
 /** Every error answer: a stable code and a Chinese message for the proctor's screen. */

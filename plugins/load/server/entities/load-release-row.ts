@@ -42,6 +42,10 @@ export class LoadReleaseRow {
   @Column({ type: 'varchar', length: 32, nullable: true })
   verifiedAt!: string | null;
 
+  /** The centre's result-encryption key from the signed manifest (format 1.1); null when absent. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  resultEncryptionKey!: string | null;
+
   /** Last outcome of the release check, shown when it did not pass. */
   @Column({ type: 'text', nullable: true })
   checkMessage!: string | null;

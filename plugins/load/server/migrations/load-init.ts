@@ -1,4 +1,4 @@
-import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /** Tables of the 载入考务 stage (R2), portable DDL through TypeORM's Table API. */
 export class LoadInit1764300000000 implements MigrationInterface {
@@ -77,4 +77,17 @@ export class LoadInit1764300000000 implements MigrationInterface {
   }
 }
 
-export const loadMigrations = [LoadInit1764300000000];
+/** Package format 1.1: the centre's result-encryption key (issue 12 point 1). */
+export class LoadResultKey1764960000000 implements MigrationInterface {
+  name = 'LoadResultKey1764960000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.addColumn('load_release', new TableColumn({ name: 'resultEncryptionKey', type: 'varchar', length: '64', isNullable: true }));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropColumn('load_release', 'resultEncryptionKey');
+  }
+}
+
+export const loadMigrations = [LoadInit1764300000000, LoadResultKey1764960000000];

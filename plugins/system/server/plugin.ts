@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { definePlugin } from '../../../core/kernel/plugin';
+import { coreServices } from '../../../core/services';
+import { hostVersion } from '../../../core/host/host';
+import * as publicApi from '../api';
+import { unreportedDataPoint } from '../api';
+import { BackupService } from './backup/backup-service';
+import { RestoreService } from './backup/restore-service';
+import { VerifiedBackupsFile } from './backup/verified-backups-file';
+import { InitializationService } from './initialization-service';
+import { mountSystemRoutes } from './system-routes';
+import { UnreportedData } from './unreported-data';
+
+/** 系统管理 (R9, manual §6): 系统备份, 系统恢复, 系统初始化, 退出系统 and its guard. */
+export const plugin = definePlugin({
+  manifest: { id: 'system', version: '1.0.0', host: '^0.1.0', displayName: '系统管理' },
+  publicApi,
+  register(env) {
+    env.declareExtensionPoint(unreportedDataPoint);
+    env.registerInit({
+      deps: {
+        http: coreServices.http,
+        auth: coreServices.adminAuth,
+        store: coreServices.store,
+        settings: coreServices.settings,
+        dongles: coreServices.dongle,
+        audit: coreServices.audit,
+        config: coreServices.config,
+        files: coreServices.files,
+        logger: coreServices.logger,
+        participants: coreServices.dataParticipants,
+        participation: coreServices.dataParticipation,
+        control: coreServices.hostControl,
+      },
+      init(d, extensions) {
+        const unreported = new UnreportedData(extensions.get(unreportedDataPoint), d.settings);
+        // R9.5: 退出系统 and stop signals ask the same question.
+        d.control.setStopGuard(() => unreported.blockers());
+        const productVersion = hostVersion();
+        const common = { store: d.store, participants: d.participants, settings: d.settings, dongles: d.dongles, dataDir: d.config.dataDir, productVersion };
+        const backups = new BackupService({
+          ...common,
+          audit: d.audit,
+          workDir: d.files.tmpDir,
+          verifiedLog: new VerifiedBackupsFile(path.join(d.files.dir, 'verified-backups.json')),
+        });
+        const restores = new RestoreService(common);
+        d.participation.participate({
+          label: '系统管理',
+          afterRestore: () => d.audit.record('system', 'system.restored'),
+        });
+        mountSystemRoutes(d.http, {
+          auth: d.auth,
+          settings: d.settings,
+          unreported,
+          initialization: new InitializationService(d.participants, unreported, d.settings, d.audit),
+          backups,
+          restores,
+          control: d.control,
+          backupSupported: d.store.dialect === 'sqlite',
+          logError: (err, what) => d.logger.error({ err }, what),
+        });
+      },
+    });
+  },
+});

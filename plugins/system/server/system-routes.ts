@@ -1,0 +1,164 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { AdminAuthService } from '../../../core/auth/admin-auth';
+import { conflict } from '../../../core/http/errors';
+import type { PluginHttp } from '../../../core/http/http-registry';
+import type { HostControl } from '../../../core/lifecycle/host-control';
+import type { SiteSettings } from '../../../core/settings/site-settings';
+import type { BackupService } from './backup/backup-service';
+import type { RestoreService } from './backup/restore-service';
+import type { InitializationService } from './initialization-service';
+import type { UnreportedData } from './unreported-data';
+
+const TAG = '系统管理';
+
+const backupSchema = z
+  .object({
+    file: z.string(),
+    name: z.string(),
+    createdAt: z.string(),
+    note: z.string(),
+    size: z.number().int(),
+    siteCode: z.string(),
+    mode: z.enum(['formal', 'mock']),
+    verified: z.boolean(),
+  })
+  .meta({ id: 'SystemBackup' });
+
+const overviewSchema = z
+  .object({
+    siteCode: z.string().nullable(),
+    mode: z.enum(['formal', 'mock']),
+    /** What blocks 初始化 and 退出系统 now (formal exam, not yet reported). */
+    unreported: z.array(z.string()),
+    backupSupported: z.boolean(),
+  })
+  .meta({ id: 'SystemOverview' });
+
+const restartSchema = z.object({ restarting: z.literal(true), message: z.string() });
+
+const folderSchema = z.string().trim().min(1, '请选择备份目录').max(1024, '备份目录路径过长');
+
+/** Runs `work` once this answer went out: a restart closes every connection, this one too. */
+function afterAnswer(koa: Context, work: () => Promise<void>, onError: (err: unknown) => void): void {
+  koa.res.once('finish', () => {
+    work().catch(onError);
+  });
+}
+
+export function mountSystemRoutes(
+  http: PluginHttp,
+  deps: {
+    auth: AdminAuthService;
+    settings: SiteSettings;
+    unreported: UnreportedData;
+    initialization: InitializationService;
+    backups: BackupService;
+    restores: RestoreService;
+    control: HostControl;
+    backupSupported: boolean;
+    logError: (err: unknown, what: string) => void;
+  },
+): void {
+  const { auth, settings, unreported, initialization, backups, restores, control } = deps;
+  const guard = auth.guard;
+  /** One of 备份 / 恢复 / 初始化 at a time. */
+  let busy: string | null = null;
+  const exclusive = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    if (busy) throw conflict('SYSTEM_BUSY', `系统正在${busy}，请等待完成后再${what}`);
+    busy = what;
+    try {
+      return await work();
+    } finally {
+      busy = null;
+    }
+  };
+
+  http.route({
+    method: 'get',
+    path: '/overview',
+    summary: '系统管理概况：考点代码、模式、尚未上报的数据（正式考试期间阻止初始化与退出）',
+    tags: [TAG],
+    guard,
+    response: overviewSchema,
+    handler: async () => ({ ...settings.get(), unreported: await unreported.blockers(), backupSupported: deps.backupSupported }),
+  });
+
+  http.route({
+    method: 'post',
+    path: '/initialize',
+    summary: '系统初始化（R9.3）：清空考点代码、考务数据、授权、注册与回收数据，保留密码；完成后系统重新启动',
+    tags: [TAG],
+    guard,
+    body: { kind: 'json', schema: z.object({ confirmation: z.string().max(20) }).strict(), maxBytes: 1024 },
+    response: restartSchema,
+    errors: { 400: '确认输入的考点代码不一致', 409: '正式考试期间数据尚未全部上报，或系统正在备份/恢复' },
+    handler: async ({ body, principal, koa }) => {
+      await exclusive('初始化', () => initialization.initialize(principal.username, body.confirmation));
+      afterAnswer(koa, () => control.restart(), (err) => deps.logError(err, '初始化后重新启动失败'));
+      return { restarting: true as const, message: '初始化完成，考点管理系统正在重新启动，请使用原密码登录' };
+    },
+  });
+
+  http.route({
+    method: 'post',
+    path: '/exit',
+    summary: '退出系统（R9.5）：安全关闭考点管理系统；正式考试期间数据未上报前拒绝',
+    tags: [TAG],
+    guard,
+    response: z.object({ exiting: z.literal(true) }),
+    errors: { 409: '正式考试期间数据尚未全部上报' },
+    handler: async ({ koa }) => {
+      const blockers = await unreported.blockers();
+      if (blockers.length > 0) {
+        throw conflict('EXIT_BLOCKED_UNREPORTED', `正式考试期间，数据未全部上报前不能关闭考点管理系统，否则考场无法正常考试：${blockers.join('；')}`);
+      }
+      afterAnswer(koa, () => control.exit(), (err) => deps.logError(err, '退出系统失败'));
+      return { exiting: true as const };
+    },
+  });
+
+  http.route({
+    method: 'get',
+    path: '/backups',
+    summary: '打开文件夹：列出备份目录中的备份文件（时间、备注、大小、是否已校验）',
+    tags: [TAG],
+    guard,
+    query: z.object({ folder: folderSchema }),
+    response: z.array(backupSchema),
+    errors: { 400: '目录不存在或不是完整路径' },
+    handler: ({ query }) => backups.list(query.folder),
+  });
+
+  http.route({
+    method: 'post',
+    path: '/backups',
+    summary: '系统备份（R9.1）：把整个考点的数据写成一个加密的 .bak 文件，写完回读校验后才生效',
+    tags: [TAG],
+    guard,
+    body: { kind: 'json', schema: z.object({ folder: folderSchema, note: z.string().trim().max(200, '备注不能超过 200 字') }).strict(), maxBytes: 8192 },
+    response: backupSchema,
+    errors: { 400: '目录无效', 409: '未设置考点代码、使用 PostgreSQL，或系统正在进行其他操作', 500: '写入失败（磁盘空间不足等）' },
+    handler: ({ body, principal }) => exclusive('备份', () => backups.create(body.folder, body.note, principal.username)),
+  });
+
+  http.route({
+    method: 'post',
+    path: '/restore',
+    summary: '系统恢复（R9.2）：校验备份文件（本考点、本机考锁、版本、每项数据的哈希）后替换全部数据，系统重新启动',
+    tags: [TAG],
+    guard,
+    body: { kind: 'json', schema: z.object({ file: z.string().trim().min(1, '请选择备份文件').max(1024, '备份文件路径过长') }).strict(), maxBytes: 4096 },
+    response: restartSchema,
+    errors: { 400: '备份文件无效、已损坏、属于其他考点或机考锁、版本过新', 409: '系统正在进行其他操作' },
+    handler: async ({ body, koa }) => {
+      const staged = await exclusive('恢复', () => restores.stage(body.file));
+      afterAnswer(
+        koa,
+        () => control.restart({ whileStopped: async () => staged.commit() }),
+        (err) => deps.logError(err, '恢复后重新启动失败'),
+      );
+      return { restarting: true as const, message: `备份（${staged.header.note || '无备注'}）已校验通过，正在恢复数据并重新启动考点管理系统，请稍候重新登录` };
+    },
+  });
+}
