@@ -22,11 +22,16 @@ const tokenHash = (token: string): string => createHash('sha256').update(token).
 
 /**
  * The administrator account (R1.2, R9.4): admin/888 on first start, scrypt hashes,
- * throttled wrong logins per account+address, a new session token at every login.
+ * throttled wrong logins per address, a new session token at every login.
  */
 export class AdminAuthService {
-  // 5 wrong passwords within 15 minutes lock that account from that address for 15 minutes.
-  private readonly failures = new RateLimiterMemory({ points: 5, duration: 15 * 60, blockDuration: 15 * 60 });
+  // 5 wrong logins within 15 minutes lock that address for 15 minutes, whatever usernames it
+  // tries: counting per username+address gave a fresh username a fresh allowance, i.e.
+  // unlimited scrypt calls (issue 10 point 2).
+  private readonly failures = new RateLimiterMemory({ keyPrefix: 'login', points: 5, duration: 15 * 60, blockDuration: 15 * 60 });
+  // The old-password check of a password change is a password oracle too: 5 wrong within
+  // 15 minutes lock password changes of that account for 15 minutes.
+  private readonly oldPasswordFailures = new RateLimiterMemory({ keyPrefix: 'old-password', points: 5, duration: 15 * 60, blockDuration: 15 * 60 });
 
   private precondition: () => void = () => undefined;
   /** Open streams (SSE) of a session, told when sessions end so they can close at once. */
@@ -62,16 +67,10 @@ export class AdminAuthService {
 
   async login(username: string, password: string, ip: string, previousToken?: string): Promise<{ token: string; mustChangePassword: boolean }> {
     this.precondition();
-    const key = `${username}|${ip}`;
+    const key = ip;
     // Count the attempt before the slow hash: a check-then-count throttle lets every guess
     // sent at the same moment through. A successful login clears the count again.
-    let remaining: number;
-    try {
-      remaining = (await this.failures.consume(key)).remainingPoints;
-    } catch (e) {
-      if (!(e instanceof RateLimiterRes)) throw e;
-      throw tooMany(`登录失败次数过多，请 ${Math.max(1, Math.ceil(e.msBeforeNext / 60000))} 分钟后再试`, e.msBeforeNext / 1000);
-    }
+    const remaining = await takeAttempt(this.failures, key, '登录失败次数过多');
     const user = await this.store.manager.findOneBy(AdminUserRow, { username });
     // Verify against a dummy hash for unknown users so timing does not reveal account names.
     const ok = user ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, DUMMY_HASH), false);
@@ -158,11 +157,14 @@ export class AdminAuthService {
     }
     if (newPassword === DEFAULT_PASSWORD) throw badRequest('PASSWORD_DEFAULT', '新密码不能是默认密码 888');
     if (newPassword === oldPassword) throw badRequest('PASSWORD_UNCHANGED', '新密码不能与原密码相同');
+    const remaining = await takeAttempt(this.oldPasswordFailures, principal.username, '原密码错误次数过多');
     const user = await this.store.manager.findOneBy(AdminUserRow, { username: principal.username });
     if (!user || !(await verifyPassword(oldPassword, user.passwordHash))) {
       await this.audit.record(principal.username, 'password.change.failed');
-      throw badRequest('OLD_PASSWORD_WRONG', '原密码不正确，请重新输入');
+      if (remaining <= 0) throw tooMany('原密码错误次数过多，密码修改已暂时锁定，请 15 分钟后再试', 15 * 60);
+      throw badRequest('OLD_PASSWORD_WRONG', `原密码不正确，请重新输入（还可尝试 ${remaining} 次）`);
     }
+    await this.oldPasswordFailures.delete(principal.username);
     const passwordHash = await hashPassword(newPassword);
     await this.store.write(async (em) => {
       await em.update(AdminUserRow, { username: principal.username }, { passwordHash, isDefaultPassword: false, updatedAt: new Date().toISOString() });
@@ -186,6 +188,16 @@ export class AdminAuthService {
       return this.authenticate(tokenFromRequest(ctx));
     },
   };
+}
+
+/** Takes one attempt from `key`'s allowance before the slow check; 429 when none is left. Returns what remains. */
+async function takeAttempt(limiter: RateLimiterMemory, key: string, what: string): Promise<number> {
+  try {
+    return (await limiter.consume(key)).remainingPoints;
+  } catch (e) {
+    if (!(e instanceof RateLimiterRes)) throw e;
+    throw tooMany(`${what}，请 ${Math.max(1, Math.ceil(e.msBeforeNext / 60000))} 分钟后再试`, e.msBeforeNext / 1000);
+  }
 }
 
 export function tokenFromRequest(ctx: Context): string | undefined {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isAddressEntry } from '../net/address-list';
 import { useChineseZodMessages } from './zod-chinese-messages';
 
 // zh-CN messages for zod's own checks: configuration errors are read by the site's admin.
@@ -27,6 +28,13 @@ export const configSchema = z
     port: z.number().int().min(0).max(65535).default(9190),
     /** The address proctor PCs reach this site at (exported sheet, plugins' LAN services). */
     publicHost: z.string().default(''),
+    /**
+     * PCs besides the site PC itself (loopback) that may open the admin UI and API: IP
+     * addresses or CIDR ranges. Empty by default: the exam LAN is hostile (issue 10 point 1).
+     */
+    adminAllowFrom: z
+      .array(z.string().refine(isAddressEntry, { message: '应为 IP 地址（如 192.168.1.20）或网段（如 192.168.1.0/24）' }))
+      .default([]),
     databaseUrl: z
       .string()
       .refine((v) => v === '' || /^(postgres|postgresql):\/\/./.test(v) || v.startsWith('sqlite:'), {
@@ -81,21 +89,22 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+function commaList(v: string): string[] {
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 const ENV_MAP: Record<string, { key: keyof ExamSiteConfigInput; parse: (v: string) => unknown }> = {
   EXAMSITE_DATA: { key: 'dataDir', parse: (v) => v },
   EXAMSITE_HOST: { key: 'host', parse: (v) => v },
   EXAMSITE_PORT: { key: 'port', parse: Number },
   EXAMSITE_PUBLIC_HOST: { key: 'publicHost', parse: (v) => v },
+  EXAMSITE_ADMIN_ALLOW: { key: 'adminAllowFrom', parse: commaList },
   EXAMSITE_DB_URL: { key: 'databaseUrl', parse: (v) => v },
   EXAMSITE_CENTRE_URL: { key: 'centreUrl', parse: (v) => v },
-  EXAMSITE_CENTRE_KEYS: {
-    key: 'centreKeys',
-    parse: (v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-  },
+  EXAMSITE_CENTRE_KEYS: { key: 'centreKeys', parse: commaList },
   EXAMSITE_VENDOR_PLUGINS: { key: 'vendorPluginDir', parse: (v) => v },
   EXAMSITE_DONGLE: { key: 'dongle', parse: (v) => v },
   // Anything but 1/true/0/false stays a string, which the schema then refuses by name.

@@ -17,6 +17,7 @@ import { HttpRegistry, PluginHttp } from '../http/http-registry';
 import { OpenApiDocument } from '../http/openapi';
 import { listenHttp } from '../http/http-listener';
 import { serveVendorWeb, serveWeb } from '../http/static-files';
+import { SiteBoundary } from '../http/site-boundary';
 import { StatusService } from '../http/status';
 import { statusItemsPoint } from '../http/status-items';
 import { Kernel, pluginService, rootService, type CoreServiceFactory } from '../kernel/kernel';
@@ -237,10 +238,15 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
       handler: ({ koa, principal }) => events(koa, (end) => auth.watchSession(principal, end)),
     });
     const webDir = config.webDir || path.resolve(__dirname, '../../web');
+    const boundary = new SiteBoundary({
+      ownNames: [config.host, config.publicHost],
+      adminAllowFrom: config.adminAllowFrom,
+      isLanRoute: (method, p) => registry.isLanRoute(method, p),
+    });
     const app = createKoaApp({
       logger,
       registry,
-      before: [],
+      before: [boundary.middleware()],
       after: [serveVendorWeb(vendorWeb), serveWeb(webDir)],
     });
 

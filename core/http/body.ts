@@ -44,11 +44,23 @@ export function formatBytes(n: number): string {
   return `${n} 字节`;
 }
 
+/**
+ * Exactly `application/json`, optionally with a UTF-8 charset. Anything looser lets a page
+ * on another origin send JSON as a "simple" request without a CORS preflight (for instance
+ * `text/plain;charset=json`).
+ */
+export function isJsonContentType(header: string): boolean {
+  const [type, ...params] = header.split(';').map((part) => part.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return params.every((p) => p === '' || /^charset="?utf-8"?$/.test(p));
+}
+
 export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = String(req.headers['content-type'] ?? '');
+  if (type !== '' && !isJsonContentType(type)) throw unsupportedMediaType('请求内容类型应为 application/json');
   const raw = await readBody(req, maxBytes);
   if (raw.length === 0) return undefined;
-  if (!type.includes('json')) throw unsupportedMediaType('请求内容类型应为 application/json');
+  if (type === '') throw unsupportedMediaType('请求内容类型应为 application/json');
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {

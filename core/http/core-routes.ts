@@ -65,6 +65,8 @@ export function mountCoreRoutes(d: CoreRouteDeps): void {
     summary: 'OpenAPI 文档（本文件）',
     tags: ['系统'],
     guard: publicGuard,
+    // The published proctor protocol points proctor PCs here.
+    reach: 'lan',
     response: null,
     handler: ({ koa }) => {
       koa.body = d.openapi();

@@ -8,6 +8,8 @@ import { executeRoute, type AnyRouteSpec, type BodySpec, type RouteSpec } from '
 export class HttpRegistry {
   readonly router = new Router();
   private readonly mounted = new Set<string>();
+  /** Router layer names of the routes with `reach: 'lan'`. */
+  private readonly lanRoutes = new Set<string>();
 
   constructor(readonly openapi: OpenApiDocument) {}
 
@@ -15,10 +17,17 @@ export class HttpRegistry {
     const key = `${spec.method.toUpperCase()} ${fullPath}`;
     if (this.mounted.has(key)) throw new Error(`路由重复：${key}`);
     this.mounted.add(key);
-    this.router[spec.method](fullPath, async (ctx: Context & { params?: Record<string, string> }) => {
+    if (spec.reach === 'lan') this.lanRoutes.add(key);
+    this.router[spec.method](key, fullPath, async (ctx: Context & { params?: Record<string, string> }) => {
       await executeRoute(spec, ctx, ctx.params ?? {});
     });
     this.openapi.add(fullPath, spec);
+  }
+
+  /** Whether this request goes to a route open to the LAN (see SiteBoundary). */
+  isLanRoute(method: string, path: string): boolean {
+    if (this.lanRoutes.size === 0) return false;
+    return this.router.match(path, method).pathAndMethod.some((layer) => layer.name !== undefined && this.lanRoutes.has(layer.name));
   }
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ZodType } from 'zod';
 import { limitBody, readBody, readJson } from './body';
 import { badRequest, unsupportedMediaType } from './errors';
+import type { RouteReach } from './site-boundary';
 
 /** Decides who may call a route and returns who that is. */
 export interface AuthGuard<P> {
@@ -52,6 +53,8 @@ export interface RouteSpec<
   description?: string;
   tags?: string[];
   guard: AuthGuard<P>;
+  /** 'lan' opens the route to every PC of the exam LAN; by default only the site PC reaches it. */
+  reach?: RouteReach;
   params?: ParamsS;
   query?: QueryS;
   body?: B;

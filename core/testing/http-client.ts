@@ -1,4 +1,8 @@
-/** Small JSON client for tests, keeping the admin token. */
+/**
+ * Small JSON client for tests, keeping the admin token. It sends `Origin: <baseUrl>` like
+ * the admin UI's own page does: the site boundary refuses admin state changes that do not
+ * say they come from the admin UI's origin (core/http/site-boundary.ts).
+ */
 export interface TestResponse<T = unknown> {
   readonly status: number;
   readonly body: T;
@@ -33,14 +37,17 @@ export function fetchTransport(baseUrl: string): HttpTransport {
 export class TestClient {
   token: string | null = null;
   private readonly transport: HttpTransport;
+  /** Sent as `Origin`: the site boundary takes admin state changes only from the UI's own origin. */
+  private readonly origin: string;
 
-  /** `target`: a listening server's base URL, or a transport (core/testing/test-kernel.ts). */
+  /** `target`: a listening server's base URL, or a transport (core/testing/test-kernel.ts, Host 127.0.0.1). */
   constructor(target: string | HttpTransport) {
     this.transport = typeof target === 'string' ? fetchTransport(target) : target;
+    this.origin = typeof target === 'string' ? new URL(target).origin : 'http://127.0.0.1';
   }
 
   async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse<T>> {
-    const h: Record<string, string> = { ...headers };
+    const h: Record<string, string> = { origin: this.origin, ...headers };
     if (this.token) h.authorization = `Bearer ${this.token}`;
     let payload: Uint8Array | string | undefined;
     if (Buffer.isBuffer(body)) {

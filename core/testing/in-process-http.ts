@@ -29,7 +29,7 @@ export class InProcessHttp {
 
   /** `http.request` options that reach this server. */
   requestOptions(method: string, path: string, headers: http.OutgoingHttpHeaders): http.RequestOptions {
-    return { method, path, headers: { host: 'test-kernel', ...headers }, createConnection: () => this.connect() };
+    return { method, path, headers: { host: '127.0.0.1', ...headers }, createConnection: () => this.connect() };
   }
 
   readonly transport: HttpTransport = ({ method, path, headers, body }) =>

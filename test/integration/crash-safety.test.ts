@@ -291,19 +291,29 @@ describe('§5 crash safety: SIGKILL of the real product process loses no committ
         expect(who.status, `凭证 ${roomCode}`).to.equal(200);
         expect(((await who.json()) as { registrationId: string }).registrationId).to.equal(a.registrationId);
       }
-      // Every proctor PC, acknowledged or not, registers again after the restart: the same
-      // registration when it had committed, a new one otherwise, never a conflict.
+      // Every proctor PC registers again after the restart. An acknowledged one shows its
+      // credential and keeps its registration. An unacknowledged one gets a new registration
+      // when its own had not committed; when it had, the room is taken by a credential nobody
+      // received, and only the administrator's revoke frees it (machineId is no secret).
+      const committed = new Set(
+        readDb(dir, (db) => db.prepare('SELECT roomCode FROM registration_room').all() as { roomCode: string }[]).map((r) => r.roomCode),
+      );
       for (const [roomCode, registrationCode] of rooms) {
+        const held = acked.get(roomCode);
         const r = await fetch(`${q.url}/api/proctor/v1/register`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(held ? { authorization: `Bearer ${held.token}` } : {}) },
           body: JSON.stringify({ roomCode, registrationCode, machineId: `pc-${roomCode}`, clientVersion: '1.0.0' }),
         });
+        if (!held && committed.has(roomCode)) {
+          expect(r.status, `未收到应答但已提交的注册 ${roomCode}`).to.equal(409);
+          continue;
+        }
         expect(r.status, `重新注册 ${roomCode}`).to.equal(200);
         const body = (await r.json()) as { registrationId: string; alreadyRegistered: boolean };
-        if (acked.has(roomCode)) {
+        if (held) {
           expect(body.alreadyRegistered).to.equal(true);
-          expect(body.registrationId).to.equal(acked.get(roomCode)!.registrationId);
+          expect(body.registrationId).to.equal(held.registrationId);
         }
       }
     } finally {

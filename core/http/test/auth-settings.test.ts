@@ -78,7 +78,7 @@ describe('admin auth and settings (R1.2, R1.3, R9.4)', function () {
     await t.client.login();
     const wrongOld = await t.client.put<ErrorBody>('/api/auth/password', { oldPassword: 'nope', newPassword: 'Secret-2026' });
     expect(wrongOld.status).to.equal(400);
-    expect(wrongOld.body.error.message).to.equal('原密码不正确，请重新输入');
+    expect(wrongOld.body.error.message).to.equal('原密码不正确，请重新输入（还可尝试 4 次）');
     const mismatch = await t.client.put<ErrorBody>('/api/auth/password', { oldPassword: '888', newPassword: 'Secret-2026', confirmPassword: 'Secret-2027' });
     expect(mismatch.body.error.message).to.equal('两次输入的新密码不一致，请重新输入');
     const short = await t.client.put<ErrorBody>('/api/auth/password', { oldPassword: '888', newPassword: '12345' });

@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { integerParam } from '../../../core/http/integer-param';
 
 /** Schemas of the admin API of stages 3 and 5; they validate and document (/api/openapi.json). */
 
 export const sessionNoParamSchema = z.object({
-  no: z.coerce.number().int('场次号必须是整数').min(1, '场次号必须是 1–99 的整数').max(99, '场次号必须是 1–99 的整数'),
+  no: integerParam(1, 99, '场次号必须是 1–99 的整数'),
 });
 
 export const importQuerySchema = z.object({
-  session: z.coerce.number().int().min(1).max(99).optional().describe('手工导入对话框中所选的场次；给出时文件必须是该场次的授权'),
+  session: integerParam(1, 99, '场次号必须是 1–99 的整数').optional().describe('手工导入对话框中所选的场次；给出时文件必须是该场次的授权'),
 });
 
 const sourceSchema = z.enum(['online', 'file']);

@@ -85,6 +85,9 @@ export interface RegistrationDirectory {
 /** Live event (SSE) published whenever a room is registered, revoked or restored. */
 export const REGISTRATION_CHANGED_EVENT = 'registration.changed';
 
+/** A registration-code lock started or was lifted (考场注册 → 注册锁定); no payload beyond the address. */
+export const REGISTRATION_LOCKS_EVENT = 'registration.locks';
+
 export interface RegistrationChangedEvent {
   /** The room that changed; null when many changed at once (restore, initialization). */
   readonly roomCode: string | null;

@@ -1,8 +1,9 @@
+import net from 'node:net';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AdminAuthService } from '../../../core/auth/admin-auth';
 import type { PluginHttp } from '../../../core/http/http-registry';
-import { notFound } from '../../../core/http/errors';
+import { conflict, notFound } from '../../../core/http/errors';
 import type { SiteSettings } from '../../../core/settings/site-settings';
 import type { ExamDataService } from '../../load/api';
 import type { RoomSealStatus, RoomSealStatusSource } from '../api';
@@ -53,6 +54,23 @@ const roomViewSchema = z
     candidates: z.array(proctorCandidateSchema),
   })
   .meta({ id: 'RegistrationRoomView' });
+
+const guessLockSchema = z
+  .object({
+    scope: z.enum(['room-address', 'address']).describe('room-address：该地址对该考场锁定；address：该地址对所有考场锁定'),
+    ip: z.string(),
+    roomCode: z.string().nullable(),
+    lockedAt: z.string().meta({ format: 'date-time' }),
+    until: z.string().meta({ format: 'date-time' }),
+  })
+  .meta({ id: 'RegistrationGuessLock' });
+
+const clearLockBodySchema = z
+  .object({
+    ip: z.string().refine((v) => net.isIP(v) !== 0, '请填写被锁定的 IP 地址'),
+    roomCode: roomCodeSchema.nullable(),
+  })
+  .strict();
 
 const exportBodySchema = z.object({ folder: z.string().trim().min(1, '请选择导出目录').max(1024, '导出目录路径过长') }).strict();
 
@@ -172,6 +190,33 @@ export function mountAdminRoutes(
   });
 
   http.route({
+    method: 'get',
+    path: '/locks',
+    summary: '注册锁定：注册码错误次数过多而暂时锁定的监考机地址（只锁该地址，不锁考场）',
+    tags: [TAG],
+    guard,
+    response: z.object({ locks: z.array(guessLockSchema) }),
+    handler: () => ({ locks: registrations.locks() }),
+  });
+
+  http.route({
+    method: 'post',
+    path: '/locks/clear',
+    summary: '解除注册锁定：该地址可立即再次注册，其错误次数清零',
+    tags: [TAG],
+    guard,
+    body: { kind: 'json', schema: clearLockBodySchema, maxBytes: 1024 },
+    response: z.object({ ip: z.string(), roomCode: z.string().nullable() }),
+    errors: { 409: '该锁定已到期或已解除' },
+    handler: async ({ body, principal }) => {
+      if (!(await registrations.clearLock(body.ip, body.roomCode, principal.username))) {
+        throw conflict('LOCK_NOT_FOUND', '该锁定已到期或已被解除，无需再解除；请刷新列表');
+      }
+      return { ip: body.ip, roomCode: body.roomCode };
+    },
+  });
+
+  http.route({
     method: 'post',
     path: '/export',
     summary: '导出考点信息：把考点信息 HTML 和 KDINFO 写入考点机上的目录',
@@ -229,13 +274,15 @@ export function mountAdminRoutes(
     response: z.object({
       restored: z.array(z.string()),
       kept: z.array(z.object({ roomCode: z.string(), reason: z.string() })),
+      revoked: z.array(z.object({ roomCode: z.string(), reason: z.string() })).describe('文件中已被本考点撤销的注册：不再恢复'),
       message: z.string(),
     }),
     errors: { 409: '尚未载入考务数据或数据包不一致', 503: '未检测到机考锁' },
     handler: async ({ body, principal }) => {
       const outcome = await withTrustRefusals(() => siteInfo.restore(body, principal.username));
       const kept = outcome.kept.length ? `；${outcome.kept.length} 个考场已重新注册，保留当前注册` : '';
-      return { ...outcome, message: `已恢复注册码，并恢复 ${outcome.restored.length} 个考场的注册${kept}` };
+      const revoked = outcome.revoked.length ? `；${outcome.revoked.length} 个考场的注册已被撤销，不再恢复（${outcome.revoked.map((r) => r.roomCode).join('、')}），其监考机需重新注册` : '';
+      return { ...outcome, message: `已恢复注册码，并恢复 ${outcome.restored.length} 个考场的注册${kept}${revoked}` };
     },
   });
 }

@@ -57,6 +57,8 @@ export const kdinfoBodySchema = z
     /** roomCode → registration code, for every room of the package. */
     registrationCodes: z.record(z.string().regex(/^\d{8}$/), z.string().min(1).max(64)),
     registrations: z.array(registrationSchema).max(10_000),
+    /** Credential hashes the site ended before the export; a restore never brings them back. Absent in older files. */
+    revokedCredentials: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(100_000).optional(),
   })
   .strict();
 export type KdinfoBody = z.output<typeof kdinfoBodySchema>;

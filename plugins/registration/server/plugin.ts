@@ -11,6 +11,7 @@ import { ProctorLanApi } from './proctor-lan-api';
 import { mountProctorRoutes } from './proctor-routes';
 import { registrationMigrations } from './registration-migrations';
 import { RegistrationService } from './registration-service';
+import { RegistrationRevocationRow } from './registration-revocation-row';
 import { RoomRegistrationRow } from './room-registration-row';
 import { SiteInfoService } from './site-info-service';
 
@@ -29,7 +30,7 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
     manifest: { id: 'registration', version: '1.0.0', host: '^0.1.0', displayName: '考场注册', stage: 'registration' },
     publicApi: registrationApi,
     register(env) {
-      env.registerEntities([RoomRegistrationRow]);
+      env.registerEntities([RoomRegistrationRow, RegistrationRevocationRow]);
       env.registerMigrations(registrationMigrations);
       env.declareExtensionPoint(roomSealStatusPoint);
 

@@ -17,7 +17,8 @@ export function bearerOf(ctx: Context): string | undefined {
 
 /**
  * The versioned proctor LAN API (R11.1). Every route mounted through it lives under
- * /api/proctor/v1, carries the proctor guard and appears in the OpenAPI document.
+ * /api/proctor/v1, carries the proctor guard, answers the whole LAN (not only the site PC)
+ * and appears in the OpenAPI document.
  */
 export class ProctorLanApi implements ProctorApi {
   readonly guard: AuthGuard<ProctorPrincipal>;
@@ -54,6 +55,7 @@ export class ProctorLanApi implements ProctorApi {
       tags: spec.tags ?? [PROCTOR_TAG],
       errors: { 401: '缺少凭证，或本机注册已被考点撤销（请重新注册）', ...scopeErrors(room), ...spec.errors },
       guard: this.guard,
+      reach: 'lan',
     });
   }
 
@@ -61,7 +63,7 @@ export class ProctorLanApi implements ProctorApi {
   routePublic<Params extends ZodType | undefined, Query extends ZodType | undefined, B extends BodySpec | undefined, R>(
     spec: RouteSpec<null, Params, Query, B, R>,
   ): void {
-    this.http.routeAbsolute<null, Params, Query, B, R>({ ...spec, path: `${PROCTOR_API_PREFIX}${spec.path}`, tags: spec.tags ?? [PROCTOR_TAG] });
+    this.http.routeAbsolute<null, Params, Query, B, R>({ ...spec, path: `${PROCTOR_API_PREFIX}${spec.path}`, tags: spec.tags ?? [PROCTOR_TAG], reach: 'lan' });
   }
 }
 

@@ -4,7 +4,7 @@ import { notFound } from '../../../core/http/errors';
 import type { SiteSettings } from '../../../core/settings/site-settings';
 import type { ExamDataService } from '../../load/api';
 import { PROCTOR_API_PREFIX } from '../api';
-import type { ProctorLanApi } from './proctor-lan-api';
+import { bearerOf, type ProctorLanApi } from './proctor-lan-api';
 import {
   proctorCredentialsSchema,
   proctorRegisterRequestSchema,
@@ -23,18 +23,19 @@ export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: Re
     path: '/register',
     summary: '监考机注册（考场代码 + 注册码）',
     description:
-      '成功时返回凭证（只返回一次）。同一台机器（machineId 相同）重复注册是幂等的：同一注册，换发新凭证。' +
-      '注册码错误返回 401；同一考场或同一 IP 多次错误后暂时锁定（429，Retry-After）。',
+      '成功时返回凭证（只返回一次）。已注册的考场再次注册须在 Authorization: Bearer 中带上该考场当前的凭证：' +
+      '同一注册，换发新凭证（旧凭证随之失效）；不带或凭证不对返回 409（machineId 不是秘密，不能代替凭证）。' +
+      '注册码错误返回 401；同一 IP 对同一考场、或同一 IP 对所有考场多次错误后，该 IP 暂时锁定（429，Retry-After），其他 IP 不受影响。',
     guard: publicGuard,
     body: { kind: 'json', schema: proctorRegisterRequestSchema, maxBytes: 8 * 1024 },
     response: proctorCredentialsSchema,
     errors: {
       401: '考场代码或注册码错误',
-      409: '考场已由其他监考机注册，或考点尚未载入考务数据',
+      409: '考场已有监考机注册（再次注册须带当前凭证），或考点尚未载入考务数据',
       429: '错误次数过多，暂时锁定（见 Retry-After）',
     },
-    handler: async ({ body, ip }) => {
-      const result = await registrations.register(body, ip);
+    handler: async ({ body, ip, koa }) => {
+      const result = await registrations.register(body, ip, bearerOf(koa));
       const r = result.registration;
       return {
         token: result.token,

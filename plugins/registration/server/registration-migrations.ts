@@ -43,4 +43,28 @@ export class RegistrationSigningKey1764900000000 implements MigrationInterface {
   }
 }
 
-export const registrationMigrations = [RegistrationInit1764400000000, RegistrationSigningKey1764900000000];
+/** Credentials the site ended, so 恢复注册 never brings one back (issue 10 point 3). */
+export class RegistrationRevocations1764950000000 implements MigrationInterface {
+  name = 'RegistrationRevocations1764950000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.createTable(
+      new Table({
+        name: 'registration_revocation',
+        columns: [
+          { name: 'credentialHash', type: 'varchar', length: '64', isPrimary: true },
+          { name: 'roomCode', type: 'varchar', length: '16' },
+          { name: 'registrationId', type: 'varchar', length: '36' },
+          { name: 'revokedAt', type: 'varchar', length: '32' },
+          { name: 'reason', type: 'varchar', length: '16' },
+        ],
+      }),
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropTable('registration_revocation');
+  }
+}
+
+export const registrationMigrations = [RegistrationInit1764400000000, RegistrationSigningKey1764900000000, RegistrationRevocations1764950000000];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { AuditLog } from '../../../core/auth/audit';
 import type { LiveEvents } from '../../../core/events/live-events';
 import type { DataParticipant } from '../../../core/lifecycle/data-participants';
@@ -8,6 +9,7 @@ import { isoNow } from '../../../core/store/columns';
 import type { ExamDataService } from '../../load/api';
 import {
   REGISTRATION_CHANGED_EVENT,
+  REGISTRATION_LOCKS_EVENT,
   type ProctorPrincipal,
   type RegistrationChangedEvent,
   type RegistrationDirectory,
@@ -15,7 +17,8 @@ import {
 } from '../api';
 import { KDINFO_DAMAGED_MESSAGE } from './kdinfo';
 import { credentialHash, displayIp, newProctorCredential, registrationCodeMatches } from './proctor-credential';
-import { isGuessLock, type GuessLock, type GuessThrottle } from './guess-throttle';
+import { isGuessLock, type GuessLock, type GuessLockView, type GuessThrottle } from './guess-throttle';
+import { RegistrationRevocationRow, type RevocationReason } from './registration-revocation-row';
 import { RoomRegistrationRow } from './room-registration-row';
 
 export interface RegisterRequest {
@@ -43,6 +46,8 @@ export interface RestoreOutcome {
   readonly restored: string[];
   /** Rooms registered on this site since the reinstall: kept as they are. */
   readonly kept: { roomCode: string; reason: string }[];
+  /** Registrations in the file that this site revoked since: never brought back. */
+  readonly revoked: { roomCode: string; reason: string }[];
 }
 
 export const PROCTOR_REVOKED_MESSAGE = '本机注册已被考点撤销，请重新注册';
@@ -78,7 +83,11 @@ export class RegistrationService implements RegistrationDirectory {
     return principal;
   }
 
-  async register(req: RegisterRequest, rawIp: string): Promise<RegisterResult> {
+  /**
+   * `presentedToken` is the credential the caller holds, if any: re-registering a room that
+   * is registered needs the current credential (machineId is no secret) or a revoke first.
+   */
+  async register(req: RegisterRequest, rawIp: string, presentedToken?: string): Promise<RegisterResult> {
     const ip = displayIp(rawIp);
     // Count first (R3.4): a point is taken before the comparison, so parallel guesses
     // cannot all slip past the limit while their comparisons are in flight.
@@ -105,7 +114,10 @@ export class RegistrationService implements RegistrationDirectory {
         machineId: req.machineId,
         locked: outcome.lock?.scope ?? null,
       });
-      if (outcome.lock) throw lockedError(outcome.lock, req.roomCode, ip);
+      if (outcome.lock) {
+        this.live.publish(REGISTRATION_LOCKS_EVENT, { ip });
+        throw lockedError(outcome.lock, req.roomCode, ip);
+      }
       throw unauthorized('REGISTRATION_CODE_WRONG', `考场代码或注册码错误，请核对考点下发的考场注册信息（还可尝试 ${outcome.remaining} 次）`);
     }
     await this.throttle.succeeded(ticket);
@@ -117,8 +129,10 @@ export class RegistrationService implements RegistrationDirectory {
       // dropped (or re-coded) this room after the comparison cannot be registered into.
       if ((await this.examData.registrationCodeOf(req.roomCode)) !== expected) return { roomChanged: true as const };
       const existing = await em.findOneBy(RoomRegistrationRow, { roomCode: req.roomCode });
-      if (existing && existing.machineId !== req.machineId) return { conflictWith: existing };
-      // Same machine again: same registration, a fresh credential; the previous one ends.
+      const holdsCurrent = presentedToken !== undefined && existing !== null && credentialHash(presentedToken) === existing.credentialHash;
+      if (existing && !holdsCurrent) return { conflictWith: existing };
+      // The holder again: same registration, a fresh credential; the previous one ends for good.
+      if (existing) await recordRevocation(em, existing, 'reregistered', now);
       const row: RoomRegistrationRow = {
         roomCode: req.roomCode,
         registrationId: existing?.registrationId ?? randomUUID(),
@@ -139,9 +153,10 @@ export class RegistrationService implements RegistrationDirectory {
     if ('conflictWith' in result) {
       const other = result.conflictWith!;
       await this.audit.record(`proctor@${ip}`, 'proctor.register.conflict', { roomCode: req.roomCode, ip, machineId: req.machineId, registeredIp: other.ip });
+      // The holder's address is for the administrator (audit, 考场注册), not for whoever asks.
       throw conflict(
         'ROOM_ALREADY_REGISTERED',
-        `考场 ${req.roomCode} 已由 IP ${other.ip} 的监考机注册；如需更换监考机，请考点管理员先在“考场注册”中撤销该考场的注册`,
+        `考场 ${req.roomCode} 已有监考机注册。若本机就是该考场的监考机，请带上本机保存的凭证重新注册；如需更换监考机，请考点管理员先在“考场注册”中撤销该考场的注册`,
       );
     }
     const { row, previous } = result;
@@ -160,7 +175,10 @@ export class RegistrationService implements RegistrationDirectory {
   async revoke(roomCode: string, actor: string): Promise<RoomRegistration> {
     const removed = await this.store.write(async (em) => {
       const row = await em.findOneBy(RoomRegistrationRow, { roomCode });
-      if (row) await em.delete(RoomRegistrationRow, { roomCode });
+      if (row) {
+        await em.delete(RoomRegistrationRow, { roomCode });
+        await recordRevocation(em, row, 'revoked', isoNow());
+      }
       return row;
     });
     if (!removed) throw conflict('ROOM_NOT_REGISTERED', `考场 ${roomCode} 尚未注册，无需撤销`);
@@ -185,7 +203,10 @@ export class RegistrationService implements RegistrationDirectory {
     }
     const removed = await this.store.write(async (em) => {
       const dropped = (await em.find(RoomRegistrationRow)).filter((r) => !present.has(r.roomCode));
-      for (const r of dropped) await em.delete(RoomRegistrationRow, { roomCode: r.roomCode });
+      for (const r of dropped) {
+        await em.delete(RoomRegistrationRow, { roomCode: r.roomCode });
+        await recordRevocation(em, r, 'dropped', isoNow());
+      }
       return dropped;
     });
     for (const r of removed) {
@@ -216,6 +237,11 @@ export class RegistrationService implements RegistrationDirectory {
     return rows.map((r) => ({ ...publicOf(r), credentialHash: r.credentialHash }));
   }
 
+  /** Credential hashes this site ended (revoke, re-registration, dropped room); KDINFO carries them. */
+  async revokedCredentials(): Promise<string[]> {
+    return (await this.store.manager.find(RegistrationRevocationRow, { order: { revokedAt: 'ASC' } })).map((r) => r.credentialHash);
+  }
+
   /**
    * Refuses a KDINFO whose registrations could not all be applied (duplicate rooms or
    * credentials, a credential already held by another room) before anything is changed.
@@ -234,12 +260,26 @@ export class RegistrationService implements RegistrationDirectory {
   /**
    * 恢复注册 (R3.5): puts back registrations from KDINFO with their credential hashes, so
    * proctors keep their credentials. A room registered here since the reinstall is kept.
+   * A credential this site ended after the file was written stays ended (issue 10 point 3):
+   * the revocation list is kept here, carried in every later KDINFO and merged back by a
+   * restore, so an older file restored after a newer one cannot bring it back either.
    */
-  async restore(registrations: readonly StoredRegistration[], actor: string): Promise<RestoreOutcome> {
+  async restore(registrations: readonly StoredRegistration[], actor: string, revokedInFile: readonly string[] = []): Promise<RestoreOutcome> {
     const outcome = await this.store.write(async (em) => {
       const restored: RoomRegistrationRow[] = [];
       const kept: { roomCode: string; reason: string }[] = [];
+      const revoked: { roomCode: string; reason: string }[] = [];
+      const now = isoNow();
+      for (const hash of revokedInFile) {
+        if (!(await em.existsBy(RegistrationRevocationRow, { credentialHash: hash }))) {
+          await em.insert(RegistrationRevocationRow, { credentialHash: hash, roomCode: '', registrationId: '', revokedAt: now, reason: 'imported' });
+        }
+      }
       for (const r of registrations) {
+        if (await em.existsBy(RegistrationRevocationRow, { credentialHash: r.credentialHash })) {
+          revoked.push({ roomCode: r.roomCode, reason: `考场 ${r.roomCode} 的这次注册已被本考点撤销，不再恢复；该考场的监考机需重新注册` });
+          continue;
+        }
         const existing = await em.findOneBy(RoomRegistrationRow, { roomCode: r.roomCode });
         if (existing && existing.credentialHash !== r.credentialHash) {
           kept.push({ roomCode: r.roomCode, reason: `考场 ${r.roomCode} 已由 IP ${existing.ip} 的监考机重新注册，保留当前注册` });
@@ -264,16 +304,20 @@ export class RegistrationService implements RegistrationDirectory {
         await em.save(RoomRegistrationRow, row);
         restored.push(row);
       }
-      await this.audit.record(actor, 'registration.restored', { rooms: restored.map((r) => r.roomCode), kept: kept.map((k) => k.roomCode) });
+      await this.audit.record(actor, 'registration.restored', {
+        rooms: restored.map((r) => r.roomCode),
+        kept: kept.map((k) => k.roomCode),
+        revoked: revoked.map((k) => k.roomCode),
+      });
       // The credential cache and the UI follow the commit of the caller's unit of work (恢复注册
       // writes registration codes in the same one).
       this.store.afterCommit(() => {
         for (const row of restored) this.byCredential.set(row.credentialHash, principalOf(row));
         this.changed({ roomCode: null, action: 'restored' });
       });
-      return { restored, kept };
+      return { restored, kept, revoked };
     });
-    return { restored: outcome.restored.map((r) => r.roomCode), kept: outcome.kept };
+    return { restored: outcome.restored.map((r) => r.roomCode), kept: outcome.kept, revoked: outcome.revoked };
   }
 
   /** 系统初始化 (R9.3): every registration goes, so every proctor credential fails at once. */
@@ -288,6 +332,20 @@ export class RegistrationService implements RegistrationDirectory {
         this.changed({ roomCode: null, action: 'cleared' });
       },
     };
+  }
+
+  /** Registration-code locks in force (issue 10 point 2: the administrator sees them). */
+  locks(): GuessLockView[] {
+    return this.throttle.list();
+  }
+
+  async clearLock(ip: string, roomCode: string | null, actor: string): Promise<boolean> {
+    const existed = await this.throttle.clear(ip, roomCode);
+    if (existed) {
+      await this.audit.record(actor, 'proctor.register.unlocked', { ip, roomCode });
+      this.live.publish(REGISTRATION_LOCKS_EVENT, { ip });
+    }
+    return existed;
   }
 
   onChanged(listener: (roomCode: string) => void): () => void {
@@ -325,9 +383,10 @@ function publicOf(r: RoomRegistrationRow): RoomRegistration {
 
 function lockedError(lock: GuessLock, roomCode: string, ip: string): AppError {
   const minutes = Math.ceil(lock.retryAfterSeconds / 60);
-  const message =
-    lock.scope === 'room'
-      ? `考场 ${roomCode} 的注册码错误次数过多，已暂时锁定，请 ${minutes} 分钟后再试`
-      : `本机（${ip}）注册码错误次数过多，已暂时锁定，请 ${minutes} 分钟后再试`;
-  return tooMany(message, lock.retryAfterSeconds);
+  const what = lock.scope === 'room-address' ? `本机（${ip}）对考场 ${roomCode} 的注册码错误次数过多` : `本机（${ip}）注册码错误次数过多`;
+  return tooMany(`${what}，已暂时锁定，请 ${minutes} 分钟后再试，或请考点管理员在“考场注册”中解除锁定`, lock.retryAfterSeconds);
+}
+
+async function recordRevocation(em: EntityManager, row: RoomRegistrationRow, reason: RevocationReason, at: string): Promise<void> {
+  await em.insert(RegistrationRevocationRow, { credentialHash: row.credentialHash, roomCode: row.roomCode, registrationId: row.registrationId, revokedAt: at, reason });
 }

@@ -88,6 +88,7 @@ export class SiteInfoService {
         signingPublicKey: r.signingPublicKey,
         credentialHash: r.credentialHash,
       })),
+      revokedCredentials: await this.registrations.revokedCredentials(),
     };
     return { siteCode, bytes: sealKdinfo(body, key, dongleId), roomCount: rooms.length, registeredCount: registrations.length };
   }
@@ -147,7 +148,7 @@ export class SiteInfoService {
     // One unit of work: the codes and the registrations are restored together or not at all.
     return this.store.write(async () => {
       await this.examData.restoreRegistrationCodes(body.registrationCodes);
-      return this.registrations.restore(body.registrations, actor);
+      return this.registrations.restore(body.registrations, actor, body.revokedCredentials ?? []);
     });
   }
 

@@ -42,7 +42,7 @@ describe('registration-code guessing limit under parallel guesses (R3.4)', () =>
   });
 
   it('20 parallel wrong guesses for one room: exactly the room allowance (3) is compared, the rest are locked uncompared', async () => {
-    site = await startSite({ plugin: { guessLimits: { perRoom: 3, perIp: 100, windowSeconds: 600, lockSeconds: 600 } } });
+    site = await startSite({ plugin: { guessLimits: { perRoomAddress: 3, perAddress: 100, windowSeconds: 600, lockSeconds: 600 } } });
     const guesses = Array.from({ length: 20 }, (_, i) =>
       new ProctorClient(site.url).register({ roomCode: ROOMS[0], registrationCode: `WRONG${String(100 + i)}`, machineId: `pc-${i}` }),
     );
@@ -55,12 +55,12 @@ describe('registration-code guessing limit under parallel guesses (R3.4)', () =>
     expect(right[0]!.status).to.equal('rejected');
     const err = (right[0] as PromiseRejectedResult).reason as ProctorApiError;
     expect(err.status).to.equal(429);
-    expect(err.message).to.equal('考场 11003001 的注册码错误次数过多，已暂时锁定，请 10 分钟后再试');
+    expect(err.message).to.equal('本机（127.0.0.1）对考场 11003001 的注册码错误次数过多，已暂时锁定，请 10 分钟后再试，或请考点管理员在“考场注册”中解除锁定');
     expect(await site.server.store.manager.count(RoomRegistrationRow)).to.equal(0);
   });
 
   it('20 parallel wrong guesses across rooms from one address: exactly the address allowance (4) is compared', async () => {
-    site = await startSite({ plugin: { guessLimits: { perRoom: 100, perIp: 4, windowSeconds: 600, lockSeconds: 600 } } });
+    site = await startSite({ plugin: { guessLimits: { perRoomAddress: 100, perAddress: 4, windowSeconds: 600, lockSeconds: 600 } } });
     const guesses = Array.from({ length: 20 }, (_, i) =>
       new ProctorClient(site.url).register({ roomCode: `11003${String(100 + i)}`, registrationCode: 'WRONGCDE', machineId: `pc-${i}` }),
     );
@@ -70,13 +70,16 @@ describe('registration-code guessing limit under parallel guesses (R3.4)', () =>
   });
 
   it('a right code gives its point back: more successful registrations than the allowance from one address, then the count is where the failures left it', async () => {
-    site = await startSite({ plugin: { guessLimits: { perRoom: 5, perIp: 2, windowSeconds: 600, lockSeconds: 600 } } });
+    site = await startSite({ plugin: { guessLimits: { perRoomAddress: 5, perAddress: 2, windowSeconds: 600, lockSeconds: 600 } } });
+    const holders = new Map<string, ProctorClient>();
     for (const room of ROOMS) {
-      const r = await new ProctorClient(site.url).register({ roomCode: room, registrationCode: await site.code(room), machineId: `pc-${room}` });
+      const holder = new ProctorClient(site.url);
+      const r = await holder.register({ roomCode: room, registrationCode: await site.code(room), machineId: `pc-${room}` });
       expect(r.roomCode).to.equal(room);
+      holders.set(room, holder);
     }
-    // Same machine again (idempotent): still not counted.
-    await new ProctorClient(site.url).register({ roomCode: ROOMS[0], registrationCode: await site.code(ROOMS[0]), machineId: `pc-${ROOMS[0]}` });
+    // The holder again, with its credential: still not counted.
+    await holders.get(ROOMS[0])!.register({ roomCode: ROOMS[0], registrationCode: await site.code(ROOMS[0]), machineId: `pc-${ROOMS[0]}` });
     try {
       await new ProctorClient(site.url).register({ roomCode: ROOMS[1], registrationCode: 'WRONGCDE', machineId: 'pc-x' });
       expect.fail('expected 401');
@@ -90,7 +93,7 @@ describe('registration-code guessing limit under parallel guesses (R3.4)', () =>
 
 describe('registration refused before exam data is loaded is not a guess (R3.4)', () => {
   it('does not use up the allowance: more 409s than the allowance, never a lock', async () => {
-    const site = await startSite({ pkg: null, plugin: { guessLimits: { perRoom: 2, perIp: 2, windowSeconds: 600, lockSeconds: 600 } } });
+    const site = await startSite({ pkg: null, plugin: { guessLimits: { perRoomAddress: 2, perAddress: 2, windowSeconds: 600, lockSeconds: 600 } } });
     try {
       for (let i = 0; i < 4; i++) {
         try {
@@ -159,7 +162,7 @@ describe('guessing limit with slow exam-data reads, as on PostgreSQL (R3.4)', ()
   }
 
   it('per room: 20 parallel wrong guesses compare exactly 3', async () => {
-    const { service, compared, audited } = serviceWith({ perRoom: 3, perIp: 100, windowSeconds: 600, lockSeconds: 600 });
+    const { service, compared, audited } = serviceWith({ perRoomAddress: 3, perAddress: 100, windowSeconds: 600, lockSeconds: 600 });
     const codes = await guessAll(service, 20, () => '11003001');
     expect(compared()).to.equal(3);
     expect(audited.filter((a) => a === 'proctor.register.failed')).to.have.length(3);
@@ -169,7 +172,7 @@ describe('guessing limit with slow exam-data reads, as on PostgreSQL (R3.4)', ()
   });
 
   it('per address: 20 parallel wrong guesses over 20 rooms compare exactly 4', async () => {
-    const { service, compared, audited } = serviceWith({ perRoom: 100, perIp: 4, windowSeconds: 600, lockSeconds: 600 });
+    const { service, compared, audited } = serviceWith({ perRoomAddress: 100, perAddress: 4, windowSeconds: 600, lockSeconds: 600 });
     await guessAll(service, 20, (i) => `11003${String(100 + i)}`);
     expect(compared()).to.equal(4);
     expect(audited.filter((a) => a === 'proctor.register.failed')).to.have.length(4);

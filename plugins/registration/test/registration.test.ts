@@ -85,13 +85,13 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
     expect((await table(site)).registeredCount).to.equal(0);
   });
 
-  it('R3.4 repeated wrong codes lock the room (429, Retry-After), even for the right code; audited', async () => {
+  it('R3.4 repeated wrong codes lock that address for the room (429, Retry-After), even for the right code; audited', async () => {
     const guesser = new ProctorClient(site.url);
     for (let i = 0; i < 4; i++) {
       await expectApiError(guesser.register({ roomCode: ROOM1, registrationCode: `WRONG00${i}`, machineId: 'pc-evil' }), 401);
     }
     const locked = await expectApiError(guesser.register({ roomCode: ROOM1, registrationCode: 'WRONG005', machineId: 'pc-evil' }), 429);
-    expect(locked.message).to.equal('考场 11003001 的注册码错误次数过多，已暂时锁定，请 10 分钟后再试');
+    expect(locked.message).to.equal('本机（127.0.0.1）对考场 11003001 的注册码错误次数过多，已暂时锁定，请 10 分钟后再试，或请考点管理员在“考场注册”中解除锁定');
     expect(locked.retryAfterSeconds).to.equal(600);
     const right = await expectApiError(guesser.register({ roomCode: ROOM1, registrationCode: await site.code(ROOM1), machineId: 'pc-evil' }), 429);
     expect(right.retryAfterSeconds).to.be.within(590, 600);
@@ -109,12 +109,12 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
       await expectApiError(guesser.register({ roomCode: `11003${String(100 + i)}`, registrationCode: 'WRONGCDE', machineId: 'pc-evil' }), 401);
     }
     const locked = await expectApiError(guesser.register({ roomCode: '11003200', registrationCode: 'WRONGCDE', machineId: 'pc-evil' }), 429);
-    expect(locked.message).to.equal('本机（127.0.0.1）注册码错误次数过多，已暂时锁定，请 10 分钟后再试');
+    expect(locked.message).to.equal('本机（127.0.0.1）注册码错误次数过多，已暂时锁定，请 10 分钟后再试，或请考点管理员在“考场注册”中解除锁定');
     await expectApiError(guesser.register({ roomCode: ROOM1, registrationCode: await site.code(ROOM1), machineId: 'pc-1' }), 429);
     expect((await table(site)).registeredCount).to.equal(0);
   });
 
-  it('R3.4 a second machine cannot take a registered room: 409 naming the registered IP, first registration unchanged', async () => {
+  it('R3.4 a second machine cannot take a registered room: 409 that does not name the holder\'s IP, first registration unchanged', async () => {
     const first = new ProctorClient(site.url);
     const r1 = await first.register({ roomCode: ROOM1, registrationCode: await site.code(ROOM1), machineId: 'pc-a' });
     const err = await expectApiError(
@@ -122,19 +122,22 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
       409,
     );
     expect(err.code).to.equal('ROOM_ALREADY_REGISTERED');
-    expect(err.message).to.contain('考场 11003001 已由 IP 127.0.0.1 的监考机注册');
+    expect(err.message).to.equal(
+      '考场 11003001 已有监考机注册。若本机就是该考场的监考机，请带上本机保存的凭证重新注册；如需更换监考机，请考点管理员先在“考场注册”中撤销该考场的注册',
+    );
+    expect(err.message).not.to.contain('127.0.0.1');
     const row = (await table(site)).rooms.find((x) => x.roomCode === ROOM1)!;
     expect(row.registration).to.include({ machineId: 'pc-a', registrationId: r1.registrationId });
     expect((await first.whoami()).machineId).to.equal('pc-a');
     expect(await auditActions(site)).to.include('proctor.register.conflict');
   });
 
-  it('R3.2 the same machine re-registering is idempotent: same registration, fresh credential, old one ends', async () => {
+  it('R3.2 the holder re-registering with its credential: same registration, fresh credential, old one ends', async () => {
     const code = await site.code(ROOM1);
     const a = new ProctorClient(site.url);
     const r1 = await a.register({ roomCode: ROOM1, registrationCode: code, machineId: 'pc-a' });
     const oldCreds = a.credentials!;
-    const b = new ProctorClient(site.url);
+    const b = ProctorClient.fromCredentials(oldCreds);
     const r2 = await b.register({ roomCode: ROOM1, registrationCode: code, machineId: 'pc-a' });
     expect(r2.alreadyRegistered).to.equal(true);
     expect(r2.registrationId).to.equal(r1.registrationId);
@@ -144,6 +147,22 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
     await expectApiError(ProctorClient.fromCredentials(oldCreds).whoami(), 401);
     const t = await table(site);
     expect(t.registeredCount).to.equal(1);
+    expect(await auditActions(site)).to.include('proctor.reregistered');
+  });
+
+  it('issue 10 point 2: the right code and machineId without the current credential cannot take over a registered room', async () => {
+    const code = await site.code(ROOM1);
+    const holder = new ProctorClient(site.url);
+    const r1 = await holder.register({ roomCode: ROOM1, registrationCode: code, machineId: 'pc-a' });
+    // machineId is no secret: anyone on the LAN may have read it. A stale credential is no better.
+    for (const thief of [new ProctorClient(site.url), ProctorClient.fromCredentials({ ...holder.credentials!, token: 'A'.repeat(43) })]) {
+      const err = await expectApiError(thief.register({ roomCode: ROOM1, registrationCode: code, machineId: 'pc-a' }), 409);
+      expect(err.code).to.equal('ROOM_ALREADY_REGISTERED');
+    }
+    expect((await holder.whoami()).registrationId).to.equal(r1.registrationId);
+    const row = (await table(site)).rooms.find((x) => x.roomCode === ROOM1)!;
+    expect(row.registration).to.include({ machineId: 'pc-a', registrationId: r1.registrationId });
+    expect((await auditActions(site)).filter((a) => a === 'proctor.register.conflict')).to.have.length(2);
   });
 
   it('R3.3 撤销注册: the credential fails on its next request (401) and the room registers again', async () => {

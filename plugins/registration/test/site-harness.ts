@@ -41,6 +41,8 @@ export interface SiteOptions {
   /** The package to import; null: none (no exam data loaded). Default: a fresh 3-room package. */
   readonly pkg?: BuiltPackage | null;
   readonly plugin?: RegistrationPluginOptions;
+  /** Bind address (default 127.0.0.1); 0.0.0.0 lets a test reach the site from this PC's LAN address. */
+  readonly host?: string;
   /** More plugins to start with load + registration (e.g. one that mounts proctor routes). */
   readonly extraPlugins?: readonly PluginDefinition[];
 }
@@ -63,7 +65,7 @@ export async function startSite(options: SiteOptions = {}): Promise<RunningSite>
   const server = await startTestServer({
     dataDir: options.dataDir,
     plugins: [loadPlugin, createRegistrationPlugin(options.plugin), ...(options.extraPlugins ?? [])],
-    config: { centreKeys: [key.publicKey] },
+    config: { centreKeys: [key.publicKey], ...(options.host ? { host: options.host } : {}) },
   });
   try {
     const admin = new TestClient(server.url);

@@ -46,9 +46,21 @@ export interface ExportResult {
 export interface RestoreResult {
   restored: string[];
   kept: { roomCode: string; reason: string }[];
+  /** Registrations in the file this site revoked since: not restored. */
+  revoked: { roomCode: string; reason: string }[];
   message: string;
+}
+
+/** A registration-code lock: one address, for one room or for all. */
+export interface GuessLock {
+  scope: 'room-address' | 'address';
+  ip: string;
+  roomCode: string | null;
+  lockedAt: string;
+  until: string;
 }
 
 /** Live events that change this table. */
 export const REGISTRATION_CHANGED_EVENT = 'registration.changed';
 export const LOAD_CHANGED_EVENT = 'load.changed';
+export const REGISTRATION_LOCKS_EVENT = 'registration.locks';

@@ -56,7 +56,9 @@ export const registerCommand: ProctorCommand = {
   },
   async run(ctx) {
     const saved = await loadCredentials(ctx.credentialsFile).catch(() => null);
-    const client = new ProctorClient(str(ctx.options.site));
+    // The saved credential proves this PC holds the room: re-registering a registered room needs it.
+    const site = str(ctx.options.site).replace(/\/+$/, '');
+    const client = new ProctorClient(site, saved && saved.siteUrl === site ? saved : null);
     const r = await client.register({
       roomCode: str(ctx.options.room),
       registrationCode: str(ctx.options.code),

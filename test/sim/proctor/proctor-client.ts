@@ -78,7 +78,10 @@ export class ProctorClient {
     return this.creds;
   }
 
-  /** POST /register; keeps the credentials for later calls. */
+  /**
+   * POST /register; keeps the credentials for later calls. Held credentials of the same room
+   * go along as the bearer: the site re-registers a registered room only for its holder.
+   */
   async register(input: RegisterInput): Promise<ProctorCredentials & { alreadyRegistered: boolean; registeredIp: string }> {
     // One key pair per PC, kept with the credentials; re-registering keeps it.
     const signingKey = this.creds?.signingPrivateKeyPem ?? generateSigningKeyPair().privateKeyPem;
@@ -89,7 +92,8 @@ export class ProctorClient {
       clientVersion: input.clientVersion ?? PROCTOR_CLIENT_VERSION,
       signingPublicKey: signingPublicKeyOf(signingKey),
     };
-    const r = await this.send<RegisterResponse>('POST', '/register', body, false);
+    const holder = this.creds !== null && this.creds.roomCode === input.roomCode;
+    const r = await this.send<RegisterResponse>('POST', '/register', body, holder);
     const creds: ProctorCredentials = {
       siteUrl: this.siteUrl,
       siteCode: r.siteCode,
