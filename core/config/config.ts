@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isAddressEntry } from '../net/address-list';
+import { useChineseZodMessages } from './zod-chinese-messages';
 
 // zh-CN messages for zod's own checks: configuration errors are read by the site's admin.
-z.config(z.locales.zhCN());
+useChineseZodMessages();
 
 const isHttpUrl = (v: string): boolean => {
   try {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { useChineseZodMessages } from '../config/zod-chinese-messages';
 import { AdminAuthService } from '../auth/admin-auth';
 import { AuditLog } from '../auth/audit';
 import { HttpCentreClient, StoreOutbox, startCentreLink, type CentreLink } from '../centre';
@@ -39,7 +39,7 @@ import { createDongleService, createTrustedClock, forwardDongleEvents } from './
 import { mountClockRoutes } from '../http/clock-routes';
 
 // zh-CN default messages for every zod check that has no message of its own.
-z.config(z.locales.zhCN());
+useChineseZodMessages();
 
 export const PRODUCT_TITLE = '1+X 职业技能等级证书试点考试 | 考点管理系统';
 

@@ -207,6 +207,13 @@ describe('载入考务: refused packages change nothing (R2.5)', function () {
     await expectRefused(tampered.bytes, /^考场文件 rooms\/11003001\.json 内容错误：考生 \d+ 的科目 \S+ 不属于场次 1$/, 'PACKAGE_ROOM_INVALID');
   });
 
+  it('a signed manifest listing a room file (or session file) its room (session) list leaves out (found by the fuzzer)', async () => {
+    const noRoom = await buildPackage(h.key, newer, { editManifest: (m) => void m.rooms.splice(2, 1) });
+    await expectRefused(noRoom.bytes, '数据包清单列出了考场文件 rooms/11003003.json，但考场列表中没有该考场', 'PACKAGE_MANIFEST_INVALID');
+    const noSession = await buildPackage(h.key, newer, { editManifest: (m) => void m.sessions.splice(1, 1) });
+    await expectRefused(noSession.bytes, /^数据包清单列出了试题文件 content\/session-2\.bin，但场次列表中没有该场次$|场次 2/, 'PACKAGE_MANIFEST_INVALID');
+  });
+
   it('a package before the site code is set', async () => {
     const fresh = await startLoadHarness({ siteCode: null, key: h.key });
     try {

@@ -162,6 +162,18 @@ function parseManifest(bytes: Buffer): PackageManifest {
       throw packageRefused('PACKAGE_MANIFEST_INVALID', `数据包清单没有列出场次 ${s.no} 的试题文件 ${contentEntryName(s.no)}`);
     }
   }
+  // And the other way round: a room or session file nobody lists would be loaded silently
+  // (or silently dropped); the centre never writes one (issue 15 point 3, found by fuzzing).
+  const roomFiles = new Set(m.rooms.map((r) => roomEntryName(r.roomCode)));
+  const sessionFiles = new Set(m.sessions.map((s) => contentEntryName(s.no)));
+  for (const name of fileNames) {
+    if (/^rooms\//.test(name) && !roomFiles.has(name)) {
+      throw packageRefused('PACKAGE_MANIFEST_INVALID', `数据包清单列出了考场文件 ${name}，但考场列表中没有该考场`);
+    }
+    if (/^content\//.test(name) && !sessionFiles.has(name)) {
+      throw packageRefused('PACKAGE_MANIFEST_INVALID', `数据包清单列出了试题文件 ${name}，但场次列表中没有该场次`);
+    }
+  }
   return m;
 }
 
