@@ -6,6 +6,7 @@ import type Koa from 'koa';
 import { AdminAuthService, DEFAULT_PASSWORD, type AdminPrincipal } from '../auth/admin-auth';
 import { hashPassword } from '../auth/password';
 import type { AuditLog } from '../auth/audit';
+import { testPluginSections } from './test-plugin-config';
 import { loadConfig, type ExamSiteConfigInput } from '../config/config';
 import { startHost } from '../host/host';
 import { unauthorized } from '../http/errors';
@@ -101,6 +102,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
       databaseUrl: MEMORY_DATABASE_URL,
       ...(options.centre ? { centreKeys: options.centre.keys } : {}),
       ...options.config,
+      plugins: testPluginSections(options.config?.plugins),
     },
   );
   const plugins = pluginFakes.length ? [...options.plugins, fakesPlugin(pluginFakes)] : options.plugins;

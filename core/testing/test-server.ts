@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { testPluginSections } from './test-plugin-config';
 import { loadConfig, type ExamSiteConfigInput } from '../config/config';
 import { startHost, type ControlledHost } from '../host/host';
 import type { CoreServiceFactory } from '../kernel/kernel';
@@ -46,6 +47,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     webDir: path.resolve(__dirname, '../../web'),
     ...(options.fakes?.centre ? { centreKeys: options.fakes.centre.keys } : {}),
     ...options.config,
+    plugins: testPluginSections(options.config?.plugins),
   });
   const fakeOverrides = [options.fakes?.dongle?.override, options.fakes?.centre?.override].filter((f) => f !== undefined);
   const host = await startHost({

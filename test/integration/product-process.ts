@@ -72,7 +72,7 @@ export class ProductProcess {
       EXAMSITE_DATA: o.dataDir,
       EXAMSITE_HOST: '127.0.0.1',
       EXAMSITE_PORT: String(port),
-      EXAMSITE_FTP_PORT: '0',
+      EXAMSITE_COLLECTION_FTP_PORT: '0',
       EXAMSITE_DONGLE: 'soft',
       EXAMSITE_LOG_LEVEL: 'info',
       EXAMSITE_CENTRE_KEYS: (o.centreKeys ?? []).join(','),

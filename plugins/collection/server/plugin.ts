@@ -2,7 +2,8 @@ import { definePlugin, type PluginDefinition } from '../../../core/kernel/plugin
 import { createServiceRef } from '../../../core/kernel/refs';
 import { coreServices } from '../../../core/services';
 import { examDataServiceRef } from '../../load/api';
-import { proctorApiRef, registrationDirectoryRef } from '../../registration/api';
+import { statusItemsPoint } from '../../../core/http/status-items';
+import { proctorApiRef, proctorCredentialsRef, registrationDirectoryRef } from '../../registration/api';
 import * as collectionApi from '../api';
 import { collectionValidatorsPoint, resultIntakeRef } from '../api';
 import { mountCollectionAdminRoutes } from './admin-routes';
@@ -12,6 +13,10 @@ import { ReceiptSigner } from './receipt-signer';
 import { ResultIntake } from './result-intake';
 import { CollectedResultRow, ResultConflictRow } from './result-rows';
 import { mountResultUploadRoutes } from './result-upload-routes';
+import { ftpConfigSchema } from './ftp/ftp-config';
+import { FtpStatusItem, startFtpIntake } from './ftp/ftp-intake';
+import { reportEntities, reportMigrations, startResultReport } from './report/report-module';
+import type { CollectedResultsSource } from './report/collected-results';
 
 const intakeImplRef = createServiceRef<ResultIntake>('collection.intakeImpl', '结果数据包接收（插件内部）');
 
@@ -21,8 +26,11 @@ export function createCollectionPlugin(): PluginDefinition {
     manifest: { id: 'collection', version: '1.0.0', host: '^0.1.0', displayName: '数据回收', stage: 'collection' },
     publicApi: collectionApi,
     register(env) {
-      env.registerEntities([CollectedResultRow, ResultConflictRow]);
-      env.registerMigrations(collectionMigrations);
+      env.registerEntities([CollectedResultRow, ResultConflictRow, ...reportEntities]);
+      env.registerMigrations([...collectionMigrations, ...reportMigrations]);
+      // FTP服务 in the status bar (R1.5): 运行 only while the FTP server listens.
+      const ftpItem = new FtpStatusItem();
+      env.extend(statusItemsPoint, ftpItem);
       env.declareExtensionPoint(collectionValidatorsPoint);
       let validators: readonly collectionApi.ResultPackageValidator[] = [];
       env.provideService(intakeImplRef, {
@@ -52,12 +60,37 @@ export function createCollectionPlugin(): PluginDefinition {
           settings: coreServices.settings,
           proctorApi: proctorApiRef,
           intake: intakeImplRef,
+          config: coreServices.config,
+          pluginConfig: coreServices.pluginConfig,
+          logger: coreServices.logger,
+          status: coreServices.status,
+          lifecycle: coreServices.lifecycle,
+          credentials: proctorCredentialsRef,
+          audit: coreServices.audit,
+          centre: coreServices.centre,
+          live: coreServices.liveEvents,
         },
-        init({ http, auth, store, files, examData, outbox, settings, proctorApi, intake }, extensions) {
+        async init(deps, extensions) {
+          const { http, auth, store, files, examData, outbox, settings, proctorApi, intake } = deps;
           validators = extensions.get(collectionValidatorsPoint);
           const table = new CollectionTableService(store, examData, outbox, settings);
           mountResultUploadRoutes(proctorApi, files, intake);
           mountCollectionAdminRoutes(http, { auth, files, intake, table, store });
+          // FTP upload (issue 12 point 3) into the same acceptance path as HTTP and manual import.
+          await startFtpIntake({ ...deps, ftp: deps.pluginConfig.read(ftpConfigSchema), intake, statusItem: ftpItem });
+          // 考后上报 (R8.5) over the accepted packages.
+          const source: CollectedResultsSource = {
+            list: async () =>
+              (await store.manager.find(CollectedResultRow, { order: { roomCode: 'ASC', sessionNo: 'ASC' } })).map((row) => ({
+                roomCode: row.roomCode,
+                sessionNo: row.sessionNo,
+                file: files.pathOf(row.file),
+                size: row.packageSize,
+                sha256: row.packageSha256,
+                acceptedAt: row.acceptedAt,
+              })),
+          };
+          startResultReport({ http, auth, store, settings, audit: deps.audit, centre: deps.centre, live: deps.live, examData, source });
         },
       });
     },

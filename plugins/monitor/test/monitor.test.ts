@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { coreServices } from '../../../core/services';
 import { makeTempDir } from '../../../core/testing/test-server';
 import { waitFor } from '../../../core/testing/wait-for';
-import { ProctorApiError, type ProctorClient } from '../../../test/sim/proctor/proctor-client';
+import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import { endSession, sendHeartbeat, startSession, type HeartbeatRequest } from '../../../test/sim/proctor/monitor-calls';
 import { SESSION_ENDED_KIND, SESSION_STARTED_KIND } from '../server/session-reports';
 import { startMonitorSite, type MonitorSite } from './monitor-site';
@@ -130,7 +130,9 @@ describe('考场监控: heartbeats, room state and start/end reports (R6.4, R7, 
       site = await startMonitorSite({ dataDir, importPackage: false });
       const page = await site.overview('?session=1');
       for (const row of page.rows) expect(row.live).to.include({ connection: 'unknown', state: 'ended', sessionNo: 1 });
-      const again = await site.proctor(rooms[0]!);
+      // The proctor PC keeps its credential across the site's restart (re-registering a held
+      // room without it is refused since the hardening of 考场注册).
+      const again = new ProctorClient(site.server.url, clients.get(rooms[0]!)!.credentials);
       expect((await endSession(again, rooms[0]!, 1)).changed).to.equal(false);
       await sendHeartbeat(again, beat(rooms[0]!, { state: 'ended' }));
       await waitFor('beat seen', async () => (await site.overview('?session=1')).rows[0]!.live.connection === 'connected', 3000, 50);

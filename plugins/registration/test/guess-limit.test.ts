@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { AuditLog } from '../../../core/auth/audit';
 import { AppError } from '../../../core/http/errors';
-import type { LiveEvents } from '../../../core/events/live-events';
+import { LiveEvents } from '../../../core/events/live-events';
 import type { Store } from '../../../core/store/store';
 import { AuditLogRow } from '../../../core/store/core-entities';
 import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
@@ -145,7 +145,7 @@ describe('guessing limit with slow exam-data reads, as on PostgreSQL (R3.4)', ()
     } as unknown as ExamDataService;
     const audited: string[] = [];
     const audit = { record: async (_actor: string, action: string) => void audited.push(action) } as unknown as AuditLog;
-    const service = new RegistrationService({} as Store, examData, audit, {} as LiveEvents, new GuessThrottle(limits));
+    const service = new RegistrationService({} as Store, examData, audit, new LiveEvents(), new GuessThrottle(limits));
     return { service, compared: () => reads, audited };
   }
 
