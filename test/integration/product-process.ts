@@ -83,7 +83,8 @@ export class ProductProcess {
     const child = spawn(process.execPath, [PRODUCT_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new ProductProcess(child, `http://127.0.0.1:${port}`, startedAt);
     try {
-      await p.waitForLog((l) => l.msg.includes('已启动'), o.readyTimeoutMs ?? 20_000);
+      // The site's own ready line (plugins log their services starting too, e.g. FTP).
+      await p.waitForLog((l) => l.msg.startsWith('考点管理系统已启动'), o.readyTimeoutMs ?? 20_000);
     } catch (e) {
       p.kill('SIGKILL');
       await p.exit();

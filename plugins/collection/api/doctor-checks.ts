@@ -5,7 +5,7 @@ import { busyPortsIn } from '../../../tools/doctor/port-checks';
 import { portAdvice, probePort } from '../../../tools/doctor/port-probe';
 import { ftpConfigSchema, type FtpConfig } from '../server/ftp/ftp-config';
 
-/** The collection stage's contribution to `npm run doctor` (ADR 008): the FTP ports. */
+/** The collection stage's contribution to `npm run doctor` (ADR 010): the FTP ports. */
 export function doctorChecks(cfg: ExamSiteConfig): DoctorCheck[] {
   let ftp: FtpConfig;
   try {
