@@ -114,6 +114,8 @@ describe('考试授权 and 授权验证 panels (browser, R4, R6.1, R6.2)', funct
     await panel.locator('[data-test=verify-button]').click();
     await panel.locator('[data-test=verification-outcome] >> text=授权验证成功').waitFor();
     const vtable = panel.locator('[data-test=verification-table]');
+    // The table follows the live topic (a re-fetch after the push), not the button's answer.
+    await vtable.locator('tbody tr', { hasText: '第一场次' }).locator('text=√ >> nth=1').waitFor();
     expect((await vtable.locator('tbody tr', { hasText: '第一场次' }).innerText()).replace(/\s+/g, ' ')).to.match(/√ √$/);
 
     // Session 2 with the centre down: the verification file dialog.
