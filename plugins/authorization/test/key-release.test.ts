@@ -3,13 +3,14 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { openBytes } from '../../../core/crypto/seal';
 import { contentAad } from '../../load/api/package-format';
-import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
+import { ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import { runProctorCli } from '../../../test/sim/proctor/cli';
 import { saveCredentials } from '../../../test/sim/proctor/credentials-file';
 import { fetchDecryptedContent, fetchSessionContent, fetchSessionKey, openReleasedKey, type ReleasedSessionKey } from '../../../test/sim/proctor/session-key';
 import { coreServices } from '../../../core/services';
 import { HOUR, SITE, filesUnder, startAuthorizationSite, type AuthorizationSite } from './authorization-harness';
 import { startedForSuite } from '../../../core/testing/started-fixture';
+import { proctorRefusal as refusal } from '../../../test/sim/proctor/proctor-refusal';
 
 const ROOM1 = `${SITE}001`;
 const ROOM2 = `${SITE}002`;
@@ -25,15 +26,6 @@ async function registerProctor(site: AuthorizationSite, roomCode: string): Promi
   return client;
 }
 
-async function refusal(p: Promise<unknown>): Promise<ProctorApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ProctorApiError) return e;
-    throw e;
-  }
-  throw new Error('expected the site to refuse');
-}
 
 /** The session key in every text form it could be written in. */
 function keyForms(keyB64: string): { name: string; bytes: Buffer }[] {

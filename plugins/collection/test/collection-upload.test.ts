@@ -3,20 +3,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { verifyDongleSignature } from '../../../core/dongle/dongle';
 import { AuditLogRow } from '../../../core/store/core-entities';
-import { ProctorApiError, type ProctorClient } from '../../../test/sim/proctor/proctor-client';
+import type { ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import { uploadResultOverHttp } from '../../../test/sim/proctor/result-upload';
 import { CollectedResultRow, ResultConflictRow } from '../server/result-rows';
 import { ROOM1, ROOM2, startCollectionSite, type CollectionSite } from './collection-harness';
+import { proctorRefusal as refusal } from '../../../test/sim/proctor/proctor-refusal';
 
-async function refusal(p: Promise<unknown>): Promise<ProctorApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ProctorApiError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('数据回收: result packages over HTTP (tus), exactly once (issue 12 points 1, 2, 4)', function () {
   this.timeout(60_000);

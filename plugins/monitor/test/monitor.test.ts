@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import { coreServices } from '../../../core/services';
 import { makeTempDir } from '../../../core/testing/test-server';
 import { waitFor } from '../../../core/testing/wait-for';
-import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
+import { ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import { endSession, sendHeartbeat, startSession, type HeartbeatRequest } from '../../../test/sim/proctor/monitor-calls';
 import { SESSION_ENDED_KIND, SESSION_STARTED_KIND } from '../server/session-reports';
 import { startMonitorSite, type MonitorSite } from './monitor-site';
+import { proctorRefusal as refused } from '../../../test/sim/proctor/proctor-refusal';
 
 const ROOM1 = '11003001';
 const ROOM2 = '11003002';
@@ -15,15 +16,6 @@ function beat(roomCode: string, over: Partial<HeartbeatRequest> = {}): Heartbeat
   return { roomCode, sessionNo: 1, state: 'idle', counts: { candidates: 6, loggedIn: 2, inExam: 0, submitted: 0 }, dataImported: true, ...over };
 }
 
-async function refused(p: Promise<unknown>): Promise<ProctorApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ProctorApiError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 async function reportsOf(site: MonitorSite, kind: string): Promise<number> {
   const outbox = await site.server.kernel.get(coreServices.outbox);
