@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refusal } from '../../../core/http/error-catalog';
 import type { AuthGuard } from '../../../core/http/route';
 import type { PluginHttp } from '../../../core/http/http-registry';
 import type { Outbox } from '../../../core/centre/outbox';
@@ -23,11 +24,13 @@ export function mountAdminMonitorRoutes(http: PluginHttp, d: AdminMonitorRouteDe
   http.route({
     method: 'get',
     path: '/rooms',
+    operationId: 'getMonitorOverview',
     summary: '考场监控：所选场次（默认按可信时间的当前场次）的各考场状态与人数',
     tags: ['考场监控'],
     guard: d.guard,
     query: overviewQuerySchema,
     response: monitorOverviewSchema,
+    errors: { 409: refusal('没有所选的场次', 'SESSION_UNKNOWN') },
     handler: async ({ query }) => {
       const [overview, delivered] = await Promise.all([d.monitor.overview(query.session), d.outbox.delivered(ROOM_STATUS_KIND, 1)]);
       return {
