@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
@@ -29,6 +28,7 @@ import { coreServices, type Lifecycle } from '../services';
 import { SiteSettings } from '../settings/site-settings';
 import { Store } from '../store/store';
 import { DurableFileStore } from '../files/durable-file-store';
+import { ensurePrivateDir } from '../files/private-files';
 import { DataParticipants, type DataParticipation } from '../lifecycle/data-participants';
 import { applyPendingSwap } from '../lifecycle/data-swap';
 import type { HostControl } from '../lifecycle/host-control';
@@ -88,7 +88,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
   const config = options.config;
   const logger = options.logger ?? createLogger(config.logLevel);
   logger.info({ config: describeConfig(config) }, '生效配置');
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
 
   const version = hostVersion();
   const live = new LiveEvents();
@@ -255,7 +255,12 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     });
 
     // listen: false (core/testing/test-kernel.ts) drives app.callback() in process, no port.
-    const listener = options.listen === false ? null : await listenHttp(app, config.host, config.port);
+    const limits = {
+      minBytesPerSecond: config.requestMinBytesPerSecond,
+      windowMs: config.requestRateWindowSeconds * 1000,
+      headersTimeoutMs: config.requestHeadersTimeoutSeconds * 1000,
+    };
+    const listener = options.listen === false ? null : await listenHttp(app, config.host, config.port, limits);
     const port = listener?.port ?? 0;
     status.setLan('running', port);
     status.startTicker();
