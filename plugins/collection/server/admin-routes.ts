@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { z } from 'zod';
+import { integerParam } from '../../../core/http/integer-param';
 import type { AdminAuthService } from '../../../core/auth/admin-auth';
 import type { DurableFileStore } from '../../../core/files/durable-file-store';
 import { AppError } from '../../../core/http/errors';
@@ -73,7 +74,7 @@ export function mountCollectionAdminRoutes(
     path: '/table',
     summary: '数据回收表：每考场每场次的考生、参考、缺考、回收、未回收人数（按科目）与上报情况，含人数统计',
     guard,
-    query: z.object({ session: z.coerce.number().int().min(1).max(99).optional() }),
+    query: z.object({ session: integerParam(1, 99, '场次号必须是 1–99 的整数').optional() }),
     response: tableSchema,
     handler: ({ query }) => deps.table.table(query.session ?? null),
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerParam } from '../../../core/http/integer-param';
 import type { AuthGuard } from '../../../core/http/route';
 import type { PluginHttp } from '../../../core/http/http-registry';
 import type { Outbox } from '../../../core/centre/outbox';
@@ -8,7 +9,7 @@ import type { RoomStateThresholds } from './room-state-book';
 import { ROOM_STATUS_KIND } from './session-reports';
 
 const overviewQuerySchema = z.object({
-  session: z.coerce.number({ error: '场次应为数字' }).int('场次应为整数').min(1, '场次从 1 开始').optional(),
+  session: integerParam(1, 999, '场次应为从 1 开始的整数').optional(),
 });
 
 export interface AdminMonitorRouteDeps {

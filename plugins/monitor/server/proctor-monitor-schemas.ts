@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerParam } from '../../../core/http/integer-param';
 import { proctorRoomStateSchema, roomCountsSchema } from '../api/contract';
 
 /** Schemas of the proctor protocol's monitoring part (docs/proctor-protocol.md). */
@@ -41,5 +42,5 @@ export const sessionChangeAnswerSchema = z
   .meta({ id: 'ProctorSessionChangeAnswer' });
 
 export const sessionNoParamsSchema = z.object({
-  no: z.coerce.number({ error: '场次应为数字' }).int('场次应为整数').min(1, '场次从 1 开始').max(99, '场次过大'),
+  no: integerParam(1, 99, '场次应为 1–99 的整数'),
 });
