@@ -110,7 +110,9 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     rootService(coreServices.liveEvents, {}, () => live),
     rootService(coreServices.hardwareEvents, {}, () => hardware),
     rootService(coreServices.store, {}, openStore),
-    rootService(coreServices.audit, { store: coreServices.store }, ({ store: s }) => new AuditLog(s, logger)),
+    rootService(coreServices.audit, { store: coreServices.store }, ({ store: s }) =>
+      new AuditLog(s, logger, { maxAgeDays: config.auditRetentionDays, maxRows: config.auditMaxRows, coalesceWindowMs: config.auditCoalesceSeconds * 1000 }),
+    ),
     rootService(coreServices.settings, { store: coreServices.store }, async ({ store: s }) => {
       const settings = new SiteSettings(s);
       await settings.load();
@@ -182,6 +184,9 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
   try {
     const auth = await kernel.get(coreServices.adminAuth);
     await auth.ensureDefaultAdmin();
+    const audit = await kernel.get(coreServices.audit);
+    audit.startRetention();
+    shutdownHooks.push(() => audit.stop());
     const settings = await kernel.get(coreServices.settings);
     participants.add('core', settings.dataParticipant());
     const status = await kernel.get(coreServices.status);

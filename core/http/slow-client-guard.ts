@@ -35,9 +35,9 @@ export function guardRequestBodyRate(req: IncomingMessage, res: ServerResponse, 
   }, limits.windowMs);
   timer.unref();
   const stop = (): void => clearInterval(timer);
+  // 'close' also fires when the socket goes away; nothing is left on a kept-alive socket.
   req.once('end', stop);
   req.once('close', stop);
-  socket.once('close', stop);
 }
 
 function hasBody(req: IncomingMessage): boolean {
