@@ -83,9 +83,14 @@ export class AuditLog {
     this.pruneTimer.unref();
   }
 
+  /** Writes the summary rows of every open coalescing window now (shutdown, tests). */
+  flush(): Promise<void> {
+    return this.coalescer.flush(true);
+  }
+
   async stop(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.pruneTimer = null;
-    await this.coalescer.flush(true);
+    await this.flush();
   }
 }
