@@ -1,6 +1,6 @@
 // Browser-safe contract of 事件日志 (issue 13 point 6): the audit log as the page and the exports show it.
 import { z } from 'zod';
-import type { ChainedAuditEntry } from '../../../core/auth/audit-chain';
+import type { ChainedAuditEntry } from '../../../core/auth/audit-entry';
 
 /** Kinds the page filters by; an entry belongs to every kind one of whose patterns matches its action. */
 export const eventKindSchema = z.enum(['login', 'refusal', 'registration', 'revocation', 'import', 'report', 'disconnection', 'restart', 'system'], {
