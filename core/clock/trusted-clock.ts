@@ -161,7 +161,7 @@ export class TrustedClock {
     return this.last;
   }
 
-  /** For the status bar and the seal check: never throws. */
+  /** For the status bar and checks before the exam: never throws. */
   async reading(): Promise<ClockReading> {
     const pc = this.pcNow();
     const dongle = this.options.dongles.current();

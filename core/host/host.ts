@@ -7,7 +7,7 @@ import { AdminAuthService } from '../auth/admin-auth';
 import { AuditLog } from '../auth/audit';
 import { HttpCentreClient, StoreOutbox, startCentreLink, type CentreLink } from '../centre';
 import { describeConfig, type ExamSiteConfig } from '../config/config';
-import { readPluginConfig } from '../config/plugin-config';
+import { readPluginConfig, withTestConfig } from '../config/plugin-config';
 import { HardwareEvents } from '../events/hardware-events';
 import { LiveEvents } from '../events/live-events';
 import { createKoaApp, sseHandler } from '../http/app';
@@ -59,6 +59,8 @@ export interface HostOptions {
   readonly onExit?: () => void;
   /** false: no HTTP server at all; the caller serves `app.callback()` itself (tests). */
   readonly listen?: boolean;
+  /** Tests: each plugin's `testConfig` lies under its configuration section (free LAN ports). */
+  readonly pluginTestConfig?: boolean;
 }
 
 export interface RunningHost {
@@ -103,6 +105,8 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     if (!store) throw new Error('数据库尚未打开');
     return store;
   };
+  // Filled once the plugins are known; read when a plugin first asks for its configuration.
+  const testConfigs = new Map<string, Readonly<Record<string, unknown>>>();
   const participants = new DataParticipants(config.dataDir, openStore, logger.child({ part: 'data-participants' }));
 
   const core: CoreServiceFactory[] = [
@@ -138,7 +142,11 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
         }),
     ),
     pluginService(coreServices.logger, {}, (_d, scope) => logger.child({ plugin: scope.manifest.id })),
-    pluginService(coreServices.pluginConfig, {}, (_d, scope) => ({ read: (schema) => readPluginConfig(config, scope.manifest.id, schema) })),
+    pluginService(coreServices.pluginConfig, {}, (_d, scope) => {
+      const testConfig = options.pluginTestConfig ? testConfigs.get(scope.manifest.id) : undefined;
+      const effective = testConfig ? withTestConfig(config, scope.manifest.id, testConfig) : config;
+      return { read: (schema) => readPluginConfig(effective, scope.manifest.id, schema) };
+    }),
     pluginService(coreServices.http, {}, (_d, scope) => new PluginHttp(registry, `/api/${scope.manifest.id}`)),
     pluginService(coreServices.container, {}, (_d, scope) => scope.container),
     pluginService(coreServices.files, { cfg: coreServices.config, store: coreServices.store }, ({ cfg, store: s }, scope) =>
@@ -169,6 +177,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
   const loaded: LoadedPlugin[] = options.plugins
     ? options.plugins.map((definition) => ({ definition, origin: 'test' }))
     : discoverBuiltinPlugins(builtinRoot);
+  for (const p of loaded) if (p.definition.testConfig) testConfigs.set(String(p.definition.manifest.id), p.definition.testConfig);
   const builtinApis = Object.fromEntries(loaded.map((p) => [p.definition.manifest.id, p.definition]));
   const builtinIds = new Set(loaded.map((p) => String(p.definition.manifest.id)));
   const vendors = prepareVendorSite(config.vendorPluginDir, hostApiForVendors(builtinApis), { hostVersion: version, builtinIds }, logger);
@@ -232,7 +241,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
       method: 'get',
       path: '/events',
       summary: '实时事件（server-sent events）：状态栏 status 及各插件的实时主题；登录失效时流即结束',
-      description: '`topics` 为逗号分隔的主题名（如 `status,monitor.room`），只发送这些主题；省略时发送全部。',
+      description: '`topics` 为逗号分隔的主题名（如 `status,centre.outbox`），只发送这些主题；省略时发送全部。',
       tags: ['系统'],
       guard: auth.guard,
       query: eventsQuerySchema,

@@ -8,7 +8,7 @@ import type { ErrorBody } from '../errors';
 
 /** Routes that fail in the ways library code and careless handlers fail. */
 const failingPlugin = definePlugin({
-  manifest: { id: 'failing', version: '1.0.0', host: '^0.1.0', displayName: 'failing', stage: 'load' },
+  manifest: { id: 'failing', version: '1.0.0', host: '^0.1.0', displayName: 'failing' },
   register(env) {
     env.registerInit({
       deps: { http: coreServices.http },

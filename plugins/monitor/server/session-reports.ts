@@ -1,4 +1,5 @@
 import type { MonitorDeps } from './monitor-service';
+import type { IncidentNoticeBook } from './incident-notice-book';
 import type { RoomStateBook } from './room-state-book';
 
 /** Outbox kinds of the monitoring reports (docs/centre-protocol.md). */
@@ -31,11 +32,17 @@ export class SessionReports {
     }
   }
 
-  /** One room-status report per period: the period's start names it, so a restart does not repeat it. */
-  async reportRoomStatus(book: RoomStateBook, periodMs: number, nowMs: number): Promise<void> {
+  /**
+   * One room-status report per period: the period's start names it, so a restart does not
+   * repeat it. It is a snapshot: each room carries its incidents so far (few, low-rate), so
+   * the centre's latest report is complete without joining earlier ones.
+   */
+  async reportRoomStatus(book: RoomStateBook, notes: IncidentNoticeBook, periodMs: number, nowMs: number): Promise<void> {
     const site = this.d.settings.get();
     if (!site.siteCode) return;
     const periodStart = Math.floor(nowMs / periodMs) * periodMs;
+    const incidentsOf = (roomCode: string) =>
+      notes.incidentsOf(roomCode).map(({ id, kind, note, ticketNo, sessionNo, reportedAt }) => ({ id, kind, note, ticketNo, sessionNo, reportedAt }));
     const rooms = book.all().map((r) => ({
       roomCode: r.roomCode,
       connection: r.connection,
@@ -44,7 +51,25 @@ export class SessionReports {
       counts: r.counts,
       dataImported: r.dataImported,
       lastBeatAt: r.lastBeatAt,
+      incidents: incidentsOf(r.roomCode),
     }));
+    // A room that reported an incident but has no heartbeat state (e.g. right after a restart
+    // without snapshot) still carries it.
+    const known = new Set(rooms.map((r) => r.roomCode));
+    for (const i of notes.allIncidents()) {
+      if (known.has(i.roomCode)) continue;
+      known.add(i.roomCode);
+      rooms.push({
+        roomCode: i.roomCode,
+        connection: 'unknown',
+        sessionNo: null,
+        state: null,
+        counts: null,
+        dataImported: null,
+        lastBeatAt: null,
+        incidents: incidentsOf(i.roomCode),
+      });
+    }
     await this.d.outbox.enqueue(
       ROOM_STATUS_KIND,
       { periodStart: new Date(periodStart).toISOString(), rooms },

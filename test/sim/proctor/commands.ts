@@ -1,6 +1,6 @@
 import { DEFAULT_CREDENTIALS_FILE, deleteCredentials, loadCredentials, saveCredentials } from './credentials-file';
 import { ProctorClient, defaultMachineId } from './proctor-client';
-import { endCommand, heartbeatCommand, startCommand } from './monitor-commands';
+import { ackCommand, endCommand, heartbeatCommand, incidentCommand, startCommand } from './monitor-commands';
 import { contentCommand, keyCommand } from './session-key-commands';
 
 /**
@@ -122,4 +122,6 @@ export const proctorCommands: ProctorCommand[] = [
   heartbeatCommand,
   startCommand,
   endCommand,
+  incidentCommand,
+  ackCommand,
 ];
