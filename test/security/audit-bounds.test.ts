@@ -83,23 +83,26 @@ describe('unauthenticated requests cannot grow the audit log without bound (issu
     expect((await server.store.manager.count(AuditLogRow)) - before).to.be.at.most(4);
   });
 
-  it('retention: rows past the age limit and beyond the row cap are removed, and that is recorded', async () => {
+  it('retention: entries beyond the row cap and past the age limit are dropped, recorded, and the chain still verifies', async () => {
     const audit = new AuditLog(server.store, pino({ level: 'silent' }), { maxAgeDays: 30, maxRows: 1000, coalesceWindowMs: 1000 });
-    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
-    const now = new Date().toISOString();
-    await server.store.write(async (em) => {
-      const batch = (at: string, n: number) => Array.from({ length: n }, (_, i) => ({ at, actor: 'test', action: 'test.row', detail: JSON.stringify({ i }) }));
-      for (let i = 0; i < 3; i++) await em.insert(AuditLogRow, batch(old, 100));
-      for (let i = 0; i < 12; i++) await em.insert(AuditLogRow, batch(now, 100));
-    });
-    const removed = await audit.prune();
-    expect(removed).to.be.at.least(300 + 200);
-    const left = await server.store.manager.count(AuditLogRow);
-    expect(left).to.equal(1001); // the cap, plus the row saying what was removed
-    expect(await server.store.manager.count(AuditLogRow, { where: { at: old } })).to.equal(0);
-    const pruned = await rows('audit.pruned');
-    expect(JSON.parse(pruned.at(-1)!.detail)).to.include({ rows: removed, maxRows: 1000 });
-    // The product's own log applies the same rule at start (the service is the host's).
+    for (let i = 0; i < 1100; i++) await audit.record('test', 'test.row', { i });
+    const total = await server.store.manager.count(AuditLogRow);
+    const byCap = await audit.prune();
+    expect(byCap).to.equal(total - 1000);
+    // The cap, plus the entry saying what was dropped.
+    expect(await server.store.manager.count(AuditLogRow)).to.equal(1001);
+    expect(JSON.parse((await rows('audit.pruned')).at(-1)!.detail)).to.include({ rows: byCap, maxRows: 1000 });
+    expect(await audit.verify()).to.include({ intact: true });
+
+    // 31 days later every entry is past the 30-day limit.
+    const byAge = await audit.prune(Date.now() + 31 * 86_400_000);
+    expect(byAge).to.equal(1001);
+    expect(await server.store.manager.count(AuditLogRow)).to.equal(1);
+    expect(await audit.verify()).to.include({ intact: true });
+    // Nothing to drop: nothing recorded either.
+    expect(await audit.prune()).to.equal(0);
+    expect(await server.store.manager.count(AuditLogRow)).to.equal(1);
+    // The product's own log runs the same rule (at start and hourly).
     expect(await server.kernel.get(coreServices.audit)).to.be.instanceOf(AuditLog);
   });
 });
