@@ -280,6 +280,9 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     if (restored) await participants.afterRestore();
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${shownHost}:${port}`;
+    // 事件日志 lists restarts (issue 13 point 6).
+    const audit = await kernel.get(coreServices.audit);
+    await audit.record('host', 'host.started', { version, restored });
     logger.info({ ms: Date.now() - started, url }, `考点管理系统已启动：${url}`);
 
     let stopped = false;
@@ -296,6 +299,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
         await link.stop();
         status.setLan('stopped', port);
         await listener?.close();
+        await audit.record('host', 'host.stopped').catch((e: unknown) => logger.error({ err: e }, '记录关闭事件失败'));
         for (const hook of [...shutdownHooks].reverse()) {
           try {
             await hook();
