@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
@@ -29,6 +28,7 @@ import { coreServices, type Lifecycle } from '../services';
 import { SiteSettings } from '../settings/site-settings';
 import { Store } from '../store/store';
 import { DurableFileStore } from '../files/durable-file-store';
+import { ensurePrivateDir } from '../files/private-files';
 import { DataParticipants, type DataParticipation } from '../lifecycle/data-participants';
 import { applyPendingSwap } from '../lifecycle/data-swap';
 import type { HostControl } from '../lifecycle/host-control';
@@ -90,7 +90,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
   const config = options.config;
   const logger = options.logger ?? createLogger(config.logLevel);
   logger.info({ config: describeConfig(config) }, '生效配置');
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
 
   const version = hostVersion();
   const live = new LiveEvents();
@@ -114,7 +114,9 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     rootService(coreServices.liveEvents, {}, () => live),
     rootService(coreServices.hardwareEvents, {}, () => hardware),
     rootService(coreServices.store, {}, openStore),
-    rootService(coreServices.audit, { store: coreServices.store }, ({ store: s }) => new AuditLog(s, logger)),
+    rootService(coreServices.audit, { store: coreServices.store }, ({ store: s }) =>
+      new AuditLog(s, logger, { maxAgeDays: config.auditRetentionDays, maxRows: config.auditMaxRows, coalesceWindowMs: config.auditCoalesceSeconds * 1000 }),
+    ),
     rootService(coreServices.settings, { store: coreServices.store }, async ({ store: s }) => {
       const settings = new SiteSettings(s);
       await settings.load();
@@ -191,6 +193,9 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
   try {
     const auth = await kernel.get(coreServices.adminAuth);
     await auth.ensureDefaultAdmin();
+    const audit = await kernel.get(coreServices.audit);
+    audit.startRetention();
+    shutdownHooks.push(() => audit.stop());
     const settings = await kernel.get(coreServices.settings);
     participants.add('core', settings.dataParticipant());
     const status = await kernel.get(coreServices.status);
@@ -264,7 +269,12 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     });
 
     // listen: false (core/testing/test-kernel.ts) drives app.callback() in process, no port.
-    const listener = options.listen === false ? null : await listenHttp(app, config.host, config.port);
+    const limits = {
+      minBytesPerSecond: config.requestMinBytesPerSecond,
+      windowMs: config.requestRateWindowSeconds * 1000,
+      headersTimeoutMs: config.requestHeadersTimeoutSeconds * 1000,
+    };
+    const listener = options.listen === false ? null : await listenHttp(app, config.host, config.port, limits);
     const port = listener?.port ?? 0;
     status.setLan('running', port);
     status.startTicker();
@@ -280,6 +290,8 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     if (restored) await participants.afterRestore();
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${shownHost}:${port}`;
+    // 事件日志 lists restarts (issue 13 point 6).
+    await audit.record('host', 'host.started', { version, restored });
     logger.info({ ms: Date.now() - started, url }, `考点管理系统已启动：${url}`);
 
     let stopped = false;
@@ -296,6 +308,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
         await link.stop();
         status.setLan('stopped', port);
         await listener?.close();
+        await audit.record('host', 'host.stopped').catch((e: unknown) => logger.error({ err: e }, '记录关闭事件失败'));
         for (const hook of [...shutdownHooks].reverse()) {
           try {
             await hook();

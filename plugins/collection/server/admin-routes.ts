@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { z } from 'zod';
+import { integerParam } from '../../../core/http/integer-param';
 import type { AdminAuthService } from '../../../core/auth/admin-auth';
 import type { DurableFileStore } from '../../../core/files/durable-file-store';
 import { AppError } from '../../../core/http/errors';
@@ -26,7 +27,7 @@ export function mountCollectionAdminRoutes(
     path: '/table',
     summary: '数据回收表：每考场每场次的考生、参考、缺考、回收、未回收人数（按科目）与上报情况，含人数统计',
     guard,
-    query: z.object({ session: z.coerce.number().int().min(1).max(99).optional() }),
+    query: z.object({ session: integerParam(1, 99, '场次号必须是 1–99 的整数').optional() }),
     response: collectionTableSchema,
     handler: ({ query }) => deps.table.table(query.session ?? null),
   });
@@ -78,7 +79,7 @@ export function mountCollectionAdminRoutes(
     path: '/rooms/:roomCode/sessions/:sessionNo/candidates',
     summary: '考场情况（查看）：该考场该场次每位考生各科目的参考、缺考、回收情况',
     guard,
-    params: z.object({ roomCode: z.string().regex(/^\d{8}$/, '考场代码应为 8 位数字'), sessionNo: z.coerce.number().int().min(1).max(99) }),
+    params: z.object({ roomCode: z.string().regex(/^\d{8}$/, '考场代码应为 8 位数字'), sessionNo: integerParam(1, 99, '场次号必须是 1–99 的整数') }),
     response: reconciliationSchema,
     handler: async ({ params }) => ({ lines: await deps.table.reconciliation({ roomCode: params.roomCode, sessionNo: params.sessionNo }) }),
   });

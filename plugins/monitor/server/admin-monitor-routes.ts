@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerParam } from '../../../core/http/integer-param';
 import type { AdminPrincipal } from '../../../core/auth/admin-auth';
 import type { AuthGuard } from '../../../core/http/route';
 import type { PluginHttp } from '../../../core/http/http-registry';
@@ -9,7 +10,7 @@ import type { RoomStateThresholds } from './room-state-book';
 import { ROOM_STATUS_KIND } from './session-reports';
 
 const overviewQuerySchema = z.object({
-  session: z.coerce.number({ error: '场次应为数字' }).int('场次应为整数').min(1, '场次从 1 开始').optional(),
+  session: integerParam(1, 999, '场次应为从 1 开始的整数').optional(),
 });
 
 /** A notice to every room (roomCode null) or one room, e.g. 开考延迟10分钟. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerParam } from '../../../core/http/integer-param';
 import { incidentKindSchema, incidentSchema, proctorRoomStateSchema, roomCountsSchema } from '../api/contract';
 
 /** Schemas of the proctor protocol's monitoring part (docs/proctor-protocol.md). */
@@ -41,7 +42,7 @@ export const sessionChangeAnswerSchema = z
   .meta({ id: 'ProctorSessionChangeAnswer' });
 
 export const sessionNoParamsSchema = z.object({
-  no: z.coerce.number({ error: '场次应为数字' }).int('场次应为整数').min(1, '场次从 1 开始').max(99, '场次过大'),
+  no: integerParam(1, 99, '场次应为 1–99 的整数'),
 });
 
 export const incidentRequestSchema = z
@@ -77,5 +78,5 @@ export const noticeAckAnswerSchema = z
   .meta({ id: 'ProctorNoticeAckAnswer' });
 
 export const noticeIdParamsSchema = z.object({
-  id: z.coerce.number({ error: '通知编号应为数字' }).int('通知编号应为整数').min(1, '通知编号从 1 开始'),
+  id: integerParam(1, 2 ** 31 - 1, '通知编号应为从 1 开始的整数'),
 });

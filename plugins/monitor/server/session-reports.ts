@@ -1,11 +1,9 @@
 import type { MonitorDeps } from './monitor-service';
 import type { IncidentNoticeBook } from './incident-notice-book';
 import type { RoomStateBook } from './room-state-book';
+import { ROOM_STATUS_KIND, SESSION_ENDED_KIND, SESSION_STARTED_KIND, type ReportedIncident, type RoomStatusPayload } from '../api/centre-reports';
 
-/** Outbox kinds of the monitoring reports (docs/centre-protocol.md). */
-export const SESSION_STARTED_KIND = 'monitor.session-started';
-export const SESSION_ENDED_KIND = 'monitor.session-ended';
-export const ROOM_STATUS_KIND = 'monitor.room-status';
+export { ROOM_STATUS_KIND, SESSION_ENDED_KIND, SESSION_STARTED_KIND };
 
 type ReportDeps = Pick<MonitorDeps, 'examData' | 'outbox' | 'settings' | 'store' | 'logger'>;
 
@@ -41,9 +39,9 @@ export class SessionReports {
     const site = this.d.settings.get();
     if (!site.siteCode) return;
     const periodStart = Math.floor(nowMs / periodMs) * periodMs;
-    const incidentsOf = (roomCode: string) =>
+    const incidentsOf = (roomCode: string): ReportedIncident[] =>
       notes.incidentsOf(roomCode).map(({ id, kind, note, ticketNo, sessionNo, reportedAt }) => ({ id, kind, note, ticketNo, sessionNo, reportedAt }));
-    const rooms = book.all().map((r) => ({
+    const rooms: RoomStatusPayload['rooms'] = book.all().map((r) => ({
       roomCode: r.roomCode,
       connection: r.connection,
       sessionNo: r.sessionNo,
@@ -70,9 +68,10 @@ export class SessionReports {
         incidents: incidentsOf(i.roomCode),
       });
     }
+    const payload: RoomStatusPayload = { periodStart: new Date(periodStart).toISOString(), rooms };
     await this.d.outbox.enqueue(
       ROOM_STATUS_KIND,
-      { periodStart: new Date(periodStart).toISOString(), rooms },
+      payload,
       { idempotencyKey: `room-status:${site.siteCode}:${site.mode}:${periodStart}` },
     );
   }

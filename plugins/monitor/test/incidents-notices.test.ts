@@ -160,7 +160,7 @@ describe('考场监控: incidents and notices (issue 11 point 7)', function () {
     }
     const badAck = await refused(p1.call('POST', '/monitor/notices/abc/ack', { roomCode: ROOM1 }));
     expect(badAck.status).to.equal(400);
-    expect(badAck.message).to.contain('通知编号应为数字');
+    expect(badAck.message).to.contain('通知编号应为从 1 开始的整数');
 
     const noticeCases: [unknown, string][] = [
       [{ roomCode: null, text: '' }, '请填写通知内容'],
