@@ -75,9 +75,9 @@ export class AdminAuthService {
     // Verify against a dummy hash for unknown users so timing does not reveal account names.
     const ok = user ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, DUMMY_HASH), false);
     if (!ok) {
-      await this.audit.record(username || '(空)', 'login.failed', { ip });
+      await this.audit.record(username || '(空)', 'login.failed', { ip }, { coalesceBy: ip });
       if (remaining <= 0) {
-        await this.audit.record(username || '(空)', 'login.locked', { ip });
+        await this.audit.record(username || '(空)', 'login.locked', { ip }, { coalesceBy: ip });
         throw tooMany('登录失败次数过多，账号已暂时锁定，请 15 分钟后再试', 15 * 60);
       }
       throw unauthorized('LOGIN_FAILED', `用户名或密码错误，还可尝试 ${remaining} 次`);

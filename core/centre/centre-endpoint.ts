@@ -58,7 +58,7 @@ export const centreReply = {
 
 /**
  * One typed request to the centre, declared by the plugin that uses it in its own api/
- * (e.g. plugins/load/api/centre-endpoints.ts). The transport (CentreClient.call) validates
+ * (a plugin's api/centre-endpoints.ts). The transport (CentreClient.call) validates
  * `input` with `request`, sends it, reads the reply with `reply` and runs `check`; it knows
  * no endpoint by name. docs/centre-protocol.md lists every endpoint with its owner.
  */

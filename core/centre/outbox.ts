@@ -39,7 +39,7 @@ export const OUTBOX_LIVE_EVENT = outboxTopic.id;
 export interface EnqueueOptions {
   /**
    * Names the report for deduplication: enqueueing the same key again returns the existing
-   * entry instead of a second report (e.g. `seal-check:11003:2026-06-01`). Default: a UUID.
+   * entry instead of a second report (e.g. `<kind>:11003:2026-06-01`). Default: a UUID.
    */
   readonly idempotencyKey?: string;
 }

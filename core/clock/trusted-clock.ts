@@ -27,6 +27,11 @@ export interface TrustedClockOptions {
   readonly trustedKeys: readonly string[];
   /** A token older than this (vs. trusted time, or PC time when uncalibrated) is refused. Default 10. */
   readonly maxTokenAgeMinutes?: number;
+  /**
+   * A token dated later than the reference (trusted time, or PC time when uncalibrated) by
+   * more than this plus the dongle's possible drift is refused. Default 10.
+   */
+  readonly maxTokenAheadMinutes?: number;
   /** A calibration older than this is "stale" (warn before a session). Default 24 h. */
   readonly staleAfterMs?: number;
   /** The PC clock; only compared, never trusted. Default Date.now. */
@@ -68,6 +73,12 @@ export interface ClockReading {
 }
 
 export const DEFAULT_MAX_TOKEN_AGE_MINUTES = 10;
+export const DEFAULT_MAX_TOKEN_AHEAD_MINUTES = 10;
+/**
+ * How far a calibrated dongle clock may have drifted per unit of time since its calibration:
+ * 100 ppm, five times a common crystal's tolerance (8.6 s a day).
+ */
+export const DONGLE_DRIFT_PER_MS = 100e-6;
 export const DEFAULT_STALE_AFTER_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -76,6 +87,7 @@ export const DEFAULT_STALE_AFTER_MS = 24 * 60 * 60 * 1000;
  */
 export class TrustedClock {
   private readonly maxAgeMs: number;
+  private readonly maxAheadMs: number;
   private readonly staleAfterMs: number;
   private readonly pcNow: () => number;
   private readonly store: CalibrationStore;
@@ -94,6 +106,9 @@ export class TrustedClock {
     const minutes = options.maxTokenAgeMinutes ?? DEFAULT_MAX_TOKEN_AGE_MINUTES;
     if (!(minutes > 0)) throw new RangeError('校时文件有效期 maxTokenAgeMinutes 必须大于 0');
     this.maxAgeMs = minutes * 60_000;
+    const ahead = options.maxTokenAheadMinutes ?? DEFAULT_MAX_TOKEN_AHEAD_MINUTES;
+    if (!(ahead > 0)) throw new RangeError('校时文件超前上限 maxTokenAheadMinutes 必须大于 0');
+    this.maxAheadMs = ahead * 60_000;
     this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
     // Read Date.now at call time (not a captured reference) so a changed clock is seen.
     this.pcNow = options.pcNow ?? (() => Date.now());
@@ -161,7 +176,7 @@ export class TrustedClock {
     return this.last;
   }
 
-  /** For the status bar and the seal check: never throws. */
+  /** For the status bar and checks before the exam: never throws. */
   async reading(): Promise<ClockReading> {
     const pc = this.pcNow();
     const dongle = this.options.dongles.current();
@@ -240,6 +255,16 @@ export class TrustedClock {
       throw new TrustError(
         'TOKEN_EXPIRED',
         `校时文件已过期：签发时间 ${fmt(token.timeMs)}，比${against} ${fmt(reference)} 早了超过 ${this.maxAgeMs / 60_000} 分钟；请从监控平台重新获取校时文件并立即导入`,
+      );
+    }
+    // A token far in the future would become the replay floor: every genuine token after it
+    // would be refused as old, so one bad (or forged-by-mistake) file would block calibration.
+    const aheadLimitMs = this.maxAheadMs + (clock ? clock.sinceCalibrationMs * DONGLE_DRIFT_PER_MS : 0);
+    if (token.timeMs - reference > aheadLimitMs) {
+      const against = clock ? '机考锁当前可信时间' : '电脑当前时间（机考锁尚未校时；若电脑时间偏慢请先调整电脑时间）';
+      throw new TrustError(
+        'TOKEN_FUTURE',
+        `校时文件的签发时间 ${fmt(token.timeMs)} 比${against} ${fmt(reference)} 晚了超过 ${Math.round(aheadLimitMs / 60_000)} 分钟，超出机考锁时钟可能的偏差，不能用于校时；请从监控平台重新获取校时文件`,
       );
     }
     // No forward credit for transfer delay: the clock may lag by at most the token's age.

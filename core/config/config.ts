@@ -61,6 +61,18 @@ export const configSchema = z
     /** Lab-only: lets the soft dongle run a formal exam. Logged loudly at every use. */
     labAllowSoftDongleFormal: z.boolean().default(false),
     timeTokenMaxAgeMinutes: z.number().int().min(1).max(24 * 60).default(10),
+    /** A time token dated this much later than trusted time (plus the dongle's drift) is refused. */
+    timeTokenMaxAheadMinutes: z.number().int().min(1).max(24 * 60).default(10),
+    /** Slow clients (issue 10 point 4): a request body must bring this many bytes per second… */
+    requestMinBytesPerSecond: z.number().int().min(1).max(100 * 1024 * 1024).default(1024),
+    /** …measured over windows of this many seconds; headers must be complete within the second value. */
+    requestRateWindowSeconds: z.number().int().min(1).max(600).default(10),
+    requestHeadersTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+    /** Audit log retention (docs/audit-log.md): rows older than this many days are removed… */
+    auditRetentionDays: z.number().int().min(30).max(3650).default(400),
+    /** …and the oldest beyond this many rows; repeats of one unauthenticated event per source are coalesced per window. */
+    auditMaxRows: z.number().int().min(1000).max(10_000_000).default(200_000),
+    auditCoalesceSeconds: z.number().int().min(1).max(24 * 3600).default(600),
     /** An admin login unused this long ends. */
     adminSessionIdleMinutes: z.number().int().min(1).max(7 * 24 * 60).default(720),
     calibrationStaleHours: z.number().min(0.1).max(24 * 30).default(24),

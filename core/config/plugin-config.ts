@@ -44,6 +44,18 @@ export function readPluginConfig<S extends PluginConfigSchema>(cfg: ExamSiteConf
   throw new ConfigError(`配置无效：${issues}。请改正后重新启动`);
 }
 
+/**
+ * The configuration with a plugin's test values (PluginDefinition.testConfig) under its
+ * section: what the test itself set still wins, and both beat the environment as start
+ * overrides do, so a developer's shell never moves a test site onto a fixed port.
+ */
+export function withTestConfig(cfg: ExamSiteConfig, pluginId: string, testConfig: Readonly<Record<string, unknown>>): ExamSiteConfig {
+  const section = { ...testConfig, ...(cfg.plugins[pluginId] ?? {}) };
+  const sources = { ...cfg.pluginSources };
+  for (const key of Object.keys(testConfig)) sources[`${pluginId}.${key}`] ??= '启动参数';
+  return { ...cfg, plugins: { ...cfg.plugins, [pluginId]: section }, pluginSources: sources };
+}
+
 /** Environment values are text: read them as the field's type, or leave them for the schema to refuse. */
 function fromEnvText(raw: string, field: z.ZodType): unknown {
   switch (baseType(field)) {

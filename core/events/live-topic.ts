@@ -2,7 +2,7 @@
 // both sides share one id and one payload type (no server imports here, only zod).
 import type { ZodType } from 'zod';
 
-/** Topic ids: dotted lower-case words, e.g. `monitor.room`. They travel in `?topics=`. */
+/** Topic ids: dotted lower-case words, e.g. `centre.outbox`. They travel in `?topics=`. */
 export const LIVE_TOPIC_ID_PATTERN = /^[a-z][a-zA-Z0-9-]*(\.[a-z][a-zA-Z0-9-]*)*$/;
 
 export interface LiveTopicOptions<T> {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
@@ -7,7 +6,7 @@ import { AdminAuthService } from '../auth/admin-auth';
 import { AuditLog } from '../auth/audit';
 import { HttpCentreClient, StoreOutbox, startCentreLink, type CentreLink } from '../centre';
 import { describeConfig, type ExamSiteConfig } from '../config/config';
-import { readPluginConfig } from '../config/plugin-config';
+import { readPluginConfig, withTestConfig } from '../config/plugin-config';
 import { HardwareEvents } from '../events/hardware-events';
 import { LiveEvents } from '../events/live-events';
 import { createKoaApp, sseHandler } from '../http/app';
@@ -29,6 +28,7 @@ import { coreServices, type Lifecycle } from '../services';
 import { SiteSettings } from '../settings/site-settings';
 import { Store } from '../store/store';
 import { DurableFileStore } from '../files/durable-file-store';
+import { ensurePrivateDir } from '../files/private-files';
 import { DataParticipants, type DataParticipation } from '../lifecycle/data-participants';
 import { applyPendingSwap } from '../lifecycle/data-swap';
 import type { HostControl } from '../lifecycle/host-control';
@@ -59,6 +59,8 @@ export interface HostOptions {
   readonly onExit?: () => void;
   /** false: no HTTP server at all; the caller serves `app.callback()` itself (tests). */
   readonly listen?: boolean;
+  /** Tests: each plugin's `testConfig` lies under its configuration section (free LAN ports). */
+  readonly pluginTestConfig?: boolean;
 }
 
 export interface RunningHost {
@@ -88,7 +90,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
   const config = options.config;
   const logger = options.logger ?? createLogger(config.logLevel);
   logger.info({ config: describeConfig(config) }, '生效配置');
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
 
   const version = hostVersion();
   const live = new LiveEvents();
@@ -103,6 +105,8 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     if (!store) throw new Error('数据库尚未打开');
     return store;
   };
+  // Filled once the plugins are known; read when a plugin first asks for its configuration.
+  const testConfigs = new Map<string, Readonly<Record<string, unknown>>>();
   const participants = new DataParticipants(config.dataDir, openStore, logger.child({ part: 'data-participants' }));
 
   const core: CoreServiceFactory[] = [
@@ -110,7 +114,9 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     rootService(coreServices.liveEvents, {}, () => live),
     rootService(coreServices.hardwareEvents, {}, () => hardware),
     rootService(coreServices.store, {}, openStore),
-    rootService(coreServices.audit, { store: coreServices.store }, ({ store: s }) => new AuditLog(s, logger)),
+    rootService(coreServices.audit, { store: coreServices.store }, ({ store: s }) =>
+      new AuditLog(s, logger, { maxAgeDays: config.auditRetentionDays, maxRows: config.auditMaxRows, coalesceWindowMs: config.auditCoalesceSeconds * 1000 }),
+    ),
     rootService(coreServices.settings, { store: coreServices.store }, async ({ store: s }) => {
       const settings = new SiteSettings(s);
       await settings.load();
@@ -138,7 +144,11 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
         }),
     ),
     pluginService(coreServices.logger, {}, (_d, scope) => logger.child({ plugin: scope.manifest.id })),
-    pluginService(coreServices.pluginConfig, {}, (_d, scope) => ({ read: (schema) => readPluginConfig(config, scope.manifest.id, schema) })),
+    pluginService(coreServices.pluginConfig, {}, (_d, scope) => {
+      const testConfig = options.pluginTestConfig ? testConfigs.get(scope.manifest.id) : undefined;
+      const effective = testConfig ? withTestConfig(config, scope.manifest.id, testConfig) : config;
+      return { read: (schema) => readPluginConfig(effective, scope.manifest.id, schema) };
+    }),
     pluginService(coreServices.http, {}, (_d, scope) => new PluginHttp(registry, `/api/${scope.manifest.id}`)),
     pluginService(coreServices.container, {}, (_d, scope) => scope.container),
     pluginService(coreServices.files, { cfg: coreServices.config, store: coreServices.store }, ({ cfg, store: s }, scope) =>
@@ -169,6 +179,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
   const loaded: LoadedPlugin[] = options.plugins
     ? options.plugins.map((definition) => ({ definition, origin: 'test' }))
     : discoverBuiltinPlugins(builtinRoot);
+  for (const p of loaded) if (p.definition.testConfig) testConfigs.set(String(p.definition.manifest.id), p.definition.testConfig);
   const builtinApis = Object.fromEntries(loaded.map((p) => [p.definition.manifest.id, p.definition]));
   const builtinIds = new Set(loaded.map((p) => String(p.definition.manifest.id)));
   const vendors = prepareVendorSite(config.vendorPluginDir, hostApiForVendors(builtinApis), { hostVersion: version, builtinIds }, logger);
@@ -182,6 +193,9 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
   try {
     const auth = await kernel.get(coreServices.adminAuth);
     await auth.ensureDefaultAdmin();
+    const audit = await kernel.get(coreServices.audit);
+    audit.startRetention();
+    shutdownHooks.push(() => audit.stop());
     const settings = await kernel.get(coreServices.settings);
     participants.add('core', settings.dataParticipant());
     const status = await kernel.get(coreServices.status);
@@ -233,7 +247,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
       path: '/events',
       operationId: 'streamEvents',
       summary: '实时事件（server-sent events）：状态栏 status 及各插件的实时主题；登录失效时流即结束',
-      description: '`topics` 为逗号分隔的主题名（如 `status,monitor.room`），只发送这些主题；省略时发送全部。',
+      description: '`topics` 为逗号分隔的主题名（如 `status,centre.outbox`），只发送这些主题；省略时发送全部。',
       tags: ['系统'],
       guard: auth.guard,
       query: eventsQuerySchema,
@@ -256,7 +270,12 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     });
 
     // listen: false (core/testing/test-kernel.ts) drives app.callback() in process, no port.
-    const listener = options.listen === false ? null : await listenHttp(app, config.host, config.port);
+    const limits = {
+      minBytesPerSecond: config.requestMinBytesPerSecond,
+      windowMs: config.requestRateWindowSeconds * 1000,
+      headersTimeoutMs: config.requestHeadersTimeoutSeconds * 1000,
+    };
+    const listener = options.listen === false ? null : await listenHttp(app, config.host, config.port, limits);
     const port = listener?.port ?? 0;
     status.setLan('running', port);
     status.startTicker();
@@ -272,6 +291,8 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     if (restored) await participants.afterRestore();
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${shownHost}:${port}`;
+    // 事件日志 lists restarts (issue 13 point 6).
+    await audit.record('host', 'host.started', { version, restored });
     logger.info({ ms: Date.now() - started, url }, `考点管理系统已启动：${url}`);
 
     let stopped = false;
@@ -288,6 +309,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
         await link.stop();
         status.setLan('stopped', port);
         await listener?.close();
+        await audit.record('host', 'host.stopped').catch((e: unknown) => logger.error({ err: e }, '记录关闭事件失败'));
         for (const hook of [...shutdownHooks].reverse()) {
           try {
             await hook();

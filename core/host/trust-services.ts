@@ -30,6 +30,7 @@ export function createTrustedClock(config: ExamSiteConfig, dongles: DongleServic
     dongles,
     trustedKeys: config.centreKeys,
     maxTokenAgeMinutes: config.timeTokenMaxAgeMinutes,
+    maxTokenAheadMinutes: config.timeTokenMaxAheadMinutes,
     staleAfterMs: config.calibrationStaleHours * 3_600_000,
     store: {
       load: async () => {

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { ZodType } from 'zod';
 import { OpenApiDocument } from './openapi';
 import { executeRoute, type AnyRouteSpec, type BodySpec, type RouteSpec } from './route';
+import { laxIntegerFields } from './strict-integer-params';
 
 /** Every route of the product, mounted once, documented once. */
 export class HttpRegistry {
@@ -17,6 +18,9 @@ export class HttpRegistry {
     const key = `${spec.method.toUpperCase()} ${fullPath}`;
     if (this.mounted.has(key)) throw new Error(`路由重复：${key}`);
     this.mounted.add(key);
+    // One spelling per resource: a lax number parser would let `1%20` or `0x1` past text-keyed checks.
+    const lax = [...laxIntegerFields(spec.params), ...laxIntegerFields(spec.query)];
+    if (lax.length > 0) throw new Error(`路由 ${key} 的整数参数 ${lax.join('、')} 须用 integerParam（core/http/integer-param.ts）`);
     if (spec.reach === 'lan') this.lanRoutes.add(key);
     this.router[spec.method](key, fullPath, async (ctx: Context & { params?: Record<string, string> }) => {
       await executeRoute(spec, ctx, ctx.params ?? {});

@@ -37,6 +37,6 @@ export const statusTopic = createLiveTopic('status', siteStatusSchema);
 export const eventsQuerySchema = z.object({
   topics: z
     .string()
-    .regex(/^[a-z][a-zA-Z0-9-]*(\.[a-z][a-zA-Z0-9-]*)*(,[a-z][a-zA-Z0-9-]*(\.[a-z][a-zA-Z0-9-]*)*)*$/, '应为逗号分隔的主题名，例如 status,monitor.room')
+    .regex(/^[a-z][a-zA-Z0-9-]*(\.[a-z][a-zA-Z0-9-]*)*(,[a-z][a-zA-Z0-9-]*(\.[a-z][a-zA-Z0-9-]*)*)*$/, '应为逗号分隔的主题名，例如 status,centre.outbox')
     .optional(),
 });

@@ -148,7 +148,7 @@ function loadVendorPlugin(name: string, folder: string, pkgFile: string, hostApi
   // The kernel would stop the boot on a bad manifest; checked here, it only disables this plugin.
   const manifest = checkManifest(definition.manifest, context.hostVersion, folder);
   if (!manifest.extends) {
-    throw new ManifestError(pkg.id, `厂商插件 ${name} 的清单必须用 extends 声明它扩展的内置插件（如 "load"）`);
+    throw new ManifestError(pkg.id, `厂商插件 ${name} 的清单必须用 extends 声明它扩展的内置插件（填内置插件的编号）`);
   }
   if (manifest.stage) throw new ManifestError(pkg.id, `厂商插件 ${name} 不能声明 stage：工作流阶段只由内置插件提供`);
   if (manifest.id !== pkg.id) {

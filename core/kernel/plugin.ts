@@ -63,6 +63,12 @@ export interface PluginDefinition {
   register(env: PluginRegistrationEnv): void;
   /** The plugin's `api/` exports (refs, extension points) handed to vendor plugins. */
   readonly publicApi?: Readonly<Record<string, unknown>>;
+  /**
+   * Values of this plugin's configuration section that test sites use unless the test sets
+   * its own: a LAN service it runs listens on a free port there (e.g. `{ listenPort: 0 }`),
+   * never on the product's fixed port. The product itself never reads them.
+   */
+  readonly testConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** Identity helper that keeps the definition's type. */

@@ -64,6 +64,31 @@ export class AuditLogRow {
 
   @Column({ type: 'text' })
   detail!: string;
+
+  /** The room the entry concerns (filter 考场), from detail.roomCode or a proctor actor. */
+  @Index()
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  room!: string | null;
+
+  /** Hash chain (core/auth/audit-chain.ts): the previous entry's hash and this entry's own. */
+  @Column({ type: 'varchar', length: 64 })
+  prevHash!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  hash!: string;
 }
 
-export const coreEntities = [SettingRow, AdminUserRow, AdminSessionRow, AuditLogRow, CentreOutboxRow];
+/** Two points of the audit chain: `head` (last entry) and `anchor` (where it starts after retention). */
+@Entity({ name: 'core_audit_chain' })
+export class AuditChainRow {
+  @PrimaryColumn({ type: 'varchar', length: 16 })
+  name!: 'head' | 'anchor';
+
+  @Column({ type: 'integer' })
+  entryId!: number;
+
+  @Column({ type: 'varchar', length: 64 })
+  hash!: string;
+}
+
+export const coreEntities = [SettingRow, AdminUserRow, AdminSessionRow, AuditLogRow, AuditChainRow, CentreOutboxRow];

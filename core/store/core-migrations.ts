@@ -1,5 +1,6 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { CentreOutboxInit1764250000000 } from '../centre/outbox-migration';
+import { AuditChain1765000000000 } from './audit-chain-migration';
 
 /** Portable DDL through TypeORM's Table API: the same migration runs on SQLite and PostgreSQL. */
 export class CoreInit1764201600000 implements MigrationInterface {
@@ -58,4 +59,4 @@ export class CoreInit1764201600000 implements MigrationInterface {
   }
 }
 
-export const coreMigrations = [CoreInit1764201600000, CentreOutboxInit1764250000000];
+export const coreMigrations = [CoreInit1764201600000, CentreOutboxInit1764250000000, AuditChain1765000000000];

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, type EntityManager, type DataSourceOptions } from 'typeorm';
 import type { SchemaRegistry } from '../kernel/kernel';
@@ -6,6 +5,7 @@ import { coreEntities } from './core-entities';
 import { coreMigrations } from './core-migrations';
 import { UnitOfWorkScope, runAfterCommitHooks, type UnitOfWork } from './unit-of-work';
 import { WriteQueue } from './write-queue';
+import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../files/private-files';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -47,7 +47,11 @@ export class Store {
       // sqlite::memory: — a database that lives in this process only (plugin tests).
       const inMemory = url === MEMORY_DATABASE_URL;
       sqliteFile = inMemory ? null : url.startsWith('sqlite:') ? path.resolve(url.slice('sqlite:'.length)) : path.join(options.dataDir, 'examsite.sqlite');
-      if (sqliteFile) fs.mkdirSync(path.dirname(sqliteFile), { recursive: true });
+      if (sqliteFile) {
+        ensurePrivateDir(path.dirname(sqliteFile));
+        // SQLite gives its -wal and -shm files the mode of the database file: 0600 for all three.
+        ensurePrivateFile(sqliteFile);
+      }
       ds = new DataSource({
         type: 'better-sqlite3',
         database: sqliteFile ?? ':memory:',
@@ -66,6 +70,8 @@ export class Store {
     }
     await ds.initialize();
     await ds.runMigrations({ transaction: 'each' });
+    // Files left by an older version (or created before this rule) get the same modes.
+    if (sqliteFile) for (const suffix of ['-wal', '-shm', '-journal']) restrictIfPresent(sqliteFile + suffix);
     return new Store(ds, dialect, sqliteFile);
   }
 

@@ -13,7 +13,7 @@ import { coreServices } from '../services';
 export type CentreTransportCall = 'ping' | 'sendReport' | 'uploadState' | 'uploadFile';
 
 export interface RecordedCentreCall {
-  /** A transport call, or the id of the endpoint called (e.g. `load.site-package`). */
+  /** A transport call, or the id of the endpoint called (e.g. `demo.report`). */
   readonly method: string;
   readonly args: unknown;
 }

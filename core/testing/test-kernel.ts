@@ -6,7 +6,6 @@ import type Koa from 'koa';
 import { ADMIN_GUARD_ERRORS, AdminAuthService, DEFAULT_PASSWORD, type AdminPrincipal } from '../auth/admin-auth';
 import { hashPassword } from '../auth/password';
 import type { AuditLog } from '../auth/audit';
-import { testPluginSections } from './test-plugin-config';
 import { loadConfig, type ExamSiteConfigInput } from '../config/config';
 import { startHost } from '../host/host';
 import { unauthorized } from '../http/errors';
@@ -102,11 +101,10 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
       databaseUrl: MEMORY_DATABASE_URL,
       ...(options.centre ? { centreKeys: options.centre.keys } : {}),
       ...options.config,
-      plugins: testPluginSections(options.config?.plugins),
-    },
+      },
   );
   const plugins = pluginFakes.length ? [...options.plugins, fakesPlugin(pluginFakes)] : options.plugins;
-  const host = await startHost({ config, plugins, coreServiceOverrides: overrides, logger: createLogger(config.logLevel, 'test'), listen: false });
+  const host = await startHost({ config, plugins, coreServiceOverrides: overrides, logger: createLogger(config.logLevel, 'test'), listen: false, pluginTestConfig: true });
   const http = new InProcessHttp(host.app.callback());
   return {
     kernel: host.kernel,

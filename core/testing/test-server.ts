@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { testPluginSections } from './test-plugin-config';
 import { loadConfig, type ExamSiteConfigInput } from '../config/config';
 import { startHost, type ControlledHost } from '../host/host';
 import type { CoreServiceFactory } from '../kernel/kernel';
@@ -47,7 +46,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     webDir: path.resolve(__dirname, '../../web'),
     ...(options.fakes?.centre ? { centreKeys: options.fakes.centre.keys } : {}),
     ...options.config,
-    plugins: testPluginSections(options.config?.plugins),
   });
   const fakeOverrides = [options.fakes?.dongle?.override, options.fakes?.centre?.override].filter((f) => f !== undefined);
   const host = await startHost({
@@ -55,6 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     plugins: options.plugins,
     coreServiceOverrides: [...fakeOverrides, ...(options.coreServiceOverrides ?? [])],
     logger: createLogger(config.logLevel, 'test'),
+    pluginTestConfig: true,
   });
   // Delegates (no copy): after an in-process restart kernel, store and app are the new ones.
   return Object.create(host, {

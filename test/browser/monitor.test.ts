@@ -1,11 +1,12 @@
 // Browser test of the 考中 考场监控 page (R7.1, R7.2): a simulated proctor changes its counts
 // while the page is open and the row shows them within one second, without a reload.
 import { expect } from 'chai';
-import { sendHeartbeat, type HeartbeatRequest } from '../sim/proctor/monitor-calls';
+import { acknowledgeNotice, reportIncident, sendHeartbeat, type HeartbeatRequest } from '../sim/proctor/monitor-calls';
 import { startMonitorSite, type MonitorSite } from '../../plugins/monitor/test/monitor-site';
 import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
 
 const ROOM = '11003001';
+const ROOM2 = '11003002';
 
 describe('考场监控 page (browser, R7.1, R7.2)', function () {
   this.timeout(180_000);
@@ -70,6 +71,39 @@ describe('考场监控 page (browser, R7.1, R7.2)', function () {
     site.beatClock.advance(16_000);
     await page.locator(`[data-test=connection-${ROOM}][data-connection=disconnected]`).waitFor({ timeout: 2000 });
     expect(await page.locator('tr.row-disconnected').count()).to.equal(1);
+    expect(pageErrors).to.deep.equal([]);
+  });
+
+  it('shows an incident at once with a badge, sends a notice and shows who has not acknowledged it (issue 11 point 7)', async function () {
+    const { page } = browser;
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const proctor = await site.proctor(ROOM2);
+    await sendHeartbeat(proctor, { roomCode: ROOM2, sessionNo: 1, state: 'started', counts: { candidates: 6, loggedIn: 6, inExam: 6, submitted: 0 }, dataImported: true });
+    await page.reload();
+    await page.locator('[data-test=monitor-table]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-test=status-bar] >> text=通讯: 运行').waitFor({ timeout: 15_000 });
+
+    const sent = Date.now();
+    await reportIncident(proctor, { roomCode: ROOM2, kind: '换机', note: '5 号机鼠标失灵，已换到 31 号机', ticketNo: '110030020005', sessionNo: 1 });
+    await page.locator(`[data-test=incidents-${ROOM2}]`, { hasText: '1' }).waitFor({ timeout: 1000 });
+    await page.locator('[data-test=monitor-incidents]', { hasText: '5 号机鼠标失灵' }).waitFor({ timeout: 1000 });
+    expect(Date.now() - sent, 'incident to page').to.be.below(1000);
+    expect(await page.locator('[data-test=monitor-incidents]').innerText()).to.match(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+
+    await page.fill('input[data-test=notice-text], [data-test=notice-text] input', '开考延迟10分钟');
+    await page.click('[data-test=notice-send]');
+    const notices = page.locator('[data-test=monitor-notices]');
+    await notices.locator('text=开考延迟10分钟').waitFor({ timeout: 5000 });
+    const pending = notices.locator('[data-test^=notice-pending-]').first();
+    expect(await pending.innerText()).to.contain(ROOM2);
+    await page.locator(`[data-test=unacked-${ROOM2}]`).waitFor({ timeout: 2000 });
+
+    const answer = await sendHeartbeat(proctor, { roomCode: ROOM2, sessionNo: 1, state: 'started', counts: { candidates: 6, loggedIn: 6, inExam: 6, submitted: 0 }, dataImported: true });
+    expect(answer.notices.map((n) => n.text)).to.deep.equal(['开考延迟10分钟']);
+    await acknowledgeNotice(proctor, ROOM2, answer.notices[0]!.id);
+    await page.locator(`[data-test=unacked-${ROOM2}]`).waitFor({ state: 'detached', timeout: 2000 });
+    expect(await pending.innerText()).to.not.contain(ROOM2);
     expect(pageErrors).to.deep.equal([]);
   });
 });

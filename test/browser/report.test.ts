@@ -37,6 +37,8 @@ describe('考后上报 two steps (browser, issue 12 point 7)', function () {
     await page.fill('input[name=password]', '888');
     await page.click('[data-test=login] button:has-text("登录")');
 
+    // 考后 holds 数据回收 and 考后上报 as tabs.
+    await page.locator('.el-tabs__item', { hasText: '考后上报' }).click();
     await page.locator('[data-test=open-report]').click();
     const dialog = page.locator('[data-test=report-dialog]');
     await dialog.locator('text=根据考务要求，上报前，需先将当前考试结果数据备份到外部存储设备上').waitFor();

@@ -47,7 +47,8 @@ async function answers(client: TestClient): Promise<boolean> {
  * Refused attempts are written to the audit log on purpose (who tried what, R1); every other
  * table and file must stay byte for byte the same.
  */
-const AUDIT_TABLES = ['core_audit_log'];
+// The audit log and its chain head: a refusal is recorded there.
+const AUDIT_TABLES = ['core_audit_log', 'core_audit_chain'];
 
 const envelopeFile = (key: { privateKeyPem: string; keyId: string }): Mutator[] => [...byteMutators, jsonFieldMutation, jsonReordered, ...envelopeMutators(key)];
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import AdmZip from 'adm-zip';
 import { generateSigningKeyPair, signBytes } from '../../core/crypto';
-import { forgeZip, unforge, type ForgedEntry } from '../../plugins/load/test/zip-forge';
+import { forgeZip, unforge, type ForgedEntry } from '../../core/testing/zip-forge';
 import type { Mutator } from './byte-mutators';
 import { bitFlips } from './byte-mutators';
 import type { FuzzRandom } from './fuzz-random';
@@ -24,7 +24,7 @@ function bomb(): Buffer {
 }
 
 /**
- * Mutators that know the zip structure (plugins/load/test/zip-forge.ts writes what a zip
+ * Mutators that know the zip structure (core/testing/zip-forge.ts writes what a zip
  * library would refuse to). `signed`: the JSON entry signed by `sigEntry` and the key that
  * signs it, for re-signing a broken manifest so the checks past the signature are reached.
  */

@@ -58,7 +58,7 @@ describe('centre outbox when the database fails (R12.1: never drop a report, nev
     flaky.failWrites = 1;
     let caught: unknown;
     try {
-      await outbox.enqueue('seal-check', { rooms: 1 }, { idempotencyKey: 'seal-check:11003:1' });
+      await outbox.enqueue('test-report', { rooms: 1 }, { idempotencyKey: 'test-report:11003:1' });
     } catch (e) {
       caught = e;
     }
@@ -81,7 +81,7 @@ describe('centre outbox when the database fails (R12.1: never drop a report, nev
         }
         return ack;
       };
-      const entry = await outbox.enqueue('seal-check', { rooms: 2 }, { idempotencyKey: 'seal-check:11003:2' });
+      const entry = await outbox.enqueue('test-report', { rooms: 2 }, { idempotencyKey: 'test-report:11003:2' });
       await waitFor('delivered', async () => (await outbox.find(entry.idempotencyKey))?.state === 'delivered', 5000);
       expect(centre.callsOf('sendReport').length).to.be.at.least(2);
       expect(centre.reports.size).to.equal(1);

@@ -50,9 +50,9 @@ describe('centre outbox: reports are kept until the centre acknowledges them (R5
       live.subscribe((e: LiveEvent) => {
         if (e.type === OUTBOX_LIVE_EVENT) events.push(e.data as OutboxLiveEvent);
       });
-      const a = await outbox.enqueue('seal-check', { passed: true, n: 1 });
+      const a = await outbox.enqueue('test-report', { passed: true, n: 1 });
       const b = await outbox.enqueue('session-started', { sessionNo: 1 });
-      const c = await outbox.enqueue('seal-check', { passed: true, n: 3 });
+      const c = await outbox.enqueue('test-report', { passed: true, n: 3 });
 
       // Retried while down: attempts grow, nothing recorded at the centre, nothing lost.
       await waitFor('a retry while the centre is down', async () => ((await outbox.find(a.idempotencyKey))?.attempts ?? 0) >= 2);
@@ -70,7 +70,7 @@ describe('centre outbox: reports are kept until the centre acknowledges them (R5
       expect(reports[0]?.siteCode).to.equal('11003');
       expect(reports[0]?.mode).to.equal('mock');
 
-      const delivered = await outbox.delivered('seal-check');
+      const delivered = await outbox.delivered('test-report');
       expect(delivered.map((e) => e.idempotencyKey)).to.deep.equal([c, a].map((e) => e.idempotencyKey));
       const first = delivered[1];
       expect(first?.state).to.equal('delivered');
@@ -112,8 +112,8 @@ describe('centre outbox: reports are kept until the centre acknowledges them (R5
     const site = await startSite(dataDir, sim);
     const outbox = await site.kernel.get(coreServices.outbox);
     const keys = [
-      (await outbox.enqueue('collection-status', { complete: false })).idempotencyKey,
-      (await outbox.enqueue('collection-status', { complete: true }, { idempotencyKey: 'collection:11003:final' })).idempotencyKey,
+      (await outbox.enqueue('day-status', { complete: false })).idempotencyKey,
+      (await outbox.enqueue('day-status', { complete: true }, { idempotencyKey: 'day:11003:final' })).idempotencyKey,
     ];
     await waitFor('tried once', async () => ((await outbox.find(keys[0] as string))?.attempts ?? 0) >= 1);
     await site.stop();
@@ -136,7 +136,7 @@ describe('centre outbox: reports are kept until the centre acknowledges them (R5
     const site = await startSite(path.join(root, 'site'), sim);
     try {
       const outbox = await site.kernel.get(coreServices.outbox);
-      const e = await outbox.enqueue('seal-check', { passed: false });
+      const e = await outbox.enqueue('test-report', { passed: false });
       await waitFor('a failed attempt', async () => ((await outbox.find(e.idempotencyKey))?.attempts ?? 0) >= 1);
       let entry = await outbox.find(e.idempotencyKey);
       expect(entry?.state).to.equal('pending');
@@ -159,20 +159,20 @@ describe('centre outbox: reports are kept until the centre acknowledges them (R5
     try {
       const outbox = await site.kernel.get(coreServices.outbox);
       const store = await site.kernel.get(coreServices.store);
-      const noSite = await rejectionOf(outbox.enqueue('seal-check', {}));
+      const noSite = await rejectionOf(outbox.enqueue('test-report', {}));
       expect(noSite).to.be.instanceOf(CentreError);
       expect(noSite.message).to.contain('尚未设置考点代码');
       await (await site.kernel.get(coreServices.settings)).update({ siteCode: '11003', mode: 'mock' });
       expect((await rejectionOf(outbox.enqueue('Bad Kind!', {}))).message).to.contain('上报类型');
-      expect((await rejectionOf(outbox.enqueue('seal-check', {}, { idempotencyKey: 'x' }))).message).to.contain('幂等键');
-      expect((await rejectionOf(outbox.enqueue('seal-check', { big: 'x'.repeat(1024 * 1024) }))).message).to.contain('1 MB');
+      expect((await rejectionOf(outbox.enqueue('test-report', {}, { idempotencyKey: 'x' }))).message).to.contain('幂等键');
+      expect((await rejectionOf(outbox.enqueue('test-report', { big: 'x'.repeat(1024 * 1024) }))).message).to.contain('1 MB');
       expect(await store.manager.count(CentreOutboxRow)).to.equal(0);
 
-      const one = await outbox.enqueue('seal-check', { n: 1 }, { idempotencyKey: 'seal:11003:day1' });
-      const two = await outbox.enqueue('seal-check', { n: 2 }, { idempotencyKey: 'seal:11003:day1' });
+      const one = await outbox.enqueue('test-report', { n: 1 }, { idempotencyKey: 'report:11003:day1' });
+      const two = await outbox.enqueue('test-report', { n: 2 }, { idempotencyKey: 'report:11003:day1' });
       expect(two.id).to.equal(one.id);
       expect(await store.manager.count(CentreOutboxRow)).to.equal(1);
-      await waitFor('delivered', async () => (await outbox.find('seal:11003:day1'))?.state === 'delivered');
+      await waitFor('delivered', async () => (await outbox.find('report:11003:day1'))?.state === 'delivered');
       expect(sim.reports()).to.have.length(1);
       expect(sim.reports()[0]?.payload).to.deep.equal({ n: 1 });
     } finally {
@@ -199,7 +199,7 @@ describe('centre outbox: reports are kept until the centre acknowledges them (R5
     try {
       await (await site.kernel.get(coreServices.settings)).update({ siteCode: '11003', mode: 'mock' });
       const outbox = await site.kernel.get(coreServices.outbox);
-      const e = await outbox.enqueue('seal-check', {});
+      const e = await outbox.enqueue('test-report', {});
       await waitFor('sent through the fake', () => sent.includes(e.idempotencyKey));
       expect(await site.kernel.get(coreServices.centre)).to.equal(fake);
       await waitFor('marked delivered', async () => (await outbox.find(e.idempotencyKey))?.state === 'delivered');

@@ -117,9 +117,12 @@ describe('clock: TrustedClock cache — trusted time without a HID round trip pe
     await hid.start();
     transport.plug(new SimulatedHidDevice('KD-2001', () => deviceMono));
     await hid.poll();
-    const clock = new TrustedClock({ dongles: hid, trustedKeys: [centre.publicKey], refreshMs: 5000, monotonic: () => hostMono, pcNow: () => 0 });
     const t0 = Date.now();
+    // Right while calibrating (an uncalibrated dongle's token is judged on the PC clock), 1970 after.
+    let pc = t0;
+    const clock = new TrustedClock({ dongles: hid, trustedKeys: [centre.publicKey], refreshMs: 5000, monotonic: () => hostMono, pcNow: () => pc });
     await clock.calibrateWithToken(createTimeToken({ time: t0, dongleId: 'KD-2001' }, centre.privateKeyPem), 'file');
+    pc = 0;
     const step = (ms: number): void => {
       deviceMono += ms;
       hostMono += ms * 0.99;

@@ -143,6 +143,28 @@ describe('clock: TrustedClock', () => {
     expect(await clock.now()).to.equal(null);
   });
 
+  it('refuses a token dated far beyond the expected drift, so it cannot block later calibrations (issue 10 point 4)', async () => {
+    // Uncalibrated: judged against the PC clock.
+    const early = await expectTrustRejected(clock.calibrateWithToken(token(T0 + 11 * MIN), 'file'), 'TOKEN_FUTURE');
+    expect(early.message).to.match(/晚了超过 10 分钟/).and.to.contain('重新获取校时文件');
+    await expectUnchanged(null, null);
+    await clock.calibrateWithToken(token(T0 + 9 * MIN), 'file');
+
+    // Calibrated: judged against the dongle clock, with 100 ppm drift allowance per elapsed time.
+    mono += 10 * 24 * HOUR;
+    pc += 400 * 24 * HOUR; // the PC clock does not matter any more
+    const trusted = (await clock.now())!.getTime();
+    const before = saved;
+    const far = token(trusted + 365 * 24 * HOUR);
+    await expectTrustRejected(clock.calibrateWithToken(far, 'file'), 'TOKEN_FUTURE');
+    // 10 min + 100 ppm of 10 days = 10 min + 86.4 s
+    await expectTrustRejected(clock.calibrateWithToken(token(trusted + 10 * MIN + 87_000), 'file'), 'TOKEN_FUTURE');
+    await expectUnchanged(await clock.now(), before);
+    // The next genuine token still calibrates: the bad one did not become the replay floor.
+    await clock.calibrateWithToken(token(trusted + 10 * MIN + 85_000), 'file');
+    expect((await clock.now())!.getTime()).to.equal(trusted + 10 * MIN + 85_000);
+  });
+
   it('judges token age on the trusted clock once calibrated, not on the PC clock', async () => {
     await clock.calibrateWithToken(token(T0), 'file');
     mono += 30 * MIN;

@@ -6,7 +6,7 @@ import { definePlugin } from '../../kernel/plugin';
 import { coreServices } from '../../services';
 import { makeTempDir, startTestServer } from '../../testing/test-server';
 import { ConfigError, loadConfig, type ExamSiteConfigInput } from '../config';
-import { pluginEnvName, readPluginConfig } from '../plugin-config';
+import { pluginEnvName, readPluginConfig, withTestConfig } from '../plugin-config';
 
 // Issue 9 point 7c: a plugin declares and validates its own configuration section.
 const demoSchema = z
@@ -89,5 +89,28 @@ describe('plugin configuration sections (issue 9 point 7c)', () => {
     await startTestServer({ plugins: [demo], env: { EXAMSITE_DEMO_LISTEN_PORT: '-1' } }).then((s) => s.stop(), (e: unknown) => (error = e));
     expect(error).to.be.instanceOf(ConfigError);
     expect((error as Error).message).to.include('plugins.demo.listenPort（来自环境变量 EXAMSITE_DEMO_LISTEN_PORT="-1"）');
+  });
+
+  it('test sites put a plugin\'s testConfig under its section: the test\'s own value wins, the environment does not (issue 9 point 7c)', () => {
+    withFile(undefined, { EXAMSITE_DEMO_LISTEN_PORT: '2300' }, {}, (cfg) => {
+      expect(readPluginConfig(cfg(), 'demo', demoSchema).listenPort, 'the product reads the environment').to.equal(2300);
+      expect(readPluginConfig(withTestConfig(cfg(), 'demo', { listenPort: 0 }), 'demo', demoSchema).listenPort, 'a test site stays on a free port').to.equal(0);
+    });
+    withFile(undefined, {}, { plugins: { demo: { listenPort: 4000 } } }, (cfg) => {
+      expect(readPluginConfig(withTestConfig(cfg(), 'demo', { listenPort: 0 }), 'demo', demoSchema).listenPort).to.equal(4000);
+    });
+  });
+
+  it('startTestServer applies PluginDefinition.testConfig; the definition alone changes nothing for the product', async function () {
+    this.timeout(30000);
+    let seen: unknown = null;
+    const listener = definePlugin({
+      manifest: { id: 'demo', version: '1.0.0', host: '^0.1.0', displayName: '示例' },
+      testConfig: { listenPort: 0 },
+      register: (env) => env.registerInit({ deps: { config: coreServices.pluginConfig }, init: ({ config }) => void (seen = config.read(demoSchema)) }),
+    });
+    const server = await startTestServer({ plugins: [listener], env: { EXAMSITE_DEMO_LISTEN_PORT: '2300' } });
+    await server.stop();
+    expect(seen).to.deep.include({ listenPort: 0 });
   });
 });

@@ -11,7 +11,7 @@ import type { ErrorBody } from '../errors';
 const NEVER_ANSWERS = [{ status: 200, description: '（只会失败）' }];
 
 const failingPlugin = definePlugin({
-  manifest: { id: 'failing', version: '1.0.0', host: '^0.1.0', displayName: 'failing', stage: 'load' },
+  manifest: { id: 'failing', version: '1.0.0', host: '^0.1.0', displayName: 'failing' },
   register(env) {
     env.registerInit({
       deps: { http: coreServices.http },

@@ -6,8 +6,8 @@ import { definePlugin, type PluginDefinition } from '../plugin';
 import { createExtensionPoint, createServiceRef } from '../refs';
 
 const silent = { info: () => undefined, error: () => undefined };
-/** The host's data (plugins/workflow.ts), not the kernel's: tests pass their own. */
-const workflow = ['load', 'registration', 'authorization', 'seal', 'monitor', 'collection', 'system'];
+/** The workflow order is host data (the product's comes from its plugins folder); tests pass their own. */
+const workflow = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh'];
 
 function kernel(): Kernel {
   return new Kernel({ hostVersion: '0.1.0', logger: silent, coreServices: [], workflow });
@@ -27,22 +27,22 @@ describe('core/kernel (R10.1)', () => {
   it('starts plugins in workflow order whatever order they were added in', async () => {
     const log: string[] = [];
     const k = kernel();
-    k.add(stagePlugin('system', 'system', {}, log), 'test');
-    k.add(stagePlugin('load', 'load', {}, log), 'test');
-    k.add(stagePlugin('monitor', 'monitor', {}, log), 'test');
-    k.add(stagePlugin('registration', 'registration', {}, log), 'test');
+    k.add(stagePlugin('seventh', 'seventh', {}, log), 'test');
+    k.add(stagePlugin('first', 'first', {}, log), 'test');
+    k.add(stagePlugin('fifth', 'fifth', {}, log), 'test');
+    k.add(stagePlugin('second', 'second', {}, log), 'test');
     await k.start();
-    expect(log).to.deep.equal(['load', 'registration', 'monitor', 'system']);
+    expect(log).to.deep.equal(['first', 'second', 'fifth', 'seventh']);
     expect(k.bootOrder).to.deep.equal(log);
   });
 
   it('logs the boot order once the register phase ends', () => {
     const lines: string[] = [];
     const k = new Kernel({ hostVersion: '0.1.0', logger: { info: (m) => void lines.push(m), error: () => undefined }, coreServices: [], workflow });
-    k.add(stagePlugin('seal', 'seal'), 'test');
-    k.add(stagePlugin('load', 'load'), 'test');
+    k.add(stagePlugin('fourth', 'fourth'), 'test');
+    k.add(stagePlugin('first', 'first'), 'test');
     k.register();
-    expect(lines).to.deep.equal(['插件启动顺序: load → seal']);
+    expect(lines).to.deep.equal(['插件启动顺序: first → fourth']);
   });
 
   it('orders a provider before its consumer, and a vendor plugin after the plugin it extends', async () => {
@@ -51,7 +51,7 @@ describe('core/kernel (R10.1)', () => {
     const k = kernel();
     k.add(
       definePlugin({
-        manifest: { id: 'vendor-x', version: '1.0.0', host: '^0.1.0', displayName: 'v', extends: 'load' },
+        manifest: { id: 'vendor-x', version: '1.0.0', host: '^0.1.0', displayName: 'v', extends: 'first' },
         register(env) {
           env.registerInit({ deps: { h: ref }, init: ({ h }) => void log.push(`vendor:${h.hello()}`) });
         },
@@ -60,27 +60,27 @@ describe('core/kernel (R10.1)', () => {
     );
     k.add(
       definePlugin({
-        manifest: { id: 'load', version: '1.0.0', host: '^0.1.0', displayName: 'l', stage: 'load' },
+        manifest: { id: 'first', version: '1.0.0', host: '^0.1.0', displayName: 'l', stage: 'first' },
         register(env) {
           env.provideService(ref, { deps: {}, factory: () => ({ hello: () => 'hi' }) });
-          env.registerInit({ deps: {}, init: () => void log.push('load') });
+          env.registerInit({ deps: {}, init: () => void log.push('first') });
         },
       }),
       'test',
     );
-    k.add(stagePlugin('registration', 'registration', {}, log), 'test');
+    k.add(stagePlugin('second', 'second', {}, log), 'test');
     await k.start();
-    expect(log).to.deep.equal(['load', 'vendor:hi', 'registration']);
+    expect(log).to.deep.equal(['first', 'vendor:hi', 'second']);
   });
 
-  it('gives the owner of an extension point the contributions, sealed after registration', async () => {
+  it('gives the owner of an extension point the contributions, sealed after second', async () => {
     const point = createExtensionPoint<string>('demo.items', 'demo');
     let seen: readonly string[] = [];
     let lateEnv: { extend(p: typeof point, v: string): void } | null = null;
     const k = kernel();
     k.add(
       definePlugin({
-        manifest: { id: 'owner', version: '1.0.0', host: '^0.1.0', displayName: 'o', stage: 'seal' },
+        manifest: { id: 'owner', version: '1.0.0', host: '^0.1.0', displayName: 'o', stage: 'fourth' },
         register(env) {
           env.declareExtensionPoint(point);
           env.extend(point, 'own');
@@ -113,15 +113,15 @@ describe('core/kernel (R10.1)', () => {
 
   it('takes the workflow order from the host: another list, another order; an unknown stage is refused', async () => {
     const log: string[] = [];
-    const k = new Kernel({ hostVersion: '0.1.0', logger: silent, coreServices: [], workflow: ['monitor', 'load'] });
-    k.add(stagePlugin('load', 'load', {}, log), 'test');
-    k.add(stagePlugin('monitor', 'monitor', {}, log), 'test');
+    const k = new Kernel({ hostVersion: '0.1.0', logger: silent, coreServices: [], workflow: ['fifth', 'first'] });
+    k.add(stagePlugin('first', 'first', {}, log), 'test');
+    k.add(stagePlugin('fifth', 'fifth', {}, log), 'test');
     await k.start();
-    expect(log).to.deep.equal(['monitor', 'load']);
+    expect(log).to.deep.equal(['fifth', 'first']);
 
-    const k2 = new Kernel({ hostVersion: '0.1.0', logger: silent, coreServices: [], workflow: ['load'] });
-    k2.add(stagePlugin('seal', 'seal'), 'test');
-    expect(() => k2.register()).to.throw(KernelError, '插件 seal 声明的工作流阶段 seal 不在宿主的工作流中（load）');
+    const k2 = new Kernel({ hostVersion: '0.1.0', logger: silent, coreServices: [], workflow: ['first'] });
+    k2.add(stagePlugin('fourth', 'fourth'), 'test');
+    expect(() => k2.register()).to.throw(KernelError, '插件 fourth 声明的工作流阶段 fourth 不在宿主的工作流中（first）');
   });
 
   it('refuses a dependency cycle and names it', () => {
@@ -130,7 +130,7 @@ describe('core/kernel (R10.1)', () => {
     const k = kernel();
     k.add(
       definePlugin({
-        manifest: { id: 'alpha', version: '1.0.0', host: '^0.1.0', displayName: 'a', stage: 'load' },
+        manifest: { id: 'alpha', version: '1.0.0', host: '^0.1.0', displayName: 'a', stage: 'first' },
         register(env) {
           env.provideService(a, { deps: {}, factory: () => 1 });
           env.registerInit({ deps: { b }, init: () => undefined });
@@ -140,7 +140,7 @@ describe('core/kernel (R10.1)', () => {
     );
     k.add(
       definePlugin({
-        manifest: { id: 'beta', version: '1.0.0', host: '^0.1.0', displayName: 'b', stage: 'registration' },
+        manifest: { id: 'beta', version: '1.0.0', host: '^0.1.0', displayName: 'b', stage: 'second' },
         register(env) {
           env.provideService(b, { deps: {}, factory: () => 2 });
           env.registerInit({ deps: { a }, init: () => undefined });
@@ -155,18 +155,18 @@ describe('core/kernel (R10.1)', () => {
     const k1 = kernel();
     k1.add(
       definePlugin({
-        manifest: { id: 'needy', version: '1.0.0', host: '^0.1.0', displayName: 'n', stage: 'seal', dependsOn: ['load'] },
+        manifest: { id: 'needy', version: '1.0.0', host: '^0.1.0', displayName: 'n', stage: 'fourth', dependsOn: ['first'] },
         register: () => undefined,
       }),
       'test',
     );
-    expect(() => k1.register()).to.throw(KernelError, '依赖插件 load，但 load 没有加载');
+    expect(() => k1.register()).to.throw(KernelError, '依赖插件 first，但 first 没有加载');
 
     const missing = createServiceRef<number>('ghost.svc', 'g');
     const k2 = kernel();
     k2.add(
       definePlugin({
-        manifest: { id: 'needy', version: '1.0.0', host: '^0.1.0', displayName: 'n', stage: 'seal' },
+        manifest: { id: 'needy', version: '1.0.0', host: '^0.1.0', displayName: 'n', stage: 'fourth' },
         register: (env) => env.registerInit({ deps: { missing }, init: () => undefined }),
       }),
       'test',
@@ -183,11 +183,11 @@ describe('core/kernel (R10.1)', () => {
     expect(bad({ id: 'Bad Id', version: '1.0.0', host: '^0.1.0', displayName: 'x' })).to.throw(ManifestError, '插件编号');
     expect(bad({ id: 'ok', version: 'one', host: '^0.1.0', displayName: 'x' })).to.throw(ManifestError, '语义化版本');
     expect(bad({ id: 'ok', version: '1.0.0', host: '^2.0.0', displayName: 'x' })).to.throw(ManifestError, '要求宿主版本 ^2.0.0');
-    expect(bad({ id: 'ok', version: '1.0.0', host: '^0.1.0', displayName: 'x', stage: 'load', extends: 'load' })).to.throw(ManifestError, '不能同时声明');
+    expect(bad({ id: 'ok', version: '1.0.0', host: '^0.1.0', displayName: 'x', stage: 'first', extends: 'first' })).to.throw(ManifestError, '不能同时声明');
     expect(bad({ id: 'ok', version: '1.0.0', host: '^0.1.0', displayName: 'x', unknownField: 1 })).to.throw(ManifestError);
     const k = kernel();
-    k.add(stagePlugin('twin', 'load'), 'a');
-    k.add(stagePlugin('twin', 'load'), 'b');
+    k.add(stagePlugin('twin', 'first'), 'a');
+    k.add(stagePlugin('twin', 'first'), 'b');
     expect(() => k.register()).to.throw(KernelError, '插件编号 twin 重复');
   });
 

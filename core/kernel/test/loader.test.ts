@@ -6,7 +6,7 @@ import { loadVendorPlugins } from '../loader';
 import { ManifestError } from '../manifest';
 
 const GOOD_MAIN = `exports.createPlugin = (api) => api.definePlugin({
-  manifest: { id: 'vendor-a', version: '1.0.0', host: '^0.1.0', displayName: 'A', extends: 'load' },
+  manifest: { id: 'vendor-a', version: '1.0.0', host: '^0.1.0', displayName: 'A', extends: 'first' },
   register() {},
 });`;
 
@@ -20,7 +20,7 @@ function vendorDir(files: Record<string, string>): string {
 }
 
 const hostApi = { definePlugin: (d: unknown) => d };
-const context = { hostVersion: '0.1.0', builtinIds: new Set(['load']) };
+const context = { hostVersion: '0.1.0', builtinIds: new Set(['first']) };
 
 /** The folder is not loaded: the plugin is disabled with its Chinese reason, nothing thrown. */
 function refusal(files: Record<string, string>): { message: string } {
@@ -57,10 +57,10 @@ describe('core/kernel vendor plugin loader (R10.2)', () => {
     expect(refusal({ 'examsite-plugin.json': pkg({ main: '../other.js' }), 'server.js': GOOD_MAIN }).message).to.contain('..');
     expect(refusal({ 'examsite-plugin.json': pkg(), 'server.js': 'exports.x = 1;' }).message).to.contain('createPlugin');
     expect(
-      refusal({ 'examsite-plugin.json': pkg(), 'server.js': GOOD_MAIN.replace("extends: 'load'", "stage: 'load'") }).message,
+      refusal({ 'examsite-plugin.json': pkg(), 'server.js': GOOD_MAIN.replace("extends: 'first'", "stage: 'first'") }).message,
     ).to.contain('extends');
     expect(
-      refusal({ 'examsite-plugin.json': pkg(), 'server.js': GOOD_MAIN.replace("extends: 'load'", "extends: 'load', stage: 'load'") }).message,
+      refusal({ 'examsite-plugin.json': pkg(), 'server.js': GOOD_MAIN.replace("extends: 'first'", "extends: 'first', stage: 'first'") }).message,
     ).to.contain('stage');
     expect(refusal({ 'examsite-plugin.json': pkg({ id: 'vendor-b' }), 'server.js': GOOD_MAIN }).message).to.contain('不一致');
   });
@@ -71,14 +71,14 @@ describe('core/kernel vendor plugin loader (R10.2)', () => {
     const missing = refusal({ 'examsite-plugin.json': pkg() });
     expect(missing.message).to.equal('厂商插件 vendor-a 缺少文件 server.js；请向插件厂商索取与本系统匹配的版本，或移出插件目录后重新启动');
     expect(refusal({ 'examsite-plugin.json': pkg({ web: 'web/panel.js' }), 'server.js': GOOD_MAIN }).message).to.contain('缺少界面文件 web/panel.js');
-    const throwing = refusal({ 'examsite-plugin.json': pkg(), 'server.js': "exports.createPlugin = () => { throw new Error('needs load 2.x'); };" });
+    const throwing = refusal({ 'examsite-plugin.json': pkg(), 'server.js': "exports.createPlugin = () => { throw new Error('needs first 2.x'); };" });
     expect(throwing.message).to.contain('createPlugin 出错');
-    expect(throwing.message).to.contain('needs load 2.x');
+    expect(throwing.message).to.contain('needs first 2.x');
   });
 
   it('disables a plugin built for another host version or extending a plugin that is not loaded', () => {
     expect(refusal({ 'examsite-plugin.json': pkg(), 'server.js': GOOD_MAIN.replace("host: '^0.1.0'", "host: '^2.0.0'") }).message).to.contain('要求宿主版本 ^2.0.0');
-    expect(refusal({ 'examsite-plugin.json': pkg(), 'server.js': GOOD_MAIN.replace("extends: 'load'", "extends: 'seal'") }).message).to.contain('扩展的内置插件 seal 没有加载');
+    expect(refusal({ 'examsite-plugin.json': pkg(), 'server.js': GOOD_MAIN.replace("extends: 'first'", "extends: 'fourth'") }).message).to.contain('扩展的内置插件 fourth 没有加载');
   });
 
   it('stops the boot with the Chinese reason when the failing plugin says required: true', () => {

@@ -28,7 +28,7 @@ describe('data swap journal (系统恢复 swaps the data in one step)', () => {
     dataDir = makeTempDir('examsite-swap-');
     write(path.join(dataDir, 'examsite.sqlite'), 'old db');
     write(path.join(dataDir, 'examsite.sqlite-wal'), 'old wal');
-    write(path.join(dataDir, 'plugins/load/content/a'), 'old a');
+    write(path.join(dataDir, 'plugins/notes/content/a'), 'old a');
     write(path.join(dataDir, 'soft-dongle.json'), 'dongle');
   });
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -36,11 +36,11 @@ describe('data swap journal (系统恢复 swaps the data in one step)', () => {
   function stageNew(): void {
     const staging = beginStaging(dataDir);
     write(path.join(staging, 'examsite.sqlite'), 'new db');
-    write(path.join(staging, 'plugins/load/content/b'), 'new b');
+    write(path.join(staging, 'plugins/notes/content/b'), 'new b');
   }
-  const journal = { v: 1 as const, replace: ['examsite.sqlite', 'plugins/load/content'], remove: ['examsite.sqlite-wal', 'examsite.sqlite-shm'] };
-  const NEW = { 'examsite.sqlite': 'new db', 'plugins/load/content/b': 'new b', 'soft-dongle.json': 'dongle' };
-  const OLD = { 'examsite.sqlite': 'old db', 'examsite.sqlite-wal': 'old wal', 'plugins/load/content/a': 'old a', 'soft-dongle.json': 'dongle' };
+  const journal = { v: 1 as const, replace: ['examsite.sqlite', 'plugins/notes/content'], remove: ['examsite.sqlite-wal', 'examsite.sqlite-shm'] };
+  const NEW = { 'examsite.sqlite': 'new db', 'plugins/notes/content/b': 'new b', 'soft-dongle.json': 'dongle' };
+  const OLD = { 'examsite.sqlite': 'old db', 'examsite.sqlite-wal': 'old wal', 'plugins/notes/content/a': 'old a', 'soft-dongle.json': 'dongle' };
 
   it('a staging that was never committed is dropped: the old data stays', () => {
     stageNew();
@@ -56,7 +56,7 @@ describe('data swap journal (系统恢复 swaps the data in one step)', () => {
   });
 
   it('a crash after any rename of the swap is finished at the next start: new data, never a mix', () => {
-    for (const crashAfter of ['swapped:examsite.sqlite', 'swapped:plugins/load/content']) {
+    for (const crashAfter of ['swapped:examsite.sqlite', 'swapped:plugins/notes/content']) {
       fs.rmSync(dataDir, { recursive: true, force: true });
       fs.mkdirSync(dataDir);
       for (const [rel, text] of Object.entries(OLD)) write(path.join(dataDir, rel), text);

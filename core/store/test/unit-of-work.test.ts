@@ -123,7 +123,7 @@ describe('one unit of work: nested writes join, row + outbox + audit commit or r
         try {
           await store.write(async (em) => {
             await em.insert(SettingRow, { key: 'uow.fact', value: 'stored', updatedAt: 'now' });
-            await outbox.enqueue('seal-check', { passed: true }, { idempotencyKey: 'uow-test:rolled-back' });
+            await outbox.enqueue('test-report', { passed: true }, { idempotencyKey: 'uow-test:rolled-back' });
             await audit.record('admin', 'uow.test', { n: 1 });
             throw new Refused('the last step failed');
           });
@@ -140,7 +140,7 @@ describe('one unit of work: nested writes join, row + outbox + audit commit or r
         // The same work that succeeds commits all three, and only then announces the report.
         await store.write(async (em) => {
           await em.insert(SettingRow, { key: 'uow.fact', value: 'stored', updatedAt: 'now' });
-          await outbox.enqueue('seal-check', { passed: true }, { idempotencyKey: 'uow-test:committed' });
+          await outbox.enqueue('test-report', { passed: true }, { idempotencyKey: 'uow-test:committed' });
           await audit.record('admin', 'uow.test', { n: 2 });
           expect(announced).to.deep.equal([]);
         });

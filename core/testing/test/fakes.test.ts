@@ -101,7 +101,7 @@ describe('core/testing fakes: dongle, clock and centre for plugin tests', functi
     await (await server.kernel.get(coreServices.settings)).update({ siteCode: '11003', mode: 'mock' });
     const outbox = await server.kernel.get(coreServices.outbox);
 
-    const entry = await outbox.enqueue('seal-check', { rooms: 3 });
+    const entry = await outbox.enqueue('test-report', { rooms: 3 });
     await waitFor('a failed attempt', () => centre.callsOf('sendReport').length > 0, 5000, 20);
     expect((await outbox.find(entry.idempotencyKey))?.state).to.equal('pending');
     expect((await admin.get<{ network: string }>('/api/status')).body.network).to.equal('down');
@@ -110,7 +110,7 @@ describe('core/testing fakes: dongle, clock and centre for plugin tests', functi
     centre.reachable = true;
     await waitFor('delivered', async () => (await outbox.find(entry.idempotencyKey))?.state === 'delivered', 5000, 20);
     expect(centre.reports.size).to.equal(1);
-    expect(centre.reports.get(entry.idempotencyKey)).to.include({ kind: 'seal-check', siteCode: '11003', mode: 'mock' });
+    expect(centre.reports.get(entry.idempotencyKey)).to.include({ kind: 'test-report', siteCode: '11003', mode: 'mock' });
     await waitFor('network up', async () => (await admin.get<{ network: string }>('/api/status')).body.network === 'up', 5000, 20);
     const sends = centre.callsOf('sendReport').length;
     await new Promise((r) => setTimeout(r, 200));

@@ -69,5 +69,4 @@ export interface ResultPackageValidator {
 export const resultIntakeRef = createServiceRef<ResultIntakeService>('collection.intake', '结果数据包的接收与校验（HTTP、FTP、手动回收共用）');
 export const collectionValidatorsPoint = createExtensionPoint<ResultPackageValidator>('collection.validators', '结果数据包的附加校验（证书专用）');
 
-/** Live event published whenever a result was collected or a conflict kept aside. */
-export const COLLECTION_CHANGED_EVENT = 'collection.changed';
+export { collectionChangedTopic } from './contract';

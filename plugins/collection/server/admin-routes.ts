@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { z } from 'zod';
+import { integerParam } from '../../../core/http/integer-param';
 import type { AdminAuthService } from '../../../core/auth/admin-auth';
 import type { DurableFileStore } from '../../../core/files/durable-file-store';
 import { AppError } from '../../../core/http/errors';
@@ -14,56 +15,9 @@ import { resultRefused } from './result-package-verifier';
 import { ResultConflictRow } from './result-rows';
 import type { Store } from '../../../core/store/store';
 import { instantSchema } from '../../../core/time/instant';
+import { RECONCILIATION_STATE_LABEL, collectionImportResultSchema, collectionTableSchema, reconciliationSchema } from '../api/contract';
 
-const perSubject = z.array(z.number().int());
-const tableRowSchema = z.object({
-  roomCode: z.string(),
-  sessionNo: z.number().int(),
-  subjects: z.array(z.string()),
-  candidates: perSubject,
-  present: perSubject,
-  absent: perSubject,
-  collected: perSubject,
-  uncollected: perSubject,
-  packageCollected: z.boolean(),
-  report: z.enum(['上报成功', '待上报', '无数据']),
-  conflicts: z.number().int(),
-});
-const tableSchema = z
-  .object({
-    sessions: z.array(z.object({ no: z.number().int(), name: z.string() })),
-    rows: z.array(tableRowSchema),
-    totals: z.object({ candidates: perSubject, present: perSubject, absent: perSubject, collected: perSubject, uncollected: perSubject }),
-    expectedPackages: z.number().int(),
-    collectedPackages: z.number().int(),
-  })
-  .meta({ id: 'CollectionTable' });
-
-const importAnswerSchema = z
-  .object({
-    fileName: z.string(),
-    roomCode: z.string(),
-    sessionNo: z.number().int(),
-    duplicate: z.boolean().describe('同一数据包此前已回收：未做任何改动，回执与当时相同'),
-    receipt: z.record(z.string(), z.unknown()),
-  })
-  .meta({ id: 'CollectionImportResult' });
-
-const reconciliationSchema = z.object({
-  lines: z.array(
-    z.object({
-      roomCode: z.string(),
-      sessionNo: z.number().int(),
-      subjectCode: z.string(),
-      ticketNo: z.string(),
-      name: z.string(),
-      state: z.enum(['collected', 'absent', 'missing', 'pending']),
-      reported: z.boolean(),
-    }),
-  ),
-});
-
-const STATE_LABEL = { collected: '已回收', absent: '缺考', missing: '缺答题文件', pending: '未回收' } as const;
+const yesNo = (v: boolean, yes: string, no: string): string => (v ? yes : no);
 
 /** 数据回收 for the administrator: the table (R8.3), 手动回收 (R8.2), conflicts, reconciliation (R13.1). */
 export function mountCollectionAdminRoutes(
@@ -77,8 +31,8 @@ export function mountCollectionAdminRoutes(
     operationId: 'getCollectionTable',
     summary: '数据回收表：每考场每场次的考生、参考、缺考、回收、未回收人数（按科目）与上报情况，含人数统计',
     guard,
-    query: z.object({ session: z.coerce.number().int().min(1).max(99).optional() }),
-    response: tableSchema,
+    query: z.object({ session: integerParam(1, 99, '场次号必须是 1–99 的整数').optional() }),
+    response: collectionTableSchema,
     handler: ({ query }) => deps.table.table(query.session ?? null),
   });
 
@@ -91,7 +45,7 @@ export function mountCollectionAdminRoutes(
     guard,
     query: z.object({ name: z.string().max(255).default('结果数据包.zip') }),
     body: { kind: 'stream', contentTypes: ['application/zip', 'application/octet-stream', 'application/x-zip-compressed'], maxBytes: RESULT_PACKAGE_LIMITS.maxPackageBytes, description: '结果数据包（.zip）' },
-    response: importAnswerSchema,
+    response: collectionImportResultSchema,
     errors: mergeErrorResponses(RESULT_INTAKE_ERRORS, UPLOAD_ERRORS),
     handler: async ({ body, query }) => {
       const received = await deps.files.receiveWhole(body, RESULT_PACKAGE_LIMITS.maxPackageBytes);
@@ -121,10 +75,21 @@ export function mountCollectionAdminRoutes(
     method: 'get',
     path: '/reconciliation',
     operationId: 'getReconciliation',
-    summary: '对账：每个应有的（考场、场次、科目、考生）及其状态：已回收、缺考、缺答题文件、未回收，以及是否已上报',
+    summary: '对账：每个应有的（考场、场次、科目、考生）及其状态：已回收、缺考、缺答题文件、未回收，以及是否已备份、已上报、平台已确认',
     guard,
     response: reconciliationSchema,
     handler: async () => ({ lines: await deps.table.reconciliation() }),
+  });
+
+  http.route({
+    method: 'get',
+    path: '/rooms/:roomCode/sessions/:sessionNo/candidates',
+    operationId: 'getRoomSessionCandidates',
+    summary: '考场情况（查看）：该考场该场次每位考生各科目的参考、缺考、回收情况',
+    guard,
+    params: z.object({ roomCode: z.string().regex(/^\d{8}$/, '考场代码应为 8 位数字'), sessionNo: integerParam(1, 99, '场次号必须是 1–99 的整数') }),
+    response: reconciliationSchema,
+    handler: async ({ params }) => ({ lines: await deps.table.reconciliation({ roomCode: params.roomCode, sessionNo: params.sessionNo }) }),
   });
 
   http.route({
@@ -144,11 +109,23 @@ export function mountCollectionAdminRoutes(
     ],
     handler: async ({ koa }) => {
       const rows = (await deps.table.reconciliation()).map((l) =>
-        [l.roomCode, l.sessionNo, l.subjectCode, l.ticketNo, l.name, STATE_LABEL[l.state], l.reported ? '已上报' : '未上报'].map(csvCell).join(','),
+        [
+          l.roomCode,
+          l.sessionNo,
+          l.subjectCode,
+          l.ticketNo,
+          l.name,
+          RECONCILIATION_STATE_LABEL[l.state],
+          yesNo(l.backedUp, '已备份', '未备份'),
+          yesNo(l.reported, '已上报', '未上报'),
+          yesNo(l.acknowledged, '平台已确认', '平台未确认'),
+        ]
+          .map(csvCell)
+          .join(','),
       );
       koa.set('Content-Type', 'text/csv; charset=utf-8');
       koa.set('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent('对账表.csv')}`);
-      koa.body = `\uFEFF考场编号,场次,科目,准考证号,姓名,状态,上报情况\r\n${rows.join('\r\n')}\r\n`;
+      koa.body = `\uFEFF考场编号,场次,科目,准考证号,姓名,状态,备份,上报情况,平台确认\r\n${rows.join('\r\n')}\r\n`;
     },
   });
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Outbox } from '../../../core/centre/outbox';
 import type { SiteSettings } from '../../../core/settings/site-settings';
+import { sha256Hex } from '../../../core/crypto';
 import { isoNow } from '../../../core/store/columns';
 import type { ExamDataService } from '../../load/api';
 import { CollectedResultRow } from './result-rows';
@@ -45,7 +46,8 @@ export class CollectionProgress {
         completedAt: isoNow(),
         sessions: sessions.map((no) => ({ sessionNo: no, rooms: expected.filter((e) => e.sessionNo === no).length, collected: expected.filter((e) => e.sessionNo === no).length })),
       },
-      { idempotencyKey: `collection-complete:${siteCode}:${mode}:${release?.releaseTime ?? '-'}` },
+      // The release time is not key-safe (spaces, '+'): its hash names the release instead.
+      { idempotencyKey: `collection-complete:${siteCode}:${mode}:${release ? sha256Hex(Buffer.from(release.releaseTime)).slice(0, 16) : 'none'}` },
     );
     return true;
   }

@@ -6,45 +6,11 @@ import type { ResultSubjectRecord } from '../api/result-package-format';
 import { expectedRoomSessions } from './collection-progress';
 import { resultReportKey } from './result-intake';
 import { CollectedResultRow, ResultConflictRow } from './result-rows';
+import { ResultBackupRow, ResultReportAckRow } from './report/report-rows';
+import type { CollectionTable, CollectionTableRow, ReconciliationLine } from '../api/contract';
 
-/** Per subject (科目1/科目2 …), in the session's subject order. */
-export type PerSubject = number[];
+type PerSubject = number[];
 
-export interface CollectionTableRow {
-  readonly roomCode: string;
-  readonly sessionNo: number;
-  readonly subjects: string[];
-  readonly candidates: PerSubject;
-  readonly present: PerSubject;
-  readonly absent: PerSubject;
-  readonly collected: PerSubject;
-  readonly uncollected: PerSubject;
-  readonly packageCollected: boolean;
-  /** 上报情况: 上报成功 / 待上报 / 无数据 */
-  readonly report: '上报成功' | '待上报' | '无数据';
-  readonly conflicts: number;
-}
-
-export interface CollectionTable {
-  readonly sessions: { no: number; name: string }[];
-  readonly rows: CollectionTableRow[];
-  /** 人数统计: sums per subject position. */
-  readonly totals: { candidates: PerSubject; present: PerSubject; absent: PerSubject; collected: PerSubject; uncollected: PerSubject };
-  readonly expectedPackages: number;
-  readonly collectedPackages: number;
-}
-
-/** One expected (room, session, subject, candidate) and its state, for reconciliation. */
-export interface ReconciliationLine {
-  readonly roomCode: string;
-  readonly sessionNo: number;
-  readonly subjectCode: string;
-  readonly ticketNo: string;
-  readonly name: string;
-  /** collected / absent / missing (no answer file although present) / pending (no package yet) */
-  readonly state: 'collected' | 'absent' | 'missing' | 'pending';
-  readonly reported: boolean;
-}
 
 /** The 数据回收 table (R8.3) and the reconciliation (R13.1), read from the stored results. */
 export class CollectionTableService {
@@ -99,11 +65,16 @@ export class CollectionTableService {
     };
   }
 
-  async reconciliation(): Promise<ReconciliationLine[]> {
+  /** Every expected (room, session, subject, candidate), optionally of one room and session (考场情况 查看). */
+  async reconciliation(only: { roomCode: string; sessionNo: number } | null = null): Promise<ReconciliationLine[]> {
     const lines: ReconciliationLine[] = [];
     const results = new Map((await this.store.manager.find(CollectedResultRow)).map((r) => [`${r.roomCode}|${r.sessionNo}`, r]));
+    const [newestBackup] = await this.store.manager.find(ResultBackupRow, { order: { createdAt: 'DESC' }, take: 1 });
+    const backedUp = new Set<string>(newestBackup?.verifiedAt ? (JSON.parse(newestBackup.packagesJson) as string[]) : []);
+    const acknowledged = new Set((await this.store.manager.find(ResultReportAckRow)).map((a) => a.packageSha256));
     const sessions = await this.examData.sessions();
-    for (const e of await expectedRoomSessions(this.examData)) {
+    const expected = (await expectedRoomSessions(this.examData)).filter((e) => !only || (e.roomCode === only.roomCode && e.sessionNo === only.sessionNo));
+    for (const e of expected) {
       const room = await this.examData.room(e.roomCode);
       const result = results.get(`${e.roomCode}|${e.sessionNo}`);
       const records = result ? (JSON.parse(result.subjectsJson) as ResultSubjectRecord[]) : [];
@@ -112,7 +83,18 @@ export class CollectionTableService {
         const record = records.find((r) => r.subjectCode === subject.code);
         for (const c of room?.candidates.filter((x) => x.sessionNo === e.sessionNo && x.subjectCodes.includes(subject.code)) ?? []) {
           const state = !result ? 'pending' : record?.absent.includes(c.ticketNo) ? 'absent' : record?.submitted.includes(c.ticketNo) ? 'collected' : 'missing';
-          lines.push({ roomCode: e.roomCode, sessionNo: e.sessionNo, subjectCode: subject.code, ticketNo: c.ticketNo, name: c.name, state, reported: reported && state === 'collected' });
+          const held = state === 'collected' && result !== undefined;
+          lines.push({
+            roomCode: e.roomCode,
+            sessionNo: e.sessionNo,
+            subjectCode: subject.code,
+            ticketNo: c.ticketNo,
+            name: c.name,
+            state,
+            backedUp: held && backedUp.has(result.packageSha256),
+            reported: held && reported,
+            acknowledged: held && acknowledged.has(result.packageSha256),
+          });
         }
       }
     }

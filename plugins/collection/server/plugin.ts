@@ -25,6 +25,8 @@ export function createCollectionPlugin(): PluginDefinition {
   return definePlugin({
     manifest: { id: 'collection', version: '1.0.0', host: '^0.1.0', displayName: '数据回收', stage: 'collection' },
     publicApi: collectionApi,
+    // Test sites run the FTP intake on a free port, never on 2121.
+    testConfig: { ftpPort: 0 },
     register(env) {
       env.registerEntities([CollectedResultRow, ResultConflictRow, ...reportEntities]);
       env.registerMigrations([...collectionMigrations, ...reportMigrations]);

@@ -1,4 +1,4 @@
-import { collectionChangedTopic } from '../api/collection-topic';
+import { RESULT_REPORT_KIND, collectionChangedTopic, type CollectionChanged } from '../api/contract';
 import { promises as fsp } from 'node:fs';
 import type { AuditLog } from '../../../core/auth/audit';
 import type { Outbox } from '../../../core/centre/outbox';
@@ -39,16 +39,6 @@ export interface ResultIntakeDeps {
   /** The `collection.validators` contributions (read when a package is checked). */
   readonly validators: () => readonly ResultPackageValidator[];
 }
-
-/** Live event payload of collectionChangedTopic. */
-export interface CollectionChanged {
-  readonly roomCode: string;
-  readonly sessionNo: number;
-  readonly change: 'collected' | 'conflict';
-}
-
-/** The report queued for each accepted package (kind `collection.result`). */
-export const RESULT_REPORT_KIND = 'collection.result';
 
 /** Names the `collection.result` report of one accepted package (its 上报情况 is that entry's state). */
 export function resultReportKey(siteCode: string, mode: string, roomCode: string, sessionNo: number, sha256: string): string {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Server } from '@tus/server';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { integerParam } from '../../../core/http/integer-param';
 import type { DurableFileStore } from '../../../core/files/durable-file-store';
 import { refusal } from '../../../core/http/error-catalog';
 import { AppError, notFound } from '../../../core/http/errors';
@@ -14,7 +15,7 @@ import { TusResultStore, tusError } from './tus-result-store';
 
 const roomSessionParams = z.object({
   roomCode: z.string().regex(/^\d{8}$/, '考场代码应为 8 位数字'),
-  sessionNo: z.coerce.number().int().min(1).max(99),
+  sessionNo: integerParam(1, 99, '场次号必须是 1–99 的整数'),
 });
 const uploadParams = roomSessionParams.extend({ uploadId: z.string().regex(/^\d{8}-\d{1,2}-[0-9a-f]{24}$/, '上传编号格式错误') });
 

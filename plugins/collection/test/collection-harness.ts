@@ -18,12 +18,17 @@ export interface CollectionSite {
   stop(): Promise<void>;
 }
 
+export interface CollectionSiteOptions {
+  readonly dataDir?: string;
+  readonly rooms?: number;
+}
+
 /** load + registration + collection with a package that carries the centre's result key. */
-export async function startCollectionSite(): Promise<CollectionSite> {
+export async function startCollectionSite(options: CollectionSiteOptions = {}): Promise<CollectionSite> {
   const key = newCentreKey();
   const centreResultKey = generateWrappingKeyPair();
-  const pkg = await buildPackage(key, { resultEncryptionKey: centreResultKey.publicKey });
-  const site = await startSite({ key, pkg, extraPlugins: [createCollectionPlugin()] });
+  const pkg = await buildPackage(key, { resultEncryptionKey: centreResultKey.publicKey, ...(options.rooms ? { rooms: options.rooms } : {}) });
+  const site = await startSite({ key, pkg, dataDir: options.dataDir, extraPlugins: [createCollectionPlugin()] });
   let n = 0;
   return {
     site,

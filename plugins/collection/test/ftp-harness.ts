@@ -3,19 +3,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
-import { definePlugin, type PluginDefinition } from '../../../core/kernel/plugin';
-import { coreServices } from '../../../core/services';
 import { TestClient } from '../../../core/testing/http-client';
-import { startTestServer, type TestServer } from '../../../core/testing/test-server';
-import { plugin as loadPlugin } from '../../load/server/plugin';
-import { proctorApiRef, proctorCredentialsRef } from '../../registration/api';
-import { createRegistrationPlugin } from '../../registration/server/plugin';
-import { buildPackage, newCentreKey, table } from '../../registration/test/site-harness';
-import { ftpConfigSchema } from '../server/ftp/ftp-config';
-import { FtpStatusItem, startFtpIntake } from '../server/ftp/ftp-intake';
-import { statusItemsPoint } from '../../../core/http/status-items';
-import type { FtpResultServer } from '../server/ftp/ftp-result-server';
-import type { DeclaredFile, ResultFileAcceptor } from '../server/ftp/result-acceptor';
+import type { TestServer } from '../../../core/testing/test-server';
+import { answerBytesFor, subjectsOfSession } from '../../../test/sim/proctor/result-package';
+import type { ProctorClient } from '../../../test/sim/proctor/proctor-client';
+import { CollectedResultRow } from '../server/result-rows';
+import { startCollectionSite, type CollectionSite } from './collection-harness';
 
 export interface AcceptedFile {
   readonly roomCode: string;
@@ -24,94 +17,67 @@ export interface AcceptedFile {
   readonly size: number;
 }
 
-/** Stands in for ResultIntake in the FTP tests and bench: re-hashes what it is handed (streaming) and records it. */
-export class RecordingAcceptor implements ResultFileAcceptor<{ packageSha256: string }> {
-  readonly accepted: AcceptedFile[] = [];
-
-  async acceptFile(roomCode: string, sessionNo: number, filePath: string, declared: DeclaredFile): Promise<{ packageSha256: string }> {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of fs.createReadStream(filePath, { highWaterMark: 1024 * 1024 })) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
-    const sha256 = hash.digest('hex');
-    if (sha256 !== declared.sha256 || size !== declared.size) throw new Error('intake handed a file that does not match its declaration');
-    this.accepted.push({ roomCode, sessionNo, sha256, size });
-    return { packageSha256: sha256 };
-  }
-}
-
 export interface FtpSite {
   readonly server: TestServer;
   readonly admin: TestClient;
-  readonly acceptor: RecordingAcceptor;
+  readonly collection: CollectionSite;
   readonly ftpPort: number;
   /** roomCode → proctor credential token. */
   readonly tokens: Map<string, string>;
   readonly rooms: string[];
+  /** The registered proctor client of the room (it holds the signing key). */
+  proctor(roomCode: string): ProctorClient;
+  /** The bytes of a valid result package of the room and session, about `approxBytes` long. */
+  packageBytes(roomCode: string, sessionNo: number, approxBytes: number): Promise<Buffer>;
+  /** What the real ResultIntake stored (collection_result rows). */
+  accepted(): Promise<AcceptedFile[]>;
   stop(): Promise<void>;
 }
 
-function ftpTestPlugin(acceptor: RecordingAcceptor, onServer: (s: FtpResultServer) => void): PluginDefinition {
-  return definePlugin({
-    manifest: { id: 'collection', version: '1.0.0', host: '^0.1.0', displayName: '数据回收', stage: 'collection' },
-    register(env) {
-      const statusItem = new FtpStatusItem();
-      env.extend(statusItemsPoint, statusItem);
-      env.registerInit({
-        deps: {
-          config: coreServices.config,
-          logger: coreServices.logger,
-          files: coreServices.files,
-          status: coreServices.status,
-          lifecycle: coreServices.lifecycle,
-          proctorApi: proctorApiRef,
-          credentials: proctorCredentialsRef,
-          pluginConfig: coreServices.pluginConfig,
-        },
-        async init(deps) {
-          onServer(await startFtpIntake({ ...deps, ftp: deps.pluginConfig.read(ftpConfigSchema), intake: acceptor, statusItem }));
-        },
-      });
-    },
-  });
-}
-
-/** A loaded site with every room registered and the FTP intake running. */
+/**
+ * A loaded site with the real collection plugin (its FTP server and ResultIntake), every
+ * room registered by a proctor client holding its signing key.
+ */
 export async function startFtpSite(options: { dataDir?: string; rooms?: number } = {}): Promise<FtpSite> {
-  const key = newCentreKey();
-  const pkg = await buildPackage(key, options.rooms ? { rooms: options.rooms } : {});
-  const acceptor = new RecordingAcceptor();
-  let ftp: FtpResultServer | null = null;
-  const server = await startTestServer({
-    dataDir: options.dataDir,
-    plugins: [loadPlugin, createRegistrationPlugin(), ftpTestPlugin(acceptor, (s) => (ftp = s))],
-    config: { centreKeys: [key.publicKey], plugins: { collection: { ftpPort: 0, ftpPassivePorts: { min: 40100, max: 40199 } } } },
-  });
+  const collection = await startCollectionSite(options);
   try {
-    const admin = new TestClient(server.url);
-    await admin.login();
-    await admin.put('/api/settings', { siteCode: '11003', mode: 'mock' });
-    const imported = await admin.post('/api/load/import', pkg.bytes, { 'content-type': 'application/zip' });
-    if (imported.status !== 200) throw new Error(`import: ${imported.status}`);
-    const tokens = new Map<string, string>();
-    const rows = (await table({ admin })).rooms;
-    for (const [i, row] of rows.entries()) {
-      const r = await new TestClient(server.url).post<{ token: string }>('/api/proctor/v1/register', {
-        roomCode: row.roomCode,
-        registrationCode: row.registrationCode,
-        machineId: `pc-${i}`,
-        clientVersion: '1.0.0',
-      });
-      if (r.status !== 200) throw new Error(`register: ${r.status}`);
-      tokens.set(row.roomCode, r.body.token);
-    }
-    const running = ftp as FtpResultServer | null;
-    if (!running) throw new Error('FTP server not started');
-    return { server, admin, acceptor, ftpPort: running.port, tokens, rooms: rows.map((r) => r.roomCode), stop: () => server.stop() };
+    const server = collection.site.server;
+    const rooms = [...(await collection.site.codes()).keys()];
+    const proctors = new Map<string, ProctorClient>();
+    for (const room of rooms) proctors.set(room, await collection.proctor(room));
+    const tokens = new Map([...proctors].map(([room, p]) => [room, p.credentials!.token]));
+    const probe = new TestClient(server.url);
+    probe.token = tokens.get(rooms[0]!)!;
+    // The FTP port, as a proctor learns it: from the answer to an upload declaration.
+    const declared = await probe.post<{ ftpPort: number }>('/api/proctor/v1/sessions/1/results/ftp-intent', { size: 1, sha256: sha256Of(Buffer.from('port probe')) });
+    if (declared.status !== 200) throw new Error(`ftp-intent: ${declared.status}`);
+    let n = 0;
+    return {
+      server,
+      admin: collection.site.admin,
+      collection,
+      ftpPort: declared.body.ftpPort,
+      tokens,
+      rooms,
+      proctor: (roomCode) => proctors.get(roomCode)!,
+      async packageBytes(roomCode, sessionNo, approxBytes) {
+        const proctor = proctors.get(roomCode)!;
+        const subjects = subjectsOfSession(await proctor.room(), sessionNo);
+        const pkg = await collection.writePackage(proctor, sessionNo, { answerBytes: answerBytesFor(approxBytes, subjects), name: `ftp-${++n}.zip` });
+        return fs.promises.readFile(pkg.file);
+      },
+      async accepted() {
+        return (await server.store.manager.find(CollectedResultRow, { order: { acceptedAt: 'ASC' } })).map((r) => ({
+          roomCode: r.roomCode,
+          sessionNo: r.sessionNo,
+          sha256: r.packageSha256,
+          size: r.packageSize,
+        }));
+      },
+      stop: () => collection.stop(),
+    };
   } catch (e) {
-    await server.stop();
+    await collection.stop();
     throw e;
   }
 }

@@ -30,7 +30,6 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
   });
   after(() => site.stop());
   beforeEach(async () => {
-    site.acceptor.accepted.length = 0;
     ftp = await ftpLogin(site, room, site.tokens.get(room) as string);
   });
   afterEach(() => ftp.close());
@@ -113,7 +112,7 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
     expect(await ftp.pwd()).to.equal('/');
     expect(fs.readFileSync(outside, 'utf8')).to.equal('secret');
     expect(partials().filter((n) => n.includes(other))).to.deep.equal([]);
-    expect(site.acceptor.accepted).to.deep.equal([]);
+    expect(await site.accepted()).to.deep.equal([]);
   }
 
   it('refuses a STOR that was not declared over HTTP first', async () => {
@@ -122,15 +121,15 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
     expect(e.message).to.include('上传声明');
   });
 
-  it('a cut upload is not accepted, and REST resumes it to the declared hash', async () => {
-    const bytes = randomBytes(3 * 1024 * 1024 + 17);
+  it('a cut upload is not accepted, and REST resumes it to the declared hash; the real intake stores it', async () => {
+    const bytes = await site.packageBytes(room, 1, 3 * 1024 * 1024 + 17);
     const intent = await declare(site, room, 1, bytes);
     expect(intent.offset).to.equal(0);
     const half = 1024 * 1024 + 5;
     const cut = await ftpRefusal(ftp.uploadFrom(streamOf(bytes.subarray(0, half)), intent.fileName));
     expect(cut.code).to.equal(550);
     expect(cut.message).to.include(`REST ${half}`);
-    expect(site.acceptor.accepted).to.have.length(0);
+    expect(await site.accepted()).to.deep.equal([]);
 
     const again = await declare(site, room, 1, bytes);
     expect(again.fileName).to.equal(intent.fileName);
@@ -141,12 +140,12 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
 
     await ftp.send(`REST ${half}`);
     await ftp.uploadFrom(streamOf(bytes.subarray(half)), intent.fileName);
-    expect(site.acceptor.accepted).to.deep.equal([{ roomCode: room, sessionNo: 1, sha256: sha256Of(bytes), size: bytes.length }]);
-    const status = await proctorClient(site, room).get<{ state: string; receipt: { packageSha256: string } }>(
+    expect(await site.accepted()).to.deep.equal([{ roomCode: room, sessionNo: 1, sha256: sha256Of(bytes), size: bytes.length }]);
+    const status = await proctorClient(site, room).get<{ state: string; receipt: { body: { packageSha256: string; via: string } } }>(
       `/api/proctor/v1/sessions/1/results/ftp/${intent.fileName}`,
     );
     expect(status.body.state).to.equal('accepted');
-    expect(status.body.receipt.packageSha256).to.equal(sha256Of(bytes));
+    expect(status.body.receipt.body).to.include({ packageSha256: sha256Of(bytes), via: 'ftp' });
     // The verified file went to the intake; nothing is left partial.
     expect(partials()).to.deep.equal([]);
     expect((await ftp.list()).map((f) => f.name)).to.deep.equal([]);
@@ -155,7 +154,7 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
   });
 
   it('refuses a file whose size or SHA-256 differs from the declaration', async () => {
-    const bytes = randomBytes(200_000);
+    const bytes = await site.packageBytes(room, 2, 200_000);
     const intent = await declare(site, room, 2, bytes);
     const longer = await ftpRefusal(ftp.uploadFrom(streamOf(Buffer.concat([bytes, Buffer.from('x')])), intent.fileName));
     expect(longer.message).to.include('超过声明的文件大小');
@@ -164,11 +163,12 @@ describe('FTP 上传 of result packages (issue 12 point 3)', function () {
     flipped[1000] = (flipped[1000] as number) ^ 0xff;
     const wrong = await ftpRefusal(ftp.uploadFrom(streamOf(flipped), intent.fileName));
     expect(wrong.message).to.include('SHA-256 与声明的不一致');
-    expect(site.acceptor.accepted).to.deep.equal([]);
+    const ofSession2 = async (): Promise<string[]> => (await site.accepted()).filter((a) => a.sessionNo === 2).map((a) => a.sha256);
+    expect(await ofSession2()).to.deep.equal([]);
     // A wrong file is discarded, so the right one starts clean.
     expect((await declare(site, room, 2, bytes)).offset).to.equal(0);
     await ftp.uploadFrom(streamOf(bytes), intent.fileName);
-    expect(site.acceptor.accepted.map((a) => a.sha256)).to.deep.equal([sha256Of(bytes)]);
+    expect(await ofSession2()).to.deep.equal([sha256Of(bytes)]);
   });
 
   it('a bad declaration is refused in Chinese and declares nothing', async () => {
@@ -204,14 +204,14 @@ describe('FTP 上传 on a full disk (issue 12 point 3, issue 9 point 4)', functi
 
   it('is a clear error, the server stays up, and the upload resumes once space is freed', async () => {
     const room = site.rooms[0] as string;
-    const bytes = randomBytes(6 * 1024 * 1024);
+    const bytes = await site.packageBytes(room, 1, 6 * 1024 * 1024);
     const intent = await declare(site, room, 1, bytes);
     const ftp = await ftpLogin(site, room, site.tokens.get(room) as string);
     try {
       const full = await ftpRefusal(ftp.uploadFrom(streamOf(bytes), intent.fileName));
       expect(full.code).to.equal(550);
       expect(full.message).to.include('磁盘空间不足');
-      expect(site.acceptor.accepted).to.deep.equal([]);
+      expect(await site.accepted()).to.deep.equal([]);
     } finally {
       ftp.close();
     }
@@ -229,6 +229,6 @@ describe('FTP 上传 on a full disk (issue 12 point 3, issue 9 point 4)', functi
     } finally {
       again.close();
     }
-    expect(site.acceptor.accepted.map((a) => a.sha256)).to.deep.equal([sha256Of(bytes)]);
+    expect((await site.accepted()).map((a) => a.sha256)).to.deep.equal([sha256Of(bytes)]);
   });
 });

@@ -181,7 +181,8 @@ export function mountLoadRoutes(d: LoadRouteDeps): void {
     description: '与“载入”相同的校验：签名、完整性、考点代码、考试模式、发布时间；任何一项不通过都不改变已载入的数据。',
     tags,
     guard,
-    body: { kind: 'raw', contentTypes: ['application/zip', 'application/x-zip-compressed'], maxBytes: d.limits.maxPackageBytes, description: '考场数据包 .zip' },
+    // Streamed to a temp file and read from there: a 200 MB package never sits in memory.
+    body: { kind: 'stream', contentTypes: ['application/zip', 'application/x-zip-compressed'], maxBytes: d.limits.maxPackageBytes, description: '考场数据包 .zip' },
     response: importResponseSchema,
     errors: PACKAGE_IMPORT_ERRORS,
     handler: async ({ body, principal }) => {

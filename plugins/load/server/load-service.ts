@@ -9,10 +9,14 @@ import type { SiteSettings } from '../../../core/settings/site-settings';
 import { loadChangedTopic, type PackageContentHandler, type ReleaseInfo } from '../api';
 import type { PackageLimits } from '../api/package-format';
 import type { ExamDataStore, ReplaceOutcome } from './exam-data-store';
+import fsp from 'node:fs/promises';
+import type { DurableFileStore } from '../../../core/files/durable-file-store';
 import { verifyPackage } from './package/package-verifier';
 
 export interface LoadServiceDeps {
   readonly data: ExamDataStore;
+  /** Where an incoming package is received (a temp file of the plugin's folder, never whole in memory). */
+  readonly files: Pick<DurableFileStore, 'receiveWhole'>;
   readonly settings: SiteSettings;
   readonly trustedKeys: readonly string[];
   readonly handlers: readonly PackageContentHandler[];
@@ -49,12 +53,22 @@ export class LoadService {
 
   constructor(private readonly d: LoadServiceDeps) {}
 
-  async importPackage(bytes: Buffer, source: 'online' | 'manual', actor: string): Promise<ReplaceOutcome> {
+  /** Receives the package into a temp file, verifies it from there, stores it; the temp file is always removed. */
+  async importPackage(body: AsyncIterable<Buffer>, source: 'online' | 'manual', actor: string): Promise<ReplaceOutcome> {
+    const received = await this.d.files.receiveWhole(body, this.d.limits.maxPackageBytes);
+    try {
+      return await this.importReceived(received.path, received.size, source, actor);
+    } finally {
+      await fsp.rm(received.path, { force: true });
+    }
+  }
+
+  private async importReceived(file: string, bytes: number, source: 'online' | 'manual', actor: string): Promise<ReplaceOutcome> {
     const s = this.d.settings.get();
     const current = await this.d.data.currentRelease();
     let pkg: Awaited<ReturnType<typeof verifyPackage>>;
     try {
-      pkg = await verifyPackage(bytes, {
+      pkg = await verifyPackage(file, {
         trustedKeys: this.d.trustedKeys,
         siteCode: s.siteCode,
         mode: s.mode,
@@ -67,13 +81,13 @@ export class LoadService {
       const code = (e as { code?: unknown }).code;
       await this.d.audit.record(actor, 'load.refused', {
         source,
-        bytes: bytes.length,
+        bytes,
         code: typeof code === 'string' ? code : 'UNKNOWN',
         message: e instanceof Error ? e.message.slice(0, 300) : String(e),
       });
       throw e;
     }
-    const outcome = await this.d.data.replace(pkg, { source, packageBytes: bytes.length, now: new Date().toISOString() });
+    const outcome = await this.d.data.replace(pkg, { source, packageBytes: bytes, now: new Date().toISOString() });
     const context = { siteCode: pkg.manifest.siteCode, mode: pkg.manifest.mode, releaseTime: pkg.manifest.releaseTime };
     for (const { handler, entry } of pkg.claimed) {
       try {
@@ -104,7 +118,7 @@ export class LoadService {
       throw e;
     }
     try {
-      const outcome = await this.importPackage(bytes, 'online', actor);
+      const outcome = await this.importPackage(oneChunk(bytes), 'online', actor);
       const check = await this.checkQuietly();
       return { imported: true, roomCount: outcome.roomCodes.length, keptRegistrationCodes: outcome.keptRegistrationCodes, releaseTime: outcome.release.releaseTime, check };
     } catch (e) {
@@ -186,4 +200,8 @@ export class LoadService {
   async currentRelease(): Promise<ReleaseInfo | null> {
     return this.d.data.currentRelease();
   }
+}
+
+async function* oneChunk(bytes: Buffer): AsyncIterable<Buffer> {
+  yield bytes;
 }

@@ -45,12 +45,14 @@ export const plugin = definePlugin({
         status: coreServices.status,
         lifecycle: coreServices.lifecycle,
         participation: coreServices.dataParticipation,
+        files: coreServices.files,
       },
-      async init({ http, auth, data, settings, config, centre, live, audit, logger, status, lifecycle, participation }, extensions) {
+      async init({ http, auth, data, settings, config, centre, live, audit, logger, status, lifecycle, participation, files }, extensions) {
         participation.participate(data.dataParticipant());
         const limits = DEFAULT_PACKAGE_LIMITS;
         const service = new LoadService({
           data,
+          files,
           settings,
           trustedKeys: config.centreKeys,
           handlers: extensions.get(loadContentHandlersPoint),

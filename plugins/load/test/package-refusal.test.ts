@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { DEFAULT_PACKAGE_LIMITS } from '../api/package-format';
-import { SafeZipReader } from '../server/package/safe-zip-reader';
 import { SITE, buildPackage, newCentreKey, startLoadHarness, type LoadHarness } from './load-fixtures';
-import { forgeZip, unforge, type ForgedEntry } from './zip-forge';
+import { forgeZip, unforge, type ForgedEntry } from '../../../core/testing/zip-forge';
 import type { ErrorBody } from '../../../core/http/errors';
 import { AuditLogRow } from '../../../core/store/core-entities';
 import { startedForSuite } from '../../../core/testing/started-fixture';
@@ -57,11 +56,14 @@ describe('载入考务: refused packages change nothing (R2.5)', function () {
 
   it('a changed byte in a compressed entry', async () => {
     const pkg = await buildPackage(h.key, newer);
-    const zip = SafeZipReader.open(pkg.bytes, DEFAULT_PACKAGE_LIMITS);
-    const room = zip.entries.find((e) => e.name === 'rooms/11003002.json')!;
     const bytes = Buffer.from(pkg.bytes);
-    const dataStart = room.localHeaderOffset + 30 + room.rawName.length;
-    bytes[dataStart + Math.floor(room.compressedSize / 2)]! ^= 0x01;
+    // The entry's central-directory record (its name's last occurrence) gives size and offset.
+    const name = Buffer.from('rooms/11003002.json');
+    const central = bytes.lastIndexOf(name) - 46;
+    const compressedSize = bytes.readUInt32LE(central + 20);
+    const local = bytes.readUInt32LE(central + 42);
+    const dataStart = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
+    bytes[dataStart + Math.floor(compressedSize / 2)]! ^= 0x01;
     await expectRefused(bytes, '数据包已损坏：文件“rooms/11003002.json”校验失败（CRC 或长度不符），请重新下载或重新拷贝数据包', 'PACKAGE_CORRUPT');
   });
 

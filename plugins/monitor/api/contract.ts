@@ -53,6 +53,7 @@ export type RoomLive = z.infer<typeof roomLiveSchema>;
 export const roomLiveTopic = createLiveTopic('monitor.room', roomLiveSchema, { coalesceMs: 200, keyOf: (r) => r.roomCode });
 
 export const incidentKindSchema = z.enum(['考生机故障', '换机', '违纪', '其他'], { error: '事件类型应为 考生机故障、换机、违纪 或 其他' });
+export type IncidentKind = z.infer<typeof incidentKindSchema>;
 
 export const incidentSchema = z.object({
   id: z.number().int(),
@@ -111,6 +112,8 @@ export const monitorOverviewSchema = z.object({
   intervalSeconds: z.number(),
   lateAfterSeconds: z.number(),
   disconnectedAfterSeconds: z.number(),
+  /** A started room with at least this many candidates not logged in (考生人数 − 已登录) warns. */
+  missingWarnAt: z.number().int(),
   incidents: z.array(incidentSchema),
   notices: z.array(noticeSchema),
 });

@@ -10,3 +10,4 @@ export interface RoomMonitorDirectory {
 }
 
 export const roomMonitorDirectoryRef = createServiceRef<RoomMonitorDirectory>('monitor.directory', '各考场的实时连接与状态');
+export * from './centre-reports';

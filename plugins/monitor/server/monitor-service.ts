@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AuditLog } from '../../../core/auth/audit';
 import type { TrustedClock } from '../../../core/clock/trusted-clock';
 import type { Outbox } from '../../../core/centre/outbox';
 import type { MonotonicSource } from '../../../core/dongle/dongle';
@@ -9,7 +10,8 @@ import type { Store } from '../../../core/store/store';
 import type { AuthorizationDirectory } from '../../authorization/api';
 import type { ExamDataService, SessionInfo } from '../../load/api';
 import { assertOwnRoom, type ProctorPrincipal, type RegistrationDirectory } from '../../registration/api';
-import { roomLiveTopic, type MonitorOverview, type MonitorRow, type ProctorRoomState, type RoomCounts } from '../api/contract';
+import { incidentTopic, noticeTopic, roomLiveTopic, type Incident, type MonitorOverview, type MonitorRow, type Notice, type ProctorRoomState, type RoomCounts, type RoomLive } from '../api/contract';
+import { IncidentNoticeBook, type IncidentReport, type PendingNotice } from './incident-notice-book';
 import { RoomSnapshotRow } from './room-snapshot-row';
 import { RoomStateBook, liveOf, silentRoom, type Heartbeat, type RoomRecord, type RoomStateThresholds } from './room-state-book';
 import { SessionReports } from './session-reports';
@@ -24,6 +26,7 @@ export interface MonitorDeps {
   readonly outbox: Outbox;
   readonly settings: SiteSettings;
   readonly logger: Logger;
+  readonly audit: AuditLog;
   readonly thresholds: RoomStateThresholds;
   /** Judges heartbeat age; never the PC's wall clock. */
   readonly monotonic: MonotonicSource;
@@ -41,10 +44,13 @@ export interface HeartbeatBody {
 export class MonitorService {
   readonly book: RoomStateBook;
   readonly reports: SessionReports;
+  /** Incidents and notices (persisted, mirrored in memory for the heartbeat path). */
+  readonly notes: IncidentNoticeBook;
 
   constructor(private readonly d: MonitorDeps) {
     this.book = new RoomStateBook(d.thresholds);
     this.reports = new SessionReports(d);
+    this.notes = new IncidentNoticeBook(d);
   }
 
   /** After a restart: the last snapshot, every room unknown until it beats. */
@@ -61,6 +67,7 @@ export class MonitorService {
         lastBeatAt: r.lastBeatAt,
       })),
     );
+    await this.notes.restore();
   }
 
   /** Site time: the trusted clock when calibrated (cached, no HID round trip), else the PC. */
@@ -69,14 +76,48 @@ export class MonitorService {
     return trusted ? { at: trusted, source: 'trusted' } : { at: new Date(), source: 'pc' };
   }
 
-  async heartbeat(principal: ProctorPrincipal, body: HeartbeatBody): Promise<{ at: Date; source: 'trusted' | 'pc' }> {
+  async heartbeat(principal: ProctorPrincipal, body: HeartbeatBody): Promise<{ at: Date; source: 'trusted' | 'pc'; notices: PendingNotice[] }> {
     assertOwnRoom(principal, body.roomCode);
     const time = await this.siteTime();
     const hb: Heartbeat = { ...body, ip: principal.ip };
     const outcome = this.book.beat(hb, this.d.monotonic(), time.at.toISOString());
     this.publish(outcome.record);
     if (outcome.transition) this.onTransition(outcome.record);
-    return time;
+    return { ...time, notices: this.notes.pendingFor(body.roomCode) };
+  }
+
+  /** A proctor's incident of its own room: kept (row + audit line), shown at once. */
+  async reportIncident(principal: ProctorPrincipal, report: IncidentReport): Promise<Incident> {
+    const time = await this.siteTime();
+    const incident = await this.notes.reportIncident(principal, report, time.at.toISOString());
+    this.d.live.publish(incidentTopic, incident);
+    this.publishRoom(report.roomCode);
+    return incident;
+  }
+
+  /** An administrator's notice to every room (`roomCode` null) or one room. */
+  async sendNotice(actor: string, roomCode: string | null, text: string): Promise<Notice> {
+    const notice = await this.notes.sendNotice(actor, roomCode, text, (await this.siteTime()).at.toISOString());
+    this.d.live.publish(noticeTopic, notice);
+    for (const room of notice.pendingRooms) this.publishRoom(room);
+    return notice;
+  }
+
+  async acknowledgeNotice(principal: ProctorPrincipal, noticeId: number, roomCode: string): Promise<{ ackedAt: string; changed: boolean }> {
+    const outcome = await this.notes.acknowledge(principal, noticeId, roomCode, (await this.siteTime()).at.toISOString());
+    if (outcome.changed) {
+      this.d.live.publish(noticeTopic, outcome.notice);
+      this.publishRoom(roomCode);
+    }
+    return { ackedAt: outcome.ackedAt, changed: outcome.changed };
+  }
+
+  /** The live state of a room as the page and other plugins see it. */
+  liveOf(roomCode: string): RoomLive {
+    const record = this.book.get(roomCode);
+    const incidents = this.notes.incidentCount(roomCode);
+    const unacknowledged = this.notes.unacknowledgedCount(roomCode);
+    return record ? liveOf(record, incidents, unacknowledged) : silentRoom(roomCode, incidents, unacknowledged);
   }
 
   /** 开考 / 结束考试 of the room's session (idempotent). */
@@ -132,12 +173,14 @@ export class MonitorService {
   }
 
   /** The 考场监控 page (R7.1). */
-  async overview(sessionNo: number | undefined): Promise<Omit<MonitorOverview, 'lastReportAt' | 'intervalSeconds' | 'lateAfterSeconds' | 'disconnectedAfterSeconds' | 'incidents' | 'notices'>> {
+  async overview(sessionNo: number | undefined): Promise<Omit<MonitorOverview, 'lastReportAt' | 'intervalSeconds' | 'lateAfterSeconds' | 'disconnectedAfterSeconds' | 'missingWarnAt'>> {
     const sessions = await this.d.examData.sessions();
     const chosen = sessionNo !== undefined ? sessions.find((s) => s.no === sessionNo) : currentSession(sessions, (await this.siteTime()).at.getTime());
     if (sessionNo !== undefined && !chosen) throw conflict('SESSION_UNKNOWN', `没有第 ${sessionNo} 场，请从列表中选择场次`);
     const view = sessions.map(sessionView);
-    if (!chosen) return { sessions: view, session: null, rows: [] };
+    const incidents = this.notes.allIncidents();
+    const notices = this.notes.allNotices();
+    if (!chosen) return { sessions: view, session: null, rows: [], incidents, notices };
     const [roomCodes, registrations, authorization] = await Promise.all([
       this.d.examData.roomsOfSession(chosen.no),
       this.d.registrations.list(),
@@ -147,7 +190,6 @@ export class MonitorService {
     const rows: MonitorRow[] = [];
     for (const roomCode of roomCodes) {
       const data = await this.d.examData.room(roomCode);
-      const record = this.book.get(roomCode);
       rows.push({
         roomCode,
         ip: ipOf.get(roomCode) ?? null,
@@ -155,10 +197,10 @@ export class MonitorService {
         verified: authorization?.verified ?? false,
         uploaded: null,
         plannedCandidates: data ? data.candidates.filter((c) => c.sessionNo === chosen.no).length : 0,
-        live: record ? liveOf(record, 0, 0) : silentRoom(roomCode, 0, 0),
+        live: this.liveOf(roomCode),
       });
     }
-    return { sessions: view, session: sessionView(chosen), rows };
+    return { sessions: view, session: sessionView(chosen), rows, incidents, notices };
   }
 
   private onTransition(record: RoomRecord): void {
@@ -170,7 +212,11 @@ export class MonitorService {
 
   private publish(record: RoomRecord): void {
     if (!this.d.live.anyoneWants(roomLiveTopic.id)) return;
-    this.d.live.publish(roomLiveTopic, liveOf(record, 0, 0));
+    this.d.live.publish(roomLiveTopic, liveOf(record, this.notes.incidentCount(record.roomCode), this.notes.unacknowledgedCount(record.roomCode)));
+  }
+
+  private publishRoom(roomCode: string): void {
+    if (this.d.live.anyoneWants(roomLiveTopic.id)) this.d.live.publish(roomLiveTopic, this.liveOf(roomCode));
   }
 }
 

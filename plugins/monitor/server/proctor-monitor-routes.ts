@@ -1,6 +1,17 @@
 import { refusal } from '../../../core/http/error-catalog';
 import type { ProctorApi } from '../../registration/api';
-import { heartbeatAnswerSchema, heartbeatRequestSchema, sessionChangeAnswerSchema, sessionChangeRequestSchema, sessionNoParamsSchema } from './proctor-monitor-schemas';
+import {
+  heartbeatAnswerSchema,
+  heartbeatRequestSchema,
+  incidentAnswerSchema,
+  incidentRequestSchema,
+  noticeAckAnswerSchema,
+  noticeAckRequestSchema,
+  noticeIdParamsSchema,
+  sessionChangeAnswerSchema,
+  sessionChangeRequestSchema,
+  sessionNoParamsSchema,
+} from './proctor-monitor-schemas';
 import type { MonitorService } from './monitor-service';
 
 const TAG = '监考机协议：考场监控';
@@ -20,8 +31,36 @@ export function mountProctorMonitorRoutes(api: ProctorApi, monitor: MonitorServi
     errors: { 403: refusal('roomCode 不是本机注册的考场', 'PROCTOR_OTHER_ROOM') },
     handler: async ({ principal, body }) => {
       const time = await monitor.heartbeat(principal, body);
-      return { serverTime: time.at.toISOString(), timeSource: time.source, intervalSeconds, notices: [] };
+      return { serverTime: time.at.toISOString(), timeSource: time.source, intervalSeconds, notices: time.notices };
     },
+  });
+
+  api.route({
+    method: 'post',
+    path: '/monitor/incidents',
+    operationId: 'reportIncident',
+    summary: '报告本考场的事件（考生机故障、换机、违纪、其他），考场监控页面即时显示并记入日志',
+    tags: [TAG],
+    room: 'own',
+    body: { kind: 'json', schema: incidentRequestSchema, maxBytes: 4096 },
+    response: incidentAnswerSchema,
+    errors: { 403: refusal('roomCode 不是本机注册的考场', 'PROCTOR_OTHER_ROOM') },
+    handler: ({ principal, body }) =>
+      monitor.reportIncident(principal, { roomCode: body.roomCode, kind: body.kind, note: body.note, ticketNo: body.ticketNo ?? null, sessionNo: body.sessionNo ?? null }),
+  });
+
+  api.route({
+    method: 'post',
+    path: '/monitor/notices/:id/ack',
+    operationId: 'acknowledgeNotice',
+    summary: '确认收到考点的通知（心跳应答 notices 中的编号；重复调用无副作用）',
+    tags: [TAG],
+    room: 'own',
+    params: noticeIdParamsSchema,
+    body: { kind: 'json', schema: noticeAckRequestSchema, maxBytes: 1024 },
+    response: noticeAckAnswerSchema,
+    errors: { 403: refusal('roomCode 不是本机注册的考场', 'PROCTOR_OTHER_ROOM'), 404: refusal('本考场没有该编号的通知', 'NOTICE_UNKNOWN') },
+    handler: async ({ principal, params, body }) => ({ noticeId: params.id, ...(await monitor.acknowledgeNotice(principal, params.id, body.roomCode)) }),
   });
 
   for (const [action, state, summary] of [

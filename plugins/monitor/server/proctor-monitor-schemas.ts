@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { proctorRoomStateSchema, roomCountsSchema } from '../api/contract';
+import { integerParam } from '../../../core/http/integer-param';
+import { incidentKindSchema, incidentSchema, proctorRoomStateSchema, roomCountsSchema } from '../api/contract';
 import { instantSchema } from '../../../core/time/instant';
 
 /** Schemas of the proctor protocol's monitoring part (docs/proctor-protocol.md). */
@@ -42,5 +43,41 @@ export const sessionChangeAnswerSchema = z
   .meta({ id: 'ProctorSessionChangeAnswer' });
 
 export const sessionNoParamsSchema = z.object({
-  no: z.coerce.number({ error: '场次应为数字' }).int('场次应为整数').min(1, '场次从 1 开始').max(99, '场次过大'),
+  no: integerParam(1, 99, '场次应为 1–99 的整数'),
+});
+
+export const incidentRequestSchema = z
+  .object({
+    roomCode: roomCode.describe('本机注册的考场代码（只能是本机的考场）'),
+    kind: incidentKindSchema.describe('事件类型'),
+    note: z
+      .string({ error: '请填写事件说明' })
+      .trim()
+      .min(1, '请填写事件说明，如“12 号机蓝屏，已换到 31 号机”')
+      .max(500, '事件说明不能超过 500 个字'),
+    ticketNo: z
+      .string({ error: '准考证号应为文字' })
+      .regex(/^[0-9A-Za-z]{4,32}$/, '准考证号应为 4–32 位数字或字母；与考生无关时省略')
+      .nullable()
+      .optional()
+      .describe('涉及的考生准考证号；与考生无关时省略'),
+    sessionNo: sessionNo.nullable().optional().describe('发生事件的场次；省略为未指明'),
+  })
+  .strict()
+  .meta({ id: 'ProctorIncident' });
+
+export const incidentAnswerSchema = incidentSchema.meta({ id: 'ProctorIncidentAnswer' });
+
+export const noticeAckRequestSchema = z.object({ roomCode: roomCode.describe('本机注册的考场代码') }).strict().meta({ id: 'ProctorNoticeAck' });
+
+export const noticeAckAnswerSchema = z
+  .object({
+    noticeId: z.number().int(),
+    ackedAt: z.string().describe('确认时间（考点时间）；重复确认时为第一次确认的时间'),
+    changed: z.boolean().describe('false 表示此前已确认（重复调用无副作用）'),
+  })
+  .meta({ id: 'ProctorNoticeAckAnswer' });
+
+export const noticeIdParamsSchema = z.object({
+  id: integerParam(1, 2 ** 31 - 1, '通知编号应为从 1 开始的整数'),
 });

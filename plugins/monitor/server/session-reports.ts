@@ -1,10 +1,9 @@
 import type { MonitorDeps } from './monitor-service';
+import type { IncidentNoticeBook } from './incident-notice-book';
 import type { RoomStateBook } from './room-state-book';
+import { ROOM_STATUS_KIND, SESSION_ENDED_KIND, SESSION_STARTED_KIND, type ReportedIncident, type RoomStatusPayload } from '../api/centre-reports';
 
-/** Outbox kinds of the monitoring reports (docs/centre-protocol.md). */
-export const SESSION_STARTED_KIND = 'monitor.session-started';
-export const SESSION_ENDED_KIND = 'monitor.session-ended';
-export const ROOM_STATUS_KIND = 'monitor.room-status';
+export { ROOM_STATUS_KIND, SESSION_ENDED_KIND, SESSION_STARTED_KIND };
 
 type ReportDeps = Pick<MonitorDeps, 'examData' | 'outbox' | 'settings' | 'store' | 'logger'>;
 
@@ -31,12 +30,18 @@ export class SessionReports {
     }
   }
 
-  /** One room-status report per period: the period's start names it, so a restart does not repeat it. */
-  async reportRoomStatus(book: RoomStateBook, periodMs: number, nowMs: number): Promise<void> {
+  /**
+   * One room-status report per period: the period's start names it, so a restart does not
+   * repeat it. It is a snapshot: each room carries its incidents so far (few, low-rate), so
+   * the centre's latest report is complete without joining earlier ones.
+   */
+  async reportRoomStatus(book: RoomStateBook, notes: IncidentNoticeBook, periodMs: number, nowMs: number): Promise<void> {
     const site = this.d.settings.get();
     if (!site.siteCode) return;
     const periodStart = Math.floor(nowMs / periodMs) * periodMs;
-    const rooms = book.all().map((r) => ({
+    const incidentsOf = (roomCode: string): ReportedIncident[] =>
+      notes.incidentsOf(roomCode).map(({ id, kind, note, ticketNo, sessionNo, reportedAt }) => ({ id, kind, note, ticketNo, sessionNo, reportedAt }));
+    const rooms: RoomStatusPayload['rooms'] = book.all().map((r) => ({
       roomCode: r.roomCode,
       connection: r.connection,
       sessionNo: r.sessionNo,
@@ -44,10 +49,29 @@ export class SessionReports {
       counts: r.counts,
       dataImported: r.dataImported,
       lastBeatAt: r.lastBeatAt,
+      incidents: incidentsOf(r.roomCode),
     }));
+    // A room that reported an incident but has no heartbeat state (e.g. right after a restart
+    // without snapshot) still carries it.
+    const known = new Set(rooms.map((r) => r.roomCode));
+    for (const i of notes.allIncidents()) {
+      if (known.has(i.roomCode)) continue;
+      known.add(i.roomCode);
+      rooms.push({
+        roomCode: i.roomCode,
+        connection: 'unknown',
+        sessionNo: null,
+        state: null,
+        counts: null,
+        dataImported: null,
+        lastBeatAt: null,
+        incidents: incidentsOf(i.roomCode),
+      });
+    }
+    const payload: RoomStatusPayload = { periodStart: new Date(periodStart).toISOString(), rooms };
     await this.d.outbox.enqueue(
       ROOM_STATUS_KIND,
-      { periodStart: new Date(periodStart).toISOString(), rooms },
+      payload,
       { idempotencyKey: `room-status:${site.siteCode}:${site.mode}:${periodStart}` },
     );
   }

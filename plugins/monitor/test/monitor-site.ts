@@ -1,3 +1,4 @@
+import type { ExamSiteConfigInput } from '../../../core/config/config';
 import { TestClient } from '../../../core/testing/http-client';
 import { ManualMonotonicClock } from '../../../core/testing/manual-clock';
 import { startTestServer, type TestServer } from '../../../core/testing/test-server';
@@ -29,6 +30,8 @@ export interface MonitorSiteOptions {
   /** Import the package (default true; false after a restart on the same data). */
   readonly importPackage?: boolean;
   readonly beatClock?: ManualMonotonicClock;
+  /** More site configuration (e.g. the centre's URL). */
+  readonly config?: Partial<ExamSiteConfigInput>;
 }
 
 /** A site with load + registration + authorization + seal + monitor and a 3-room package loaded. */
@@ -38,7 +41,7 @@ export async function startMonitorSite(options: MonitorSiteOptions = {}): Promis
   const server = await startTestServer({
     dataDir: options.dataDir,
     plugins: [loadPlugin, createRegistrationPlugin(), authorizationPlugin, sealPlugin, createMonitorPlugin({ monotonic: beatClock.now, ...options.monitor })],
-    config: { centreKeys: [key.publicKey] },
+    config: { centreKeys: [key.publicKey], ...options.config },
   });
   const admin = new TestClient(server.url);
   try {

@@ -26,10 +26,32 @@ export function connected(row: MonitorRow): boolean {
   return row.live.connection === 'connected' || row.live.connection === 'late';
 }
 
-/** Row colour: disconnected stands out; late (a beat overdue) warns before that. */
-export function rowTone(row: MonitorRow): string {
+/**
+ * Candidates of a started room who never logged in (考生人数 − 已登录; 已登录 includes those
+ * who already submitted, as in the protocol's example), an indicator with a threshold.
+ */
+export function missingOf(row: MonitorRow, sessionNo: number): number {
+  if (!onSession(row, sessionNo) || row.live.state !== 'started') return 0;
+  return Math.max(0, row.live.counts!.candidates - row.live.counts!.loggedIn);
+}
+
+/**
+ * Row colour per indicator: disconnected stands out; before that a warning when the
+ * heartbeat age passed its threshold (late) or too many candidates are missing.
+ */
+export function rowTone(row: MonitorRow, sessionNo: number, missingWarnAt: number): string {
   if (row.live.connection === 'disconnected') return 'row-disconnected';
   if (row.live.connection === 'late') return 'row-late';
+  if (missingWarnAt > 0 && missingOf(row, sessionNo) >= missingWarnAt) return 'row-late';
+  return '';
+}
+
+/** Why a row is coloured (the row's tooltip), empty when it is not. */
+export function toneReason(row: MonitorRow, sessionNo: number, missingWarnAt: number): string {
+  if (row.live.connection === 'disconnected') return '监考机已断开';
+  if (row.live.connection === 'late') return '心跳超时';
+  const missing = missingOf(row, sessionNo);
+  if (missingWarnAt > 0 && missing >= missingWarnAt) return `已开考，${missing} 名考生未登录`;
   return '';
 }
 

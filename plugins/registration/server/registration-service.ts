@@ -93,7 +93,7 @@ export class RegistrationService implements RegistrationDirectory {
     // cannot all slip past the limit while their comparisons are in flight.
     const ticket = await this.throttle.take(req.roomCode, ip);
     if (isGuessLock(ticket)) {
-      await this.audit.record(`proctor@${ip}`, 'proctor.register.locked', { roomCode: req.roomCode, ip, machineId: req.machineId });
+      await this.audit.record(`proctor@${ip}`, 'proctor.register.locked', { roomCode: req.roomCode, ip, machineId: req.machineId }, { coalesceBy: ip });
       throw lockedError(ticket, req.roomCode, ip);
     }
     let expected: string | null;
@@ -113,7 +113,7 @@ export class RegistrationService implements RegistrationDirectory {
         ip,
         machineId: req.machineId,
         locked: outcome.lock?.scope ?? null,
-      });
+      }, { coalesceBy: ip });
       if (outcome.lock) {
         this.live.publish(registrationLocksTopic, { ip });
         throw lockedError(outcome.lock, req.roomCode, ip);
@@ -152,7 +152,7 @@ export class RegistrationService implements RegistrationDirectory {
     }
     if ('conflictWith' in result) {
       const other = result.conflictWith!;
-      await this.audit.record(`proctor@${ip}`, 'proctor.register.conflict', { roomCode: req.roomCode, ip, machineId: req.machineId, registeredIp: other.ip });
+      await this.audit.record(`proctor@${ip}`, 'proctor.register.conflict', { roomCode: req.roomCode, ip, machineId: req.machineId, registeredIp: other.ip }, { coalesceBy: ip });
       // The holder's address is for the administrator (audit, 考场注册), not for whoever asks.
       throw conflict(
         'ROOM_ALREADY_REGISTERED',

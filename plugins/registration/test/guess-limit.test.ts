@@ -3,7 +3,7 @@ import type { AuditLog } from '../../../core/auth/audit';
 import { AppError } from '../../../core/http/errors';
 import { LiveEvents } from '../../../core/events/live-events';
 import type { Store } from '../../../core/store/store';
-import { AuditLogRow } from '../../../core/store/core-entities';
+import { auditEventCount } from '../../../core/testing/audit-events';
 import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import type { ExamDataService, ReleaseInfo } from '../../load/api';
 import { GuessThrottle, type GuessLimits } from '../server/guess-throttle';
@@ -14,7 +14,7 @@ import { startSite, type RunningSite } from './site-harness';
 const ROOMS = ['11003001', '11003002', '11003003'] as const;
 
 async function auditCount(site: RunningSite, action: string): Promise<number> {
-  return site.server.store.manager.count(AuditLogRow, { where: { action } });
+  return auditEventCount(site.server, action);
 }
 
 /** Status and code of each of the settled registrations, sorted. */

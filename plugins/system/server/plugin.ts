@@ -7,11 +7,13 @@ import { unreportedDataPoint } from '../api';
 import { BackupService } from './backup/backup-service';
 import { RestoreService } from './backup/restore-service';
 import { VerifiedBackupsFile } from './backup/verified-backups-file';
+import { EventLogService } from './event-log/event-log-service';
+import { mountEventLogRoutes } from './event-log/event-log-routes';
 import { InitializationService } from './initialization-service';
 import { mountSystemRoutes } from './system-routes';
 import { UnreportedData } from './unreported-data';
 
-/** 系统管理 (R9, manual §6): 系统备份, 系统恢复, 系统初始化, 退出系统 and its guard. */
+/** 系统管理 (R9, manual §6): 系统备份, 系统恢复, 系统初始化, 退出系统 and its guard, 事件日志. */
 export const plugin = definePlugin({
   manifest: { id: 'system', version: '1.0.0', host: '^0.1.0', displayName: '系统管理' },
   publicApi,
@@ -60,6 +62,7 @@ export const plugin = definePlugin({
           backupSupported: d.store.dialect === 'sqlite',
           logError: (err, what) => d.logger.error({ err }, what),
         });
+        mountEventLogRoutes(d.http, { auth: d.auth, events: new EventLogService({ audit: d.audit, settings: d.settings, dongles: d.dongles }) });
       },
     });
   },

@@ -1,10 +1,11 @@
-// 系统管理 (R9): 更多 → 系统备份 / 系统恢复 / 系统初始化 / 退出系统; 系统设置 → 初始化.
+// 系统管理 (R9): 更多 → 系统备份 / 系统恢复 / 系统初始化 / 事件日志 / 退出系统; 系统设置 → 初始化.
 //
 // Another panel (e.g. 封场检测, manual §3.4) opens the backup dialog by importing it:
 //   import { BackupDialog } from '../../system/web';   // from plugins/<stage>/web/
 //   <BackupDialog v-model="backupOpen" />
 import type { WebPluginContribution } from '@web/contributions';
 import BackupDialog from './BackupDialog.vue';
+import EventLogDialog from './EventLogDialog.vue';
 import ExitDialog from './ExitDialog.vue';
 import InitializeDialog from './InitializeDialog.vue';
 import RestoreDialog from './RestoreDialog.vue';
@@ -18,6 +19,7 @@ export const webContribution: WebPluginContribution = {
     { label: '系统备份', order: 10, component: BackupDialog },
     { label: '系统恢复', order: 20, component: RestoreDialog },
     { label: '系统初始化', order: 30, component: InitializeDialog },
+    { label: '事件日志', order: 40, component: EventLogDialog },
     { label: '退出系统', order: 90, component: ExitDialog },
   ],
   settingsActions: [{ label: '初始化', component: InitializeDialog }],

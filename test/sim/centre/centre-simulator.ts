@@ -25,6 +25,7 @@ import {
 } from '../../../core/centre/centre-contract';
 import { RELEASE_TIME_HEADER, type PackageReleasePayload } from '../../../plugins/load/api/centre-endpoints';
 import { verificationRequestSchema } from '../../../plugins/authorization/api/centre-endpoints';
+import { monitorReportPayloads } from '../../../plugins/monitor/api/centre-reports';
 import { currentAuthorizationIssuer } from './authorization-issuers';
 import { defaultPackageBuilder } from './default-builder';
 import { ANY_SITE, CentreSimState } from './sim-state';
@@ -35,6 +36,7 @@ import type {
   SimDongle,
   SimFault,
   SimPublishedRelease,
+  SimIncidentRecord,
   SimReportRecord,
   SimUploadRecord,
   SitePackageSpec,
@@ -71,6 +73,8 @@ export interface RunningCentreSimulator {
   setFault(fault: SimFault): void;
   fault(): SimFault;
   reports(kind?: string): SimReportRecord[];
+  /** Every incident the site's room status reports carried, once each, oldest first. */
+  incidents(): SimIncidentRecord[];
   uploads(): SimUploadRecord[];
   registerDongle(d: Omit<SimDongle, 'registeredAt'>): SimDongle;
   stop(): Promise<void>;
@@ -305,6 +309,10 @@ export async function startCentreSimulator(options: CentreSimulatorOptions): Pro
     }
     if (p === '/v1/reports' && method === 'POST') {
       const body = await readJsonBody(ex, reportRequestSchema, MAX_REPORT_BYTES);
+      // Known monitoring kinds are checked like the real platform would (docs/centre-protocol.md).
+      const payloadSchema = monitorReportPayloads[body.kind];
+      const checked = payloadSchema?.safeParse(body.payload);
+      if (checked && !checked.success) throw new SimHttpError(400, 'REPORT_PAYLOAD_INVALID', `${body.kind} 上报内容不符合格式：${checked.error.issues[0]?.path.join('.')} ${checked.error.issues[0]?.message}`);
       const { record, duplicate } = state.recordReport({
         idempotencyKey: body.idempotencyKey,
         kind: body.kind,
@@ -488,6 +496,7 @@ export async function startCentreSimulator(options: CentreSimulatorOptions): Pro
     const p = ex.url.pathname;
     const method = ex.req.method ?? 'GET';
     if (p === '/sim/reports' && method === 'GET') return json(ex, 200, state.reports(ex.url.searchParams.get('kind') ?? undefined));
+    if (p === '/sim/incidents' && method === 'GET') return json(ex, 200, state.incidents());
     if (p === '/sim/uploads' && method === 'GET') return json(ex, 200, state.uploads());
     if (p === '/sim/dongles' && method === 'GET') return json(ex, 200, Object.values(state.dongles()));
     if (p === '/sim/keys' && method === 'GET') return json(ex, 200, { keys: state.keysValue });
@@ -559,6 +568,7 @@ export async function startCentreSimulator(options: CentreSimulatorOptions): Pro
     },
     fault: () => fault,
     reports: (kind) => state.reports(kind),
+    incidents: () => state.incidents(),
     uploads: () => state.uploads(),
     registerDongle(d) {
       const r = state.registerDongle(d);

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sha256Hex } from '../../../core/crypto/hash';
 import { centreKeysValue, loadOrCreateCentreKeys } from './centre-keys';
-import type { BuiltPackage, CentreSigningKey, SimDongle, SimPublishedRelease, SimReportRecord, SimUploadRecord } from './sim-types';
+import { ROOM_STATUS_KIND, type RoomStatusPayload } from '../../../plugins/monitor/api/centre-reports';
+import type { BuiltPackage, CentreSigningKey, SimDongle, SimIncidentRecord, SimPublishedRelease, SimReportRecord, SimUploadRecord } from './sim-types';
 
 /**
  * Everything the simulated centre knows, as files under `<data>/`, so that CLI commands
@@ -136,6 +137,20 @@ export class CentreSimState {
 
   reports(kind?: string): SimReportRecord[] {
     return [...this.reportsIndex().values()].filter((r) => !kind || r.kind === kind);
+  }
+
+  /** The incidents carried by the room status reports (each report repeats the earlier ones). */
+  incidents(): SimIncidentRecord[] {
+    const byId = new Map<string, SimIncidentRecord>();
+    for (const r of this.reports(ROOM_STATUS_KIND)) {
+      for (const room of (r.payload as RoomStatusPayload).rooms) {
+        for (const i of room.incidents) {
+          const key = `${r.siteCode}:${i.id}`;
+          if (!byId.has(key)) byId.set(key, { siteCode: r.siteCode, roomCode: room.roomCode, ...i, firstReportedIn: r.idempotencyKey });
+        }
+      }
+    }
+    return [...byId.values()].sort((a, b) => a.id - b.id);
   }
 
   // ---- uploads --------------------------------------------------------------------------

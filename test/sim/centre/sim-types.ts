@@ -1,3 +1,4 @@
+import type { ReportedIncident } from '../../../plugins/monitor/api/centre-reports';
 /**
  * Shared types of the centre simulator. The simulator's server/CLI (test/sim/centre/*)
  * and the generators of each stage's files (package, PTQ, …) meet here.
@@ -118,6 +119,14 @@ export interface SimReportRecord {
   readonly receivedAt: string;
   /** Every POST of this key, duplicates included (a re-send after a lost ack counts here). */
   readonly receivedCount: number;
+}
+
+/** An incident as the centre learned it from a room status report. */
+export interface SimIncidentRecord extends ReportedIncident {
+  readonly siteCode: string;
+  readonly roomCode: string;
+  /** Idempotency key of the first report that carried it. */
+  readonly firstReportedIn: string;
 }
 
 export interface SimUploadRecord {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeTempDir } from '../../../core/testing/test-server';
 import { startSite, type RunningSite } from '../../../plugins/registration/test/site-harness';
-import { runProctorCli } from './cli';
+import { runCli } from './run-cli';
 import { proctorCommands } from './commands';
 
 describe('proctor CLI (R11.2)', function () {
@@ -20,12 +20,7 @@ describe('proctor CLI (R11.2)', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await runProctorCli(argv, (s) => (out += `${s}\n`), (s) => (err += `${s}\n`));
-    return { code, out, err };
-  }
+  const run = runCli;
 
   it('register saves the credentials (0600) and room / whoami use them', async () => {
     const creds = path.join(dir, 'creds.json');

@@ -58,6 +58,7 @@ export async function runProctorCli(argv: readonly string[], out: (s: string) =>
       options,
       positionals: parsed.positionals,
       credentialsFile,
+      progress: options.json ? () => undefined : out,
       registeredClient: () => registeredClientFrom(credentialsFile),
     });
     out(options.json ? JSON.stringify(result.data, null, 2) : result.text);

@@ -1,7 +1,8 @@
 import { DEFAULT_CREDENTIALS_FILE, deleteCredentials, loadCredentials, saveCredentials } from './credentials-file';
 import { ProctorClient, defaultMachineId } from './proctor-client';
-import { endCommand, heartbeatCommand, startCommand } from './monitor-commands';
+import { ackCommand, endCommand, heartbeatCommand, incidentCommand, startCommand } from './monitor-commands';
 import { contentCommand, keyCommand } from './session-key-commands';
+import { simulateCommand } from './simulate-command';
 
 /**
  * The proctor CLI's command table. A later stage adds a command by writing one
@@ -22,6 +23,8 @@ export interface CommandContext {
   readonly positionals: readonly string[];
   /** --credentials, default ./proctor-credentials.json (or PROCTOR_CREDENTIALS). */
   readonly credentialsFile: string;
+  /** Progress lines of long-running commands (silent with --json). */
+  readonly progress: (line: string) => void;
   /** A client with the saved credentials (fails with a clear message when not registered). */
   registeredClient(): Promise<ProctorClient>;
 }
@@ -122,4 +125,7 @@ export const proctorCommands: ProctorCommand[] = [
   heartbeatCommand,
   startCommand,
   endCommand,
+  incidentCommand,
+  ackCommand,
+  simulateCommand,
 ];

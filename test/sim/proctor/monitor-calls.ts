@@ -44,3 +44,37 @@ export function startSession(client: ProctorClient, roomCode: string, sessionNo:
 export function endSession(client: ProctorClient, roomCode: string, sessionNo: number): Promise<SessionChangeAnswer> {
   return client.call<SessionChangeAnswer>('POST', `/sessions/${sessionNo}/end`, { roomCode });
 }
+
+export type IncidentKind = '考生机故障' | '换机' | '违纪' | '其他';
+
+export interface IncidentRequest {
+  readonly roomCode: string;
+  readonly kind: IncidentKind;
+  readonly note: string;
+  readonly ticketNo?: string | null;
+  readonly sessionNo?: number | null;
+}
+
+export interface IncidentAnswer {
+  readonly id: number;
+  readonly roomCode: string;
+  readonly kind: IncidentKind;
+  readonly note: string;
+  readonly ticketNo: string | null;
+  readonly sessionNo: number | null;
+  readonly reportedAt: string;
+}
+
+export interface NoticeAckAnswer {
+  readonly noticeId: number;
+  readonly ackedAt: string;
+  readonly changed: boolean;
+}
+
+export function reportIncident(client: ProctorClient, body: IncidentRequest): Promise<IncidentAnswer> {
+  return client.call<IncidentAnswer>('POST', '/monitor/incidents', body);
+}
+
+export function acknowledgeNotice(client: ProctorClient, roomCode: string, noticeId: number): Promise<NoticeAckAnswer> {
+  return client.call<NoticeAckAnswer>('POST', `/monitor/notices/${noticeId}/ack`, { roomCode });
+}

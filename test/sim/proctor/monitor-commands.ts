@@ -1,5 +1,5 @@
 import type { ProctorCommand } from './commands';
-import { endSession, sendHeartbeat, startSession, type ProctorRoomState } from './monitor-calls';
+import { acknowledgeNotice, endSession, reportIncident, sendHeartbeat, startSession, type IncidentKind, type ProctorRoomState } from './monitor-calls';
 
 const str = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
 
@@ -67,3 +67,42 @@ function sessionCommand(name: 'start' | 'end'): ProctorCommand {
 
 export const startCommand = sessionCommand('start');
 export const endCommand = sessionCommand('end');
+
+const INCIDENT_KINDS: readonly IncidentKind[] = ['考生机故障', '换机', '违纪', '其他'];
+
+export const incidentCommand: ProctorCommand = {
+  name: 'incident',
+  summary: '报告本考场的事件（考生机故障、换机、违纪、其他）',
+  options: {
+    kind: { type: 'string', description: '考生机故障、换机、违纪 或 其他', required: true },
+    note: { type: 'string', description: '事件说明', required: true },
+    ticket: { type: 'string', description: '涉及的考生准考证号（可省略）' },
+    session: { type: 'string', description: '场次（可省略）' },
+  },
+  async run(ctx) {
+    const kind = str(ctx.options.kind);
+    if (!INCIDENT_KINDS.includes(kind as IncidentKind)) throw new Error(`--kind 应为 ${INCIDENT_KINDS.join('、')}`);
+    const client = await ctx.registeredClient();
+    const roomCode = client.credentials!.roomCode;
+    const r = await reportIncident(client, {
+      roomCode,
+      kind: kind as IncidentKind,
+      note: str(ctx.options.note),
+      ticketNo: str(ctx.options.ticket) || null,
+      sessionNo: str(ctx.options.session) ? intOption(ctx.options.session, 'session') : null,
+    });
+    return { text: `考场 ${roomCode} 事件已报告（编号 ${r.id}，${r.kind}）：${r.note}`, data: r };
+  },
+};
+
+export const ackCommand: ProctorCommand = {
+  name: 'ack',
+  summary: '确认收到考点的通知（编号见 heartbeat 的输出）',
+  options: { notice: { type: 'string', description: '通知编号', required: true } },
+  async run(ctx) {
+    const client = await ctx.registeredClient();
+    const roomCode = client.credentials!.roomCode;
+    const r = await acknowledgeNotice(client, roomCode, intOption(ctx.options.notice, 'notice'));
+    return { text: `考场 ${roomCode} 已确认通知 ${r.noticeId}${r.changed ? '' : '（此前已确认）'}：${r.ackedAt}`, data: r };
+  },
+};

@@ -8,7 +8,7 @@ import type { FtpConfig } from './ftp-config';
 import { FtpIntents } from './ftp-intents';
 import { mountFtpIntentRoutes } from './ftp-intent-routes';
 import { FtpResultServer } from './ftp-result-server';
-import type { ResultFileAcceptor } from './result-acceptor';
+import type { ResultIntakeService } from '../../api';
 
 /** The status bar's FTP服务 运行/停止 (contributed to statusItemsPoint at register time). */
 export class FtpStatusItem implements StatusItem {
@@ -31,7 +31,7 @@ export interface FtpIntakeDeps {
   readonly lifecycle: Lifecycle;
   readonly proctorApi: ProctorApi;
   readonly credentials: ProctorCredentialCheck;
-  readonly intake: ResultFileAcceptor<unknown>;
+  readonly intake: ResultIntakeService;
   readonly statusItem: FtpStatusItem;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerParam } from '../../../../core/http/integer-param';
 import type { DurableFileStore } from '../../../../core/files/durable-file-store';
 import { notFound } from '../../../../core/http/errors';
 import { refusal } from '../../../../core/http/error-catalog';
@@ -16,7 +17,7 @@ export const ftpIntentBodySchema = z
   })
   .strict();
 
-const sessionParamsSchema = z.object({ no: z.coerce.number().int().min(1).max(999) });
+const sessionParamsSchema = z.object({ no: integerParam(1, 999, '场次号必须是 1–999 的整数') });
 const fileParamsSchema = sessionParamsSchema.extend({ fileName: z.string().regex(/^S\d{1,3}-[0-9a-f]{16}\.zip$/, '文件名应为上传声明返回的 fileName') });
 
 export const ftpUploadStatusSchema = z.object({

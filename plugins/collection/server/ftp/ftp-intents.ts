@@ -1,16 +1,16 @@
 import type { ProctorPrincipal } from '../../../registration/api';
-import type { DeclaredFile } from './result-acceptor';
+import type { DeclaredPackage, ResultReceipt } from '../../api';
 
 /** Where one declared FTP upload stands. */
 export type FtpUploadState =
   | { readonly kind: 'receiving' }
-  | { readonly kind: 'accepted'; readonly receipt: unknown }
+  | { readonly kind: 'accepted'; readonly receipt: ResultReceipt }
   | { readonly kind: 'refused'; readonly message: string };
 
 export interface FtpIntent {
   readonly principal: ProctorPrincipal;
   readonly sessionNo: number;
-  readonly declared: DeclaredFile;
+  readonly declared: DeclaredPackage;
   /** The name the proctor STORs under, chosen by the site from the session and the hash. */
   readonly fileName: string;
   /** The durable sink holding the bytes (core/files): one per room and file. */
@@ -31,7 +31,7 @@ export function ftpFileNameOf(sessionNo: number, sha256: string): string {
 export class FtpIntents {
   private readonly byRoom = new Map<string, Map<string, FtpIntent>>();
 
-  declare(principal: ProctorPrincipal, sessionNo: number, declared: DeclaredFile): FtpIntent {
+  declare(principal: ProctorPrincipal, sessionNo: number, declared: DeclaredPackage): FtpIntent {
     const fileName = ftpFileNameOf(sessionNo, declared.sha256);
     const room = this.room(principal.roomCode);
     const existing = room.get(fileName);

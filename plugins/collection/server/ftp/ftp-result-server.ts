@@ -6,7 +6,7 @@ import type { DurableSink } from '../../../../core/files/durable-sink';
 import { AppError } from '../../../../core/http/errors';
 import type { ProctorCredentialCheck } from '../../../registration/api';
 import type { FtpIntent, FtpIntents } from './ftp-intents';
-import type { ResultFileAcceptor } from './result-acceptor';
+import type { ResultIntakeService } from '../../api';
 import { RoomFileSystem } from './room-file-system';
 
 export interface FtpResultServerOptions {
@@ -21,7 +21,7 @@ export interface FtpResultServerOptions {
   readonly files: DurableFileStore;
   readonly intents: FtpIntents;
   readonly credentials: ProctorCredentialCheck;
-  readonly intake: ResultFileAcceptor<unknown>;
+  readonly intake: ResultIntakeService;
   readonly logger: Logger;
 }
 
@@ -111,7 +111,8 @@ export class FtpResultServer {
 
   private async accept(intent: FtpIntent, sink: DurableSink): Promise<void> {
     try {
-      const receipt = await this.options.intake.acceptFile(intent.principal.roomCode, intent.sessionNo, sink.tempPath, intent.declared, 'ftp');
+      const { receipt } = await this.options.intake.acceptFile(intent.principal.roomCode, intent.sessionNo, sink.tempPath, intent.declared, 'ftp');
+      // The status answer carries the receipt itself (docs/formats.md 回执), as HTTP does.
       intent.state = { kind: 'accepted', receipt };
       await sink.abandon();
     } catch (e) {

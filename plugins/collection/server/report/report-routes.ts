@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerParam } from '../../../../core/http/integer-param';
 import type { AdminAuthService } from '../../../../core/auth/admin-auth';
 import { refusal } from '../../../../core/http/error-catalog';
 import type { PluginHttp } from '../../../../core/http/http-registry';
@@ -7,7 +8,7 @@ import type { ResultReport } from './result-report';
 
 const TAG = '考后上报';
 const backupBodySchema = z.object({ folder: z.string().trim().min(1, '请填写备份目录（外部存储设备上的目录）').max(1024, '备份目录路径过长') }).strict();
-const sessionParamsSchema = z.object({ no: z.coerce.number().int().min(1, '场次应为正整数').max(999) });
+const sessionParamsSchema = z.object({ no: integerParam(1, 999, '场次应为 1–999 的正整数') });
 
 /** 考后上报's admin routes under /api/collection/report (R8.5). */
 export function mountReportRoutes(http: PluginHttp, deps: { auth: AdminAuthService; report: ResultReport }): void {

@@ -15,7 +15,8 @@ import {
   type PackageRoomFile,
 } from '../../api/package-format';
 import { packageRefused } from './package-refusal';
-import { SafeZipReader, type SafeZipEntry } from './safe-zip-reader';
+import type { StreamingZipEntry, StreamingZipReader } from '../../../../core/zip/streaming-zip-reader';
+import { openPackageZip, readPackageEntry } from './package-zip';
 
 export interface VerifyContext {
   readonly trustedKeys: readonly string[];
@@ -56,10 +57,28 @@ const SIG_MAX_BYTES = 4 * 1024;
  * schema → every listed file present with the right size and SHA-256, nothing unlisted →
  * site code → mode → newer release → room files and content handlers. Pure: stores nothing.
  */
-export async function verifyPackage(bytes: Buffer, ctx: VerifyContext): Promise<VerifiedPackage> {
-  const zip = SafeZipReader.open(bytes, ctx.limits);
-  const byName = new Map<string, SafeZipEntry>();
-  for (const e of zip.entries) if (!e.isDirectory) byName.set(e.name, e);
+export async function verifyPackage(file: string, ctx: VerifyContext): Promise<VerifiedPackage> {
+  const zip = await openPackageZip(file, ctx.limits);
+  try {
+    return await verifyOpened({ zip, limits: ctx.limits }, ctx);
+  } finally {
+    zip.close();
+  }
+}
+
+/** The open package and how its entries are read. */
+interface PackageReading {
+  readonly zip: StreamingZipReader;
+  readonly limits: PackageLimits;
+}
+
+function read(p: PackageReading, entry: StreamingZipEntry): Promise<Buffer> {
+  return readPackageEntry(p.zip, entry.name, p.limits);
+}
+
+async function verifyOpened(p: PackageReading, ctx: VerifyContext): Promise<VerifiedPackage> {
+  const byName = new Map<string, StreamingZipEntry>();
+  for (const e of p.zip.entries) if (!e.isDirectory) byName.set(e.name, e);
 
   const manifestEntry = byName.get(MANIFEST_ENTRY);
   const sigEntry = byName.get(MANIFEST_SIG_ENTRY);
@@ -69,11 +88,11 @@ export async function verifyPackage(bytes: Buffer, ctx: VerifyContext): Promise<
   if (manifestEntry.size > MANIFEST_MAX_BYTES || sigEntry.size > SIG_MAX_BYTES) {
     throw packageRefused('PACKAGE_MANIFEST_INVALID', '数据包清单或签名文件过大，不是有效的考场数据包');
   }
-  const manifestBytes = zip.read(manifestEntry);
-  checkSignature(manifestBytes, zip.read(sigEntry), ctx.trustedKeys);
+  const manifestBytes = await read(p, manifestEntry);
+  checkSignature(manifestBytes, await read(p, sigEntry), ctx.trustedKeys);
 
   const manifest = parseManifest(manifestBytes);
-  const contents = checkFiles(zip, byName, manifest);
+  const contents = await checkFiles(p, byName, manifest);
 
   if (ctx.siteCode === null) throw packageRefused('SITE_CODE_NOT_SET', '请先在参数设置中填写考点代码');
   if (manifest.siteCode !== ctx.siteCode) {
@@ -95,8 +114,8 @@ export async function verifyPackage(bytes: Buffer, ctx: VerifyContext): Promise<
     );
   }
 
-  const rooms = parseRooms(zip, byName, manifest);
-  const claimed = await runHandlers(zip, byName, manifest, ctx.handlers);
+  const rooms = await parseRooms(p, byName, manifest);
+  const claimed = await runHandlers(p, byName, manifest, ctx.handlers);
   return { manifest, manifestSha256: sha256Hex(manifestBytes), rooms, contents, claimed };
 }
 
@@ -178,7 +197,7 @@ function parseManifest(bytes: Buffer): PackageManifest {
 }
 
 /** Every listed file present with its size and SHA-256; nothing unlisted. */
-function checkFiles(zip: SafeZipReader, byName: Map<string, SafeZipEntry>, manifest: PackageManifest): VerifiedContent[] {
+async function checkFiles(p: PackageReading, byName: Map<string, StreamingZipEntry>, manifest: PackageManifest): Promise<VerifiedContent[]> {
   const listed = new Set<string>([MANIFEST_ENTRY, MANIFEST_SIG_ENTRY]);
   const contentBySession = new Map(manifest.sessions.map((s) => [contentEntryName(s.no), s.no]));
   const contents: VerifiedContent[] = [];
@@ -189,7 +208,7 @@ function checkFiles(zip: SafeZipReader, byName: Map<string, SafeZipEntry>, manif
     if (entry.size !== f.size) {
       throw packageRefused('PACKAGE_FILE_MISMATCH', `数据包中文件 ${f.name} 的大小与清单不符，数据包已被篡改或损坏，请重新获取`);
     }
-    const data = zip.read(entry);
+    const data = await read(p, entry);
     const digest = sha256Hex(data);
     if (digest !== f.sha256) {
       throw packageRefused('PACKAGE_FILE_MISMATCH', `数据包中文件 ${f.name} 的 SHA-256 与清单不符，数据包已被篡改或损坏，请重新获取`);
@@ -206,13 +225,15 @@ function checkFiles(zip: SafeZipReader, byName: Map<string, SafeZipEntry>, manif
   return contents;
 }
 
-function parseRooms(zip: SafeZipReader, byName: Map<string, SafeZipEntry>, manifest: PackageManifest): PackageRoomFile[] {
+async function parseRooms(p: PackageReading, byName: Map<string, StreamingZipEntry>, manifest: PackageManifest): Promise<PackageRoomFile[]> {
   const sessions = new Map(manifest.sessions.map((s) => [s.no, new Set(s.subjects.map((x) => x.code))]));
-  return manifest.rooms.map((room) => {
+  const files: PackageRoomFile[] = [];
+  for (const room of manifest.rooms) {
     const name = roomEntryName(room.roomCode);
+    const bytes = await read(p, byName.get(name)!);
     let json: unknown;
     try {
-      json = JSON.parse(zip.read(byName.get(name)!).toString('utf8'));
+      json = JSON.parse(bytes.toString('utf8'));
     } catch (e) {
       if (e instanceof SyntaxError) throw packageRefused('PACKAGE_ROOM_INVALID', `考场文件 ${name} 不是有效的 JSON`);
       throw e;
@@ -240,13 +261,14 @@ function parseRooms(zip: SafeZipReader, byName: Map<string, SafeZipEntry>, manif
         for (const code of c.subjectCodes) if (!subjects.has(code)) throw bad(`考生 ${c.ticketNo} 的科目 ${code} 不属于场次 ${s.no}`);
       }
     }
-    return file;
-  });
+    files.push(file);
+  }
+  return files;
 }
 
 async function runHandlers(
-  zip: SafeZipReader,
-  byName: Map<string, SafeZipEntry>,
+  p: PackageReading,
+  byName: Map<string, StreamingZipEntry>,
   manifest: PackageManifest,
   handlers: readonly PackageContentHandler[],
 ): Promise<ClaimedEntry[]> {
@@ -255,7 +277,7 @@ async function runHandlers(
   for (const [name, zipEntry] of byName) {
     const handler = handlers.find((h) => h.matches(name));
     if (!handler || name === MANIFEST_ENTRY || name === MANIFEST_SIG_ENTRY) continue;
-    const entry: PackageEntry = { name, bytes: zip.read(zipEntry) };
+    const entry: PackageEntry = { name, bytes: await read(p, zipEntry) };
     try {
       await handler.validate(entry, context);
     } catch (e) {

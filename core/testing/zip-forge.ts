@@ -16,6 +16,10 @@ export interface ForgedEntry {
   readonly declaredCompressedSize?: number;
   /** Unix mode for the external attributes (e.g. 0o120777 for a symlink). */
   readonly unixMode?: number;
+  /** Another name in the local header than in the central directory (a smuggling trick). */
+  readonly localName?: string;
+  /** Overrides the CRC-32 written in the headers. */
+  readonly declaredCrc?: number;
 }
 
 export function forgeZip(entries: readonly ForgedEntry[]): Buffer {
@@ -24,9 +28,10 @@ export function forgeZip(entries: readonly ForgedEntry[]): Buffer {
   let offset = 0;
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8');
+    const localName = e.localName !== undefined ? Buffer.from(e.localName, 'utf8') : name;
     const method = e.method ?? 8;
     const body = method === 8 ? deflateRawSync(e.data) : e.data;
-    const crc = crc32(e.data);
+    const crc = e.declaredCrc ?? crc32(e.data);
     const size = e.declaredSize ?? e.data.length;
     const csize = e.declaredCompressedSize ?? body.length;
     const flags = /[^\x00-\x7f]/.test(e.name) ? 0x0800 : 0;
@@ -39,8 +44,8 @@ export function forgeZip(entries: readonly ForgedEntry[]): Buffer {
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(csize >>> 0, 18);
     local.writeUInt32LE(size >>> 0, 22);
-    local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, body);
+    local.writeUInt16LE(localName.length, 26);
+    locals.push(local, localName, body);
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
@@ -55,7 +60,7 @@ export function forgeZip(entries: readonly ForgedEntry[]): Buffer {
     central.writeUInt32LE(e.unixMode !== undefined ? (e.unixMode << 16) >>> 0 : 0, 38);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
-    offset += local.length + name.length + body.length;
+    offset += local.length + localName.length + body.length;
   }
   const cd = Buffer.concat(centrals);
   const eocd = Buffer.alloc(22);
