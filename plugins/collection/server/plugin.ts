@@ -17,6 +17,8 @@ import { ftpConfigSchema } from './ftp/ftp-config';
 import { FtpStatusItem, startFtpIntake } from './ftp/ftp-intake';
 import { reportEntities, reportMigrations, startResultReport } from './report/report-module';
 import type { CollectedResultsSource } from './report/collected-results';
+import { unreportedDataPoint } from '../../system/api';
+import { AcceptanceGate, collectionDataParticipant, sweepResultFiles, unreportedResults } from './collection-data';
 
 const intakeImplRef = createServiceRef<ResultIntake>('collection.intakeImpl', '结果数据包接收（插件内部）');
 
@@ -35,6 +37,9 @@ export function createCollectionPlugin(): PluginDefinition {
       env.extend(statusItemsPoint, ftpItem);
       env.declareExtensionPoint(collectionValidatorsPoint);
       let validators: readonly collectionApi.ResultPackageValidator[] = [];
+      const gate = new AcceptanceGate();
+      // 系统初始化/退出 in a formal exam wait for the centre to acknowledge every collected package.
+      env.extendWith(unreportedDataPoint, { deps: { store: coreServices.store }, factory: ({ store }) => unreportedResults(store) });
       env.provideService(intakeImplRef, {
         deps: {
           store: coreServices.store,
@@ -48,7 +53,7 @@ export function createCollectionPlugin(): PluginDefinition {
           live: coreServices.liveEvents,
         },
         // Validators are read at each acceptance: the point's contributions are known at init.
-        factory: ({ dongles, ...deps }) => new ResultIntake({ ...deps, signer: new ReceiptSigner(dongles), validators: () => validators }),
+        factory: ({ dongles, ...deps }) => new ResultIntake({ ...deps, signer: new ReceiptSigner(dongles), gate, validators: () => validators }),
       });
       env.provideService(resultIntakeRef, { deps: { intake: intakeImplRef }, factory: ({ intake }) => intake });
       env.registerInit({
@@ -71,9 +76,14 @@ export function createCollectionPlugin(): PluginDefinition {
           audit: coreServices.audit,
           centre: coreServices.centre,
           live: coreServices.liveEvents,
+          participation: coreServices.dataParticipation,
         },
         async init(deps, extensions) {
           const { http, auth, store, files, examData, outbox, settings, proctorApi, intake } = deps;
+          // Packages, tables: in 系统备份, cleared by 系统初始化 (core/lifecycle).
+          deps.participation.participate(collectionDataParticipant({ store, files, gate }));
+          const swept = await sweepResultFiles(store, files);
+          if (swept > 0) deps.logger.info({ swept }, '已清理未提交的结果数据包文件');
           validators = extensions.get(collectionValidatorsPoint);
           const table = new CollectionTableService(store, examData, outbox, settings);
           mountResultUploadRoutes(proctorApi, files, intake);

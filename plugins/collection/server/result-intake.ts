@@ -21,6 +21,7 @@ import {
   type ResultReceipt,
 } from '../api';
 import type { ResultManifest } from '../api/result-package-format';
+import type { AcceptanceGate } from './collection-data';
 import { CollectionProgress } from './collection-progress';
 import type { ReceiptSigner } from './receipt-signer';
 import { verifyResultPackage, resultRefused, type ExpectedResult } from './result-package-verifier';
@@ -36,6 +37,8 @@ export interface ResultIntakeDeps {
   readonly audit: AuditLog;
   readonly outbox: Outbox;
   readonly live: LiveEvents;
+  /** Acceptances pass through it so 系统初始化 can hold them back (collection-data.ts). */
+  readonly gate: AcceptanceGate;
   /** The `collection.validators` contributions (read when a package is checked). */
   readonly validators: () => readonly ResultPackageValidator[];
 }
@@ -61,7 +64,11 @@ export class ResultIntake implements ResultIntakeService {
     this.progress = new CollectionProgress(deps.examData, deps.outbox, deps.settings);
   }
 
-  async acceptFile(roomCode: string, sessionNo: number, filePath: string, declared: DeclaredPackage, via: IntakeChannel): Promise<IntakeOutcome> {
+  acceptFile(roomCode: string, sessionNo: number, filePath: string, declared: DeclaredPackage, via: IntakeChannel): Promise<IntakeOutcome> {
+    return this.deps.gate.enter(() => this.acceptNow(roomCode, sessionNo, filePath, declared, via));
+  }
+
+  private async acceptNow(roomCode: string, sessionNo: number, filePath: string, declared: DeclaredPackage, via: IntakeChannel): Promise<IntakeOutcome> {
     const { store, files, settings } = this.deps;
     if (!/^\d{8}$/.test(roomCode)) throw badRequest('RESULT_ROOM_INVALID', `考场代码 ${roomCode} 格式错误，应为 8 位数字`);
     if (!Number.isInteger(sessionNo) || sessionNo < 1 || sessionNo > 99) throw badRequest('RESULT_SESSION_INVALID', `场次 ${sessionNo} 无效，应为 1–99 的整数`);

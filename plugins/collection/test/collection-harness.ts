@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import type { PluginDefinition } from '../../../core/kernel/plugin';
+import { makeTempDir } from '../../../core/testing/test-server';
 import { generateWrappingKeyPair, type WrappingKeyPair } from '../../../core/crypto/wrap';
 import { ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import { subjectsOfSession, writeResultPackage, type ResultPackageSpec, type WrittenResultPackage } from '../../../test/sim/proctor/result-package';
@@ -21,14 +24,23 @@ export interface CollectionSite {
 export interface CollectionSiteOptions {
   readonly dataDir?: string;
   readonly rooms?: number;
+  readonly mode?: 'formal' | 'mock';
+  /** More plugins (e.g. 系统管理 for backup and initialization tests). */
+  readonly extraPlugins?: readonly PluginDefinition[];
+  /** Copies this data folder's soft dongle first ("the same dongle on a new PC"). */
+  readonly dongleFrom?: string;
 }
 
 /** load + registration + collection with a package that carries the centre's result key. */
 export async function startCollectionSite(options: CollectionSiteOptions = {}): Promise<CollectionSite> {
   const key = newCentreKey();
   const centreResultKey = generateWrappingKeyPair();
-  const pkg = await buildPackage(key, { resultEncryptionKey: centreResultKey.publicKey, ...(options.rooms ? { rooms: options.rooms } : {}) });
-  const site = await startSite({ key, pkg, dataDir: options.dataDir, extraPlugins: [createCollectionPlugin()] });
+  const mode = options.mode ?? 'mock';
+  const pkg = await buildPackage(key, { mode, resultEncryptionKey: centreResultKey.publicKey, ...(options.rooms ? { rooms: options.rooms } : {}) });
+  // A folder of our own only to put the dongle in first (the caller removes it); else the test server's.
+  const dataDir = options.dataDir ?? (options.dongleFrom ? makeTempDir('examsite-collection-') : undefined);
+  if (options.dongleFrom && dataDir) fs.copyFileSync(path.join(options.dongleFrom, 'soft-dongle.json'), path.join(dataDir, 'soft-dongle.json'));
+  const site = await startSite({ key, pkg, mode, dataDir, extraPlugins: [createCollectionPlugin(), ...(options.extraPlugins ?? [])] });
   let n = 0;
   return {
     site,
@@ -44,7 +56,7 @@ export async function startCollectionSite(options: CollectionSiteOptions = {}): 
       return writeResultPackage(
         {
           siteCode: room.siteCode,
-          mode: 'mock',
+          mode,
           roomCode: creds.roomCode,
           sessionNo,
           registrationId: creds.registrationId,

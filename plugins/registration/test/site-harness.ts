@@ -34,9 +34,14 @@ export function buildPackage(key: CentreSigningKey, over: Partial<SitePackageSpe
   );
 }
 
+/** The administrator's password on a site started in 正式考试 (the default 888 is refused there). */
+export const FORMAL_ADMIN_PASSWORD = 'Kd-2026-site';
+
 export interface SiteOptions {
   readonly dataDir?: string;
   readonly siteCode?: string;
+  /** The site's mode (default 模拟考试); the package given must be of the same mode. */
+  readonly mode?: 'formal' | 'mock';
   readonly key?: CentreSigningKey;
   /** The package to import; null: none (no exam data loaded). Default: a fresh 3-room package. */
   readonly pkg?: BuiltPackage | null;
@@ -61,16 +66,22 @@ export interface RunningSite {
 export async function startSite(options: SiteOptions = {}): Promise<RunningSite> {
   const siteCode = options.siteCode ?? '11003';
   const key = options.key ?? newCentreKey();
-  const pkg = options.pkg === undefined ? await buildPackage(key, { siteCode }) : options.pkg;
+  const pkg = options.pkg === undefined ? await buildPackage(key, { siteCode, mode: options.mode ?? 'mock' }) : options.pkg;
   const server = await startTestServer({
     dataDir: options.dataDir,
     plugins: [loadPlugin, createRegistrationPlugin(options.plugin), ...(options.extraPlugins ?? [])],
-    config: { centreKeys: [key.publicKey], ...(options.host ? { host: options.host } : {}) },
+    // A formal test site signs with the software dongle under the lab override (no USB dongle here).
+    config: { centreKeys: [key.publicKey], ...(options.host ? { host: options.host } : {}), ...(options.mode === 'formal' ? { labAllowSoftDongleFormal: true } : {}) },
   });
   try {
     const admin = new TestClient(server.url);
     await admin.login();
-    const s = await admin.put('/api/settings', { siteCode, mode: 'mock' });
+    // 正式考试 needs the default password changed first.
+    if (options.mode === 'formal') {
+      const p = await admin.put('/api/auth/password', { oldPassword: '888', newPassword: FORMAL_ADMIN_PASSWORD, confirmPassword: FORMAL_ADMIN_PASSWORD });
+      if (p.status >= 300) throw new Error(`password: ${p.status} ${JSON.stringify(p.body)}`);
+    }
+    const s = await admin.put('/api/settings', { siteCode, mode: options.mode ?? 'mock' });
     if (s.status !== 200) throw new Error(`settings: ${s.status} ${JSON.stringify(s.body)}`);
     if (pkg) {
       const r = await admin.post('/api/load/import', pkg.bytes, { 'content-type': 'application/zip' });

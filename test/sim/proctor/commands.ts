@@ -3,6 +3,7 @@ import { ProctorClient, defaultMachineId } from './proctor-client';
 import { ackCommand, endCommand, heartbeatCommand, incidentCommand, startCommand } from './monitor-commands';
 import { contentCommand, keyCommand } from './session-key-commands';
 import { simulateCommand } from './simulate-command';
+import { exportCommand, uploadCommand } from './result-commands';
 
 /**
  * The proctor CLI's command table. A later stage adds a command by writing one
@@ -128,4 +129,6 @@ export const proctorCommands: ProctorCommand[] = [
   incidentCommand,
   ackCommand,
   simulateCommand,
+  exportCommand,
+  uploadCommand,
 ];
