@@ -3,6 +3,7 @@ import { TrustError } from '../crypto/trust-error';
 import { defaultMonotonic, type Dongle, type MonotonicSource } from '../dongle/dongle';
 import type { DongleProvider } from '../dongle/dongle-service';
 import { parseTimeToken } from './time-token';
+import { formatChinaTime } from '../time/china-time';
 
 export type CalibrationSource = 'online' | 'file';
 
@@ -245,7 +246,7 @@ export class TrustedClock {
     if (last && token.timeMs <= Date.parse(last.tokenTime)) {
       throw new TrustError(
         'TOKEN_REPLAYED',
-        `此校时文件的时间 ${fmt(token.timeMs)} 不晚于上次校时的时间 ${fmt(Date.parse(last.tokenTime))}，是已使用过的旧文件；请从监控平台获取新的校时文件`,
+        `此校时文件的时间 ${formatChinaTime(token.timeMs)} 不晚于上次校时的时间 ${formatChinaTime(Date.parse(last.tokenTime))}，是已使用过的旧文件；请从监控平台获取新的校时文件`,
       );
     }
     const clock = await dongle.readClock();
@@ -254,7 +255,7 @@ export class TrustedClock {
       const against = clock ? '机考锁当前可信时间' : '电脑当前时间（机考锁尚未校时；若电脑时间不准请先调整）';
       throw new TrustError(
         'TOKEN_EXPIRED',
-        `校时文件已过期：签发时间 ${fmt(token.timeMs)}，比${against} ${fmt(reference)} 早了超过 ${this.maxAgeMs / 60_000} 分钟；请从监控平台重新获取校时文件并立即导入`,
+        `校时文件已过期：签发时间 ${formatChinaTime(token.timeMs)}，比${against} ${formatChinaTime(reference)} 早了超过 ${this.maxAgeMs / 60_000} 分钟；请从监控平台重新获取校时文件并立即导入`,
       );
     }
     // A token far in the future would become the replay floor: every genuine token after it
@@ -264,7 +265,7 @@ export class TrustedClock {
       const against = clock ? '机考锁当前可信时间' : '电脑当前时间（机考锁尚未校时；若电脑时间偏慢请先调整电脑时间）';
       throw new TrustError(
         'TOKEN_FUTURE',
-        `校时文件的签发时间 ${fmt(token.timeMs)} 比${against} ${fmt(reference)} 晚了超过 ${Math.round(aheadLimitMs / 60_000)} 分钟，超出机考锁时钟可能的偏差，不能用于校时；请从监控平台重新获取校时文件`,
+        `校时文件的签发时间 ${formatChinaTime(token.timeMs)} 比${against} ${formatChinaTime(reference)} 晚了超过 ${Math.round(aheadLimitMs / 60_000)} 分钟，超出机考锁时钟可能的偏差，不能用于校时；请从监控平台重新获取校时文件`,
       );
     }
     // No forward credit for transfer delay: the clock may lag by at most the token's age.
@@ -294,8 +295,3 @@ function memoryStore(): CalibrationStore {
   };
 }
 
-/** Local wall-clock rendering for messages, e.g. 2025-06-01 16:00:00 (UTC+8 for the sites). */
-function fmt(ms: number): string {
-  const d = new Date(ms + 8 * 3_600_000);
-  return `${d.toISOString().slice(0, 19).replace('T', ' ')}（北京时间）`;
-}

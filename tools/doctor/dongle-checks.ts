@@ -5,6 +5,7 @@ import { HidDongle, type HidDeviceInfo, type HidTransport } from '../../core/don
 import { SOFT_DONGLE_FILE } from '../../core/dongle/soft-dongle';
 import { fail, pass, warn, type CheckResult, type DoctorCheck } from './doctor-check';
 import { readLastCalibration } from './calibration-reader';
+import { formatChinaTime } from '../../core/time/china-time';
 
 export interface DongleDoctorDeps {
   /** require('node-hid') in production; tests pass a failing or working loader. */
@@ -153,7 +154,7 @@ async function calibrationCheck(cfg: ExamSiteConfig, scan: DeviceScan, deps: Don
   if (last.kind === 'unreadable') return warn(last.reason, '启动考点后在「机考锁校时」页查看校时状态');
   if (last.kind === 'none') return warn('没有校时记录', `${advice}；模拟机考锁的时钟在每次启动后都需要重新校时`);
   const ageMs = deps.now() - Date.parse(last.record.tokenTime);
-  const age = `上次校时 ${last.record.tokenTime}（机考锁 ${last.record.dongleId}，按电脑时钟距今 ${hours(ageMs)}）`;
+  const age = `上次校时 ${formatChinaTime(last.record.tokenTime)}（机考锁 ${last.record.dongleId}，按电脑时钟距今 ${hours(ageMs)}）`;
   if (ageMs > staleMs) return warn(`${age}，超过 ${cfg.calibrationStaleHours} 小时`, advice);
   return pass(`${age}；模拟机考锁的时钟在每次启动后仍需重新校时`);
 }

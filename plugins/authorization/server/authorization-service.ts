@@ -34,10 +34,10 @@ import {
   type ReleasedKey,
   type SessionAuthorizationStatus,
 } from '../api';
-import { formatBeijing } from './beijing-time';
 import { SessionAuthorizationRow } from './session-authorization-row';
 import { windowOf } from './session-window';
 import { readSignedFile } from './signed-file-reader';
+import { formatChinaTime } from '../../../core/time/china-time';
 
 export interface AuthorizationServiceOptions {
   readonly store: Store;
@@ -341,7 +341,7 @@ export class AuthorizationService implements AuthorizationDirectory {
     }
     const { nowMs, endsAtMs } = await this.checkVerificationWindow(site, sessionNo);
     if (Date.parse(payload.issuedAt) > endsAtMs) {
-      throw new TrustError('VERIFICATION_INVALID', `授权验证文件的签发时间 ${formatBeijing(payload.issuedAt)} 晚于第 ${sessionNo} 场次的结束时间，不属于本场次；请重新获取授权验证文件`);
+      throw new TrustError('VERIFICATION_INVALID', `授权验证文件的签发时间 ${formatChinaTime(payload.issuedAt)} 晚于第 ${sessionNo} 场次的结束时间，不属于本场次；请重新获取授权验证文件`);
     }
     if (row.verifiedAt) return this.mustStatus(sessionNo);
 
@@ -385,10 +385,10 @@ export class AuthorizationService implements AuthorizationDirectory {
     const row = await this.requireAuthorized(site, sessionNo);
     const nowMs = (await this.o.clock.requireNow()).getTime();
     if (nowMs >= Date.parse(row.windowEndsAt)) {
-      throw forbidden('SESSION_ENDED', `第 ${sessionNo} 场次已于 ${formatBeijing(row.windowEndsAt)} 结束，不再下发试题密钥`);
+      throw forbidden('SESSION_ENDED', `第 ${sessionNo} 场次已于 ${formatChinaTime(row.windowEndsAt)} 结束，不再下发试题密钥`);
     }
     if (nowMs >= Date.parse(row.notAfter)) {
-      throw forbidden('AUTHORIZATION_EXPIRED', `第 ${sessionNo} 场次的考试授权已于 ${formatBeijing(row.notAfter)} 失效，不再下发试题密钥`);
+      throw forbidden('AUTHORIZATION_EXPIRED', `第 ${sessionNo} 场次的考试授权已于 ${formatChinaTime(row.notAfter)} 失效，不再下发试题密钥`);
     }
     const key = await this.keyFor(site, row);
     const content = await this.o.examData.encryptedContent(sessionNo);
@@ -432,7 +432,7 @@ export class AuthorizationService implements AuthorizationDirectory {
     let warning: string | null = null;
     if (near && (!reading.calibrated || reading.stale)) {
       const why = reading.calibrated ? '距上次机考锁校时已过久' : '机考锁时钟尚未校时';
-      warning = `第 ${near.no} 场次（${near.name}）开考时间为 ${formatBeijing(near.startsAt)}，${why}；请立即进行机考锁校时，否则无法完成授权验证`;
+      warning = `第 ${near.no} 场次（${near.name}）开考时间为 ${formatChinaTime(near.startsAt)}，${why}；请立即进行机考锁校时，否则无法完成授权验证`;
     }
     const last = reading.lastCalibration;
     return {
@@ -555,18 +555,18 @@ export class AuthorizationService implements AuthorizationDirectory {
     const startsAtMs = Date.parse(row.windowStartsAt);
     const endsAtMs = Date.parse(row.windowEndsAt);
     const opensAtMs = startsAtMs - this.o.verificationLeadMinutes * 60_000;
-    const now = formatBeijing(nowMs);
+    const now = formatChinaTime(nowMs);
     if (nowMs < opensAtMs) {
       throw new TrustError(
         'VERIFICATION_TOO_EARLY',
-        `第 ${sessionNo} 场次开考时间为 ${formatBeijing(startsAtMs)}，最早可在 ${formatBeijing(opensAtMs)} 进行授权验证；机考锁当前时间为 ${now}，请到时再验证`,
+        `第 ${sessionNo} 场次开考时间为 ${formatChinaTime(startsAtMs)}，最早可在 ${formatChinaTime(opensAtMs)} 进行授权验证；机考锁当前时间为 ${now}，请到时再验证`,
       );
     }
     if (nowMs >= endsAtMs) {
-      throw new TrustError('VERIFICATION_TOO_LATE', `第 ${sessionNo} 场次已于 ${formatBeijing(endsAtMs)} 结束（机考锁当前时间为 ${now}），不能再进行授权验证`);
+      throw new TrustError('VERIFICATION_TOO_LATE', `第 ${sessionNo} 场次已于 ${formatChinaTime(endsAtMs)} 结束（机考锁当前时间为 ${now}），不能再进行授权验证`);
     }
     if (nowMs >= Date.parse(row.notAfter)) {
-      throw new TrustError('AUTHORIZATION_EXPIRED', `第 ${sessionNo} 场次的考试授权已于 ${formatBeijing(row.notAfter)} 失效；请重新获取考试授权`);
+      throw new TrustError('AUTHORIZATION_EXPIRED', `第 ${sessionNo} 场次的考试授权已于 ${formatChinaTime(row.notAfter)} 失效；请重新获取考试授权`);
     }
     return { nowMs, endsAtMs };
   }
@@ -581,7 +581,7 @@ export class AuthorizationService implements AuthorizationDirectory {
     if (Date.parse(payload.notAfter) <= nowMs) {
       throw new TrustError(
         'AUTHORIZATION_EXPIRED',
-        `第 ${payload.sessionNo} 场次的授权文件已于 ${formatBeijing(payload.notAfter)} 过期（${trusted ? '机考锁' : '电脑'}当前时间 ${formatBeijing(nowMs)}）；请从监控平台重新获取考试授权`,
+        `第 ${payload.sessionNo} 场次的授权文件已于 ${formatChinaTime(payload.notAfter)} 过期（${trusted ? '机考锁' : '电脑'}当前时间 ${formatChinaTime(nowMs)}）；请从监控平台重新获取考试授权`,
       );
     }
   }
@@ -693,7 +693,7 @@ function checkWindowMatchesSession(p: AuthorizationPayload, s: SessionInfo): voi
   if (Date.parse(p.window.startsAt) !== w.startsAtMs || Date.parse(p.window.endsAt) !== w.endsAtMs) {
     throw new TrustError(
       'AUTHORIZATION_WINDOW_MISMATCH',
-      `授权文件中第 ${p.sessionNo} 场次的考试时间（${formatBeijing(p.window.startsAt)} 至 ${formatBeijing(p.window.endsAt)}）与考务数据（${formatBeijing(w.startsAtMs)} 开考，${s.durationMinutes} 分钟）不一致；请重新获取考试授权`,
+      `授权文件中第 ${p.sessionNo} 场次的考试时间（${formatChinaTime(p.window.startsAt)} 至 ${formatChinaTime(p.window.endsAt)}）与考务数据（${formatChinaTime(w.startsAtMs)} 开考，${s.durationMinutes} 分钟）不一致；请重新获取考试授权`,
     );
   }
 }

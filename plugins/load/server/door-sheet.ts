@@ -1,26 +1,9 @@
 import type { CandidateInfo, RoomData, SessionInfo } from '../api';
+import { formatChinaTime } from '../../../core/time/china-time';
 
 /** HTML-escapes a value for text and attribute positions. Every value from data goes through it. */
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-const TIME = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hour12: false,
-});
-
-/** "2026-12-20 09:00" in China time. */
-export function formatChinaTime(iso: string): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return iso;
-  const p = Object.fromEntries(TIME.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
 export interface DoorSheetContext {

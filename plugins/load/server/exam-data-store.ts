@@ -21,6 +21,7 @@ import { LoadCandidateRow, LoadReleaseRow, LoadRoomRow, LoadSessionRow } from '.
 import { packageRefused } from './package/package-refusal';
 import type { VerifiedPackage } from './package/package-verifier';
 import { newRegistrationCode } from './registration-code';
+import { formatChinaTime } from '../../../core/time/china-time';
 
 const RELEASE_ID = 1;
 
@@ -194,7 +195,7 @@ export class ExamDataStore implements ExamDataService {
     // Checked again under the write queue: a concurrent import may have committed meanwhile.
     const current = await em.findOneBy(LoadReleaseRow, { id: RELEASE_ID });
     if (current && Date.parse(m.releaseTime) <= Date.parse(current.releaseTime)) {
-      throw packageRefused('PACKAGE_NOT_NEWER', `已载入发布时间为 ${current.releaseTime} 的数据，该数据包（发布时间 ${m.releaseTime}）不是更新的版本`);
+      throw packageRefused('PACKAGE_NOT_NEWER', `已载入发布时间为 ${formatChinaTime(current.releaseTime)} 的数据，该数据包（发布时间 ${formatChinaTime(m.releaseTime)}）不是更新的版本`);
     }
     const oldRooms = await em.find(LoadRoomRow, { select: { roomCode: true, registrationCode: true } });
     const oldSessions = await em.find(LoadSessionRow, { select: { no: true, contentSha256: true } });

@@ -12,6 +12,7 @@ import type { ExamDataStore, ReplaceOutcome } from './exam-data-store';
 import fsp from 'node:fs/promises';
 import type { DurableFileStore } from '../../../core/files/durable-file-store';
 import { verifyPackage } from './package/package-verifier';
+import { formatChinaTime } from '../../../core/time/china-time';
 
 export interface LoadServiceDeps {
   readonly data: ExamDataStore;
@@ -184,7 +185,7 @@ export class LoadService {
     } else if (latest.manifestSha256 === release.manifestSha256 && Date.parse(latest.releaseTime) === Date.parse(release.releaseTime)) {
       outcome = { verified: true, verifiedAt: at, message: null };
     } else if (Date.parse(latest.releaseTime) > Date.parse(release.releaseTime)) {
-      outcome = { verified: false, verifiedAt: null, message: `监控平台已发布更新的考场数据（发布时间 ${latest.releaseTime}），请重新载入` };
+      outcome = { verified: false, verifiedAt: null, message: `监控平台已发布更新的考场数据（发布时间 ${formatChinaTime(latest.releaseTime)}），请重新载入` };
     } else {
       outcome = { verified: false, verifiedAt: null, message: '已载入的考场数据与监控平台的最新发布不一致，请重新载入' };
     }

@@ -77,6 +77,9 @@ describe('载入考务: manual import and stored data (R2.2–R2.5)', function (
     expect(html).to.include('讲 台');
     expect(html).to.not.include('<script>alert(1)</script>');
     expect(html).to.include('&#60;script&#62;alert(1)&#60;/script&#62;考场');
+    // Issue 10 point 6: instants in China time with seconds, no raw ISO string.
+    expect(html).to.match(/考场数据发布时间：\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+    expect(html).to.not.match(/\d{4}-\d{2}-\d{2}T\d{2}:/);
     const detail = (await h.client.get<{ candidates: { name: string }[] }>('/api/load/rooms/11003001')).body;
     for (const c of detail.candidates) expect(html).to.include(c.name);
   });

@@ -66,7 +66,7 @@ describe('载入考务 against the centre simulator (R2.1, R2.2)', function () {
     await sim.publish(packageSpec({ rooms: 5, releaseTime: '2026-12-09T10:00:00+08:00' }));
     const check = await h.client.post<DownloadBody['check']>('/api/load/check');
     expect(check.status).to.equal(200);
-    expect(check.body).to.deep.equal({ verified: false, verifiedAt: null, message: '监控平台已发布更新的考场数据（发布时间 2026-12-09T10:00:00+08:00），请重新载入' });
+    expect(check.body).to.deep.equal({ verified: false, verifiedAt: null, message: '监控平台已发布更新的考场数据（发布时间 2026-12-09 10:00:00），请重新载入' });
     const newer = await h.client.post<DownloadBody>('/api/load/download');
     expect(newer.body).to.deep.include({ imported: true, roomCount: 5, keptRegistrationCodes: 4 });
     expect(newer.body.check.verified).to.equal(true);

@@ -113,14 +113,14 @@ describe('载入考务: refused packages change nothing (R2.5)', function () {
     const pkg = await buildPackage(h.key, { releaseTime: '2026-12-04T10:00:00+08:00' });
     await expectRefused(
       pkg.bytes,
-      '该数据包的发布时间 2026-12-04T10:00:00+08:00 早于已载入数据的发布时间 2026-12-05T10:00:00+08:00，不能用旧数据覆盖新数据',
+      '该数据包的发布时间 2026-12-04 10:00:00 早于已载入数据的发布时间 2026-12-05 10:00:00，不能用旧数据覆盖新数据',
       'PACKAGE_NOT_NEWER',
     );
   });
 
   it('the identical release', async () => {
     const pkg = await buildPackage(h.key, { releaseTime: '2026-12-05T02:00:00Z' });
-    await expectRefused(pkg.bytes, '该数据包（发布时间 2026-12-05T02:00:00Z）已经载入，无需重复导入', 'PACKAGE_NOT_NEWER');
+    await expectRefused(pkg.bytes, '该数据包（发布时间 2026-12-05 10:00:00）已经载入，无需重复导入', 'PACKAGE_NOT_NEWER');
   });
 
   it('duplicate entry names', async () => {

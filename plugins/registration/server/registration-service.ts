@@ -20,6 +20,7 @@ import { credentialHash, displayIp, newProctorCredential, registrationCodeMatche
 import { isGuessLock, type GuessLock, type GuessLockView, type GuessThrottle } from './guess-throttle';
 import { RegistrationRevocationRow, type RevocationReason } from './registration-revocation-row';
 import { RoomRegistrationRow } from './room-registration-row';
+import { formatChinaTime } from '../../../core/time/china-time';
 
 export interface RegisterRequest {
   readonly roomCode: string;
@@ -215,7 +216,7 @@ export class RegistrationService implements RegistrationDirectory {
         roomCode: r.roomCode,
         ip: r.ip,
         machineId: r.machineId,
-        reason: `新发布的考务数据（发布时间 ${releaseTime}）中已没有考场 ${r.roomCode}，其注册自动撤销`,
+        reason: `新发布的考务数据（发布时间 ${formatChinaTime(releaseTime)}）中已没有考场 ${r.roomCode}，其注册自动撤销`,
       });
       this.changed({ roomCode: r.roomCode, action: 'revoked' });
     }

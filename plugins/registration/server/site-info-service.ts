@@ -12,6 +12,7 @@ import type { ExamDataService, ReleaseInfo } from '../../load/api';
 import { KDINFO_DAMAGED_MESSAGE, KDINFO_DONGLE_LABEL, kdinfoKey, openKdinfo, sealKdinfo, type KdinfoBody } from './kdinfo';
 import type { RegistrationService, RestoreOutcome } from './registration-service';
 import { renderSiteInfoSheet } from './site-info-sheet';
+import { formatChinaTime } from '../../../core/time/china-time';
 
 export interface ExportResult {
   readonly folder: string;
@@ -131,12 +132,12 @@ export class SiteInfoService {
     }
     const release = await this.examData.currentRelease();
     if (!release) {
-      throw conflict('EXAM_DATA_NOT_LOADED', `尚未载入考务数据：请先载入与导出时相同的考场数据包（发布时间 ${body.package.releaseTime}），再恢复注册`);
+      throw conflict('EXAM_DATA_NOT_LOADED', `尚未载入考务数据：请先载入与导出时相同的考场数据包（发布时间 ${formatChinaTime(body.package.releaseTime)}），再恢复注册`);
     }
     if (release.manifestSha256 !== body.package.manifestSha256 || release.releaseTime !== body.package.releaseTime) {
       throw conflict(
         'KDINFO_OTHER_PACKAGE',
-        `KDINFO 对应的考场数据包（发布时间 ${body.package.releaseTime}）与当前载入的数据包（发布时间 ${release.releaseTime}）不一致；请载入相同的数据包后再恢复注册`,
+        `KDINFO 对应的考场数据包（发布时间 ${formatChinaTime(body.package.releaseTime)}）与当前载入的数据包（发布时间 ${formatChinaTime(release.releaseTime)}）不一致；请载入相同的数据包后再恢复注册`,
       );
     }
     const rooms = new Set((await this.examData.listRooms()).map((r) => r.roomCode));

@@ -1,4 +1,5 @@
 import QRCode from 'qrcode';
+import { formatChinaTime } from '../../../core/time/china-time';
 
 export interface SiteInfoRoom {
   readonly roomCode: string;
@@ -82,8 +83,8 @@ export async function renderSiteInfoSheet(input: SiteInfoSheetInput): Promise<st
 <div class="meta">
   <span>考点地址：${escapeHtml(input.siteUrl)}</span>
   <span>考试模式：${escapeHtml(input.modeLabel)}</span>
-  <span>考场数据发布时间：${escapeHtml(input.releaseTime)}</span>
-  <span>导出时间：${escapeHtml(input.exportedAt)}</span>
+  <span>考场数据发布时间：${escapeHtml(formatChinaTime(input.releaseTime))}</span>
+  <span>导出时间：${escapeHtml(formatChinaTime(input.exportedAt))}</span>
 </div>
 <div class="cards">
 ${cards.join('\n')}

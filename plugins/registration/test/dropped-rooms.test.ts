@@ -72,7 +72,7 @@ describe('rooms dropped by a newer release lose their registrations (R3.3, R2.5)
         roomCode: ROOM3,
         ip: '127.0.0.1',
         machineId: 'pc-3',
-        reason: `新发布的考务数据（发布时间 2026-12-02T20:00:00+08:00）中已没有考场 ${ROOM3}，其注册自动撤销`,
+        reason: `新发布的考务数据（发布时间 2026-12-02 20:00:00）中已没有考场 ${ROOM3}，其注册自动撤销`,
       },
     ]);
     expect(events).to.deep.equal([{ roomCode: ROOM3, action: 'revoked' }]);

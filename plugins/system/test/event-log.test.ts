@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
-import { formatChinaTime } from '../../../core/clock/china-time';
+import { formatChinaTime } from '../../../core/time/china-time';
 import { openDongleSignedDocument, type DongleSignedDocument } from '../../../core/dongle/dongle-signed-document';
 import { coreServices } from '../../../core/services';
 import type { TestClient } from '../../../core/testing/http-client';

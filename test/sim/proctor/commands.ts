@@ -4,6 +4,7 @@ import { ackCommand, endCommand, heartbeatCommand, incidentCommand, startCommand
 import { contentCommand, keyCommand } from './session-key-commands';
 import { simulateCommand } from './simulate-command';
 import { exportCommand, uploadCommand } from './result-commands';
+import { formatChinaTime } from '../../../core/time/china-time';
 
 /**
  * The proctor CLI's command table. A later stage adds a command by writing one
@@ -97,10 +98,10 @@ export const roomCommand: ProctorCommand = {
   options: {},
   async run(ctx) {
     const room = await (await ctx.registeredClient()).room();
-    const lines = [`考场 ${room.roomCode} ${room.roomName}（${room.address}），数据发布时间 ${room.releaseTime}`];
+    const lines = [`考场 ${room.roomCode} ${room.roomName}（${room.address}），数据发布时间 ${formatChinaTime(room.releaseTime)}`];
     for (const s of room.sessions) {
       const n = room.candidates.filter((c) => c.sessionNo === s.no).length;
-      lines.push(`  场次 ${s.no} ${s.name}  开考 ${s.startsAt}  ${s.durationMinutes} 分钟  考生 ${n} 人`);
+      lines.push(`  场次 ${s.no} ${s.name}  开考 ${formatChinaTime(s.startsAt)}  ${s.durationMinutes} 分钟  考生 ${n} 人`);
     }
     return { text: lines.join('\n'), data: room };
   },

@@ -1,5 +1,6 @@
 import type { ProctorCommand } from './commands';
 import { acknowledgeNotice, endSession, reportIncident, sendHeartbeat, startSession, type IncidentKind, type ProctorRoomState } from './monitor-calls';
+import { formatChinaTime } from '../../../core/time/china-time';
 
 const str = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
 
@@ -44,8 +45,8 @@ export const heartbeatCommand: ProctorCommand = {
       },
       dataImported: ctx.options['no-data'] !== true,
     });
-    const notices = answer.notices.map((n) => `\n  通知 ${n.id}（${n.sentAt}）：${n.text}`).join('');
-    return { text: `考场 ${roomCode} 心跳成功：考点时间 ${answer.serverTime}（${answer.timeSource === 'trusted' ? '可信时间' : '本机时间'}），${answer.intervalSeconds} 秒后再发${notices}`, data: answer };
+    const notices = answer.notices.map((n) => `\n  通知 ${n.id}（${formatChinaTime(n.sentAt)}）：${n.text}`).join('');
+    return { text: `考场 ${roomCode} 心跳成功：考点时间 ${formatChinaTime(answer.serverTime)}（${answer.timeSource === 'trusted' ? '可信时间' : '本机时间'}），${answer.intervalSeconds} 秒后再发${notices}`, data: answer };
   },
 };
 
@@ -60,7 +61,7 @@ function sessionCommand(name: 'start' | 'end'): ProctorCommand {
       const roomCode = client.credentials!.roomCode;
       const sessionNo = intOption(ctx.options.session, 'session');
       const r = await (name === 'start' ? startSession : endSession)(client, roomCode, sessionNo);
-      return { text: `考场 ${roomCode} 第 ${sessionNo} 场${what}${r.changed ? '成功' : '（此前已报告，未重复）'}：${r.at}`, data: r };
+      return { text: `考场 ${roomCode} 第 ${sessionNo} 场${what}${r.changed ? '成功' : '（此前已报告，未重复）'}：${formatChinaTime(r.at)}`, data: r };
     },
   };
 }
@@ -103,6 +104,6 @@ export const ackCommand: ProctorCommand = {
     const client = await ctx.registeredClient();
     const roomCode = client.credentials!.roomCode;
     const r = await acknowledgeNotice(client, roomCode, intOption(ctx.options.notice, 'notice'));
-    return { text: `考场 ${roomCode} 已确认通知 ${r.noticeId}${r.changed ? '' : '（此前已确认）'}：${r.ackedAt}`, data: r };
+    return { text: `考场 ${roomCode} 已确认通知 ${r.noticeId}${r.changed ? '' : '（此前已确认）'}：${formatChinaTime(r.ackedAt)}`, data: r };
   },
 };

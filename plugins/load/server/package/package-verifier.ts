@@ -17,6 +17,7 @@ import {
 import { packageRefused } from './package-refusal';
 import type { StreamingZipEntry, StreamingZipReader } from '../../../../core/zip/streaming-zip-reader';
 import { openPackageZip, readPackageEntry } from './package-zip';
+import { formatChinaTime } from '../../../../core/time/china-time';
 
 export interface VerifyContext {
   readonly trustedKeys: readonly string[];
@@ -109,8 +110,8 @@ async function verifyOpened(p: PackageReading, ctx: VerifyContext): Promise<Veri
     throw packageRefused(
       'PACKAGE_NOT_NEWER',
       same
-        ? `该数据包（发布时间 ${manifest.releaseTime}）已经载入，无需重复导入`
-        : `该数据包的发布时间 ${manifest.releaseTime} 早于已载入数据的发布时间 ${ctx.currentReleaseTime}，不能用旧数据覆盖新数据`,
+        ? `该数据包（发布时间 ${formatChinaTime(manifest.releaseTime)}）已经载入，无需重复导入`
+        : `该数据包的发布时间 ${formatChinaTime(manifest.releaseTime)} 早于已载入数据的发布时间 ${formatChinaTime(ctx.currentReleaseTime)}，不能用旧数据覆盖新数据`,
     );
   }
 

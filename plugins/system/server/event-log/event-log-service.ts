@@ -1,6 +1,6 @@
 import type { AuditLog, AuditQuery } from '../../../../core/auth/audit';
 import { describeChainState, type AuditChainState } from '../../../../core/auth/audit-chain';
-import { formatChinaTime, parseChinaTime } from '../../../../core/clock/china-time';
+import { formatChinaTime, parseChinaTime } from '../../../../core/time/china-time';
 import { signWithDongle, type DongleSignedDocument } from '../../../../core/dongle/dongle-signed-document';
 import type { DongleService } from '../../../../core/dongle/dongle-service';
 import { badRequest } from '../../../../core/http/errors';
