@@ -58,7 +58,7 @@ export function isCentreError(e: unknown, code?: CentreErrorCode): e is CentreEr
 }
 
 export const CENTRE_MESSAGES = {
-  notConfigured: '未配置监控平台地址（配置项 centreUrl / 环境变量 EXAMSITE_CENTRE_URL），无法联网；请配置后重试，或使用手工导入',
+  notConfigured: '本考点未设置监控平台地址，不能在线获取；请使用手工导入。如本考点应当联网，请联系技术人员在考点服务器数据目录的配置文件 examsite.config.json 中填写监控平台地址后重新启动',
   unreachable: '无法连接监控平台，请检查网络连接后重试；如网络长时间不通，可使用手工导入',
   timeout: '连接监控平台超时，请检查网络后重试',
   serverError: '监控平台暂时无法处理请求，请稍后重试',

@@ -114,13 +114,22 @@ export function verifyDetached(data: Buffer, sigB64: string, keyId: string, trus
 }
 
 /**
+ * Said when no centre key is pinned: where to pin it and what to do, for a person (README,
+ * "固定监控平台公钥", shows the file's exact form).
+ */
+export const CENTRE_KEYS_MISSING_MESSAGE =
+  '本考点尚未固定监控平台的公钥，无法核验文件是否由监控平台签发，因此不能使用。' +
+  '请联系技术人员：把监控平台提供的公钥填入考点服务器数据目录中的配置文件 examsite.config.json（“中心公钥”一项，填写方法见使用说明“固定监控平台公钥”），' +
+  '然后重新启动考点管理系统，再重新导入';
+
+/**
  * Parses the configured centre keys: comma (or whitespace) separated public key texts.
  * Refuses an empty list: without a pinned key nothing from the centre could be trusted.
  */
 export function parseTrustedKeys(text: string): string[] {
   const items = text.split(/[\s,，]+/).filter((s) => s.length > 0);
   if (items.length === 0) {
-    throw new TrustError('TRUSTED_KEY_INVALID', '未配置中心公钥，请在配置中填写监控平台提供的公钥（多个用逗号分隔）');
+    throw new TrustError('TRUSTED_KEY_INVALID', CENTRE_KEYS_MISSING_MESSAGE);
   }
   const out: string[] = [];
   items.forEach((item, i) => {

@@ -261,5 +261,5 @@ function checkConfig(c: DongleServiceConfig): void {
   if (!['auto', 'hid', 'soft'].includes(c.mode)) throw new RangeError(`机考锁模式 ${String(c.mode)} 无效，应为 auto、hid 或 soft`);
   if (!id16(c.vendorId) || !id16(c.productId)) throw new RangeError('机考锁 vendorId/productId 必须是 0–65535 的整数');
   if (!Number.isInteger(c.pollMs) || c.pollMs < 0) throw new RangeError('机考锁轮询间隔 pollMs 必须是非负整数（毫秒）');
-  if (!c.dataDir) throw new RangeError('机考锁数据目录 dataDir 未配置');
+  if (!c.dataDir) throw new RangeError('机考锁数据目录未配置');
 }

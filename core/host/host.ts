@@ -13,6 +13,8 @@ import { createKoaApp, sseHandler } from '../http/app';
 import { eventsQuerySchema, statusTopic } from '../http/status-topic';
 import { AppError } from '../http/errors';
 import { mountCoreRoutes } from '../http/core-routes';
+import { siteLanUrl } from '../net/site-address';
+import type { StartSummary } from './start-banner';
 import { HttpRegistry, PluginHttp } from '../http/http-registry';
 import { OpenApiDocument } from '../http/openapi';
 import { listenHttp } from '../http/http-listener';
@@ -61,6 +63,8 @@ export interface HostOptions {
   readonly listen?: boolean;
   /** Tests: each plugin's `testConfig` lies under its configuration section (free LAN ports). */
   readonly pluginTestConfig?: boolean;
+  /** Called each time the host is ready (also after an in-process restart): `npm start` prints the banner. */
+  readonly onReady?: (summary: StartSummary) => void;
 }
 
 export interface RunningHost {
@@ -293,7 +297,18 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     const url = `http://${shownHost}:${port}`;
     // 事件日志 lists restarts (issue 13 point 6).
     await audit.record('host', 'host.started', { version, restored });
-    logger.info({ ms: Date.now() - started, url }, `考点管理系统已启动：${url}`);
+    const site = settings.get();
+    const summary: StartSummary = {
+      uiUrl: url,
+      lanUrl: siteLanUrl(config.publicHost, port, shownHost),
+      dataDir: config.dataDir,
+      mode: site.mode,
+      siteCode: site.siteCode,
+      services: (await status.snapshot()).items.filter((i) => i.address).map((i) => ({ label: i.label, text: i.text, ...(i.address ? { address: i.address } : {}) })),
+    };
+    // Tests and log readers wait for this line; it carries the banner's facts as fields.
+    logger.info({ ms: Date.now() - started, url, ready: summary }, `考点管理系统已启动：${url}`);
+    options.onReady?.(summary);
 
     let stopped = false;
     return {

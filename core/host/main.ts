@@ -4,6 +4,7 @@ import { createLogger } from '../logging/logger';
 import { hostStopRefusedTopic } from '../lifecycle/host-control';
 import { coreServices } from '../services';
 import { startHost } from './host';
+import { formatStartBanner } from './start-banner';
 import { StopSignalGuard } from './stop-signal-guard';
 
 /** `npm start`: the product on the site PC. */
@@ -18,8 +19,17 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger(config.logLevel);
-  const host = await startHost({ config, logger, onExit: () => process.exit(0) });
+  // A person at a terminal gets readable lines and a banner; a pipe (service manager, log file) gets JSON lines.
+  const terminal = process.stdout.isTTY === true;
+  const logger = createLogger(config.logLevel, 'examsite', { pretty: terminal });
+  const host = await startHost({
+    config,
+    logger,
+    onExit: () => process.exit(0),
+    onReady: (summary) => {
+      if (terminal) process.stdout.write(formatStartBanner(summary));
+    },
+  });
   const signals = new StopSignalGuard(host.control, logger, Date.now, (message) => {
     host.kernel.get(coreServices.liveEvents).then(
       (live) => live.publish(hostStopRefusedTopic, { message }),

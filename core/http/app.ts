@@ -173,6 +173,25 @@ export function sseHandler(live: LiveEvents, onOpen: (send: (type: string, data:
   };
 }
 
+/**
+ * A link opened in the browser while logged out (a printable sheet, a download, a bookmark)
+ * gets the login page, not raw JSON: a 401 to a top-level navigation becomes a 303 to
+ * `/?next=<path>`, and the UI goes back there after login. fetch() calls keep their JSON 401.
+ */
+export function loginRedirectForNavigation() {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    await next();
+    if (ctx.status !== 401 || ctx.method !== 'GET' || !ctx.path.startsWith('/api/')) return;
+    const navigating = ctx.get('sec-fetch-mode') === 'navigate' || ctx.get('sec-fetch-dest') === 'document';
+    if (!navigating) return;
+    const target = `/?next=${encodeURIComponent(ctx.originalUrl)}`;
+    ctx.status = 303;
+    ctx.set('Location', target);
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = `<!doctype html><meta charset="utf-8"><title>考点管理系统</title><p>请先登录。<a href="${target.replace(/"/g, '&quot;')}">打开登录页</a></p>`;
+  };
+}
+
 export function createKoaApp(options: {
   logger: Logger;
   registry: HttpRegistry;
@@ -186,6 +205,7 @@ export function createKoaApp(options: {
   });
   app.use(requestIdMiddleware());
   app.use(securityHeaders());
+  app.use(loginRedirectForNavigation());
   app.use(errorMiddleware(options.logger));
   for (const m of options.before) app.use(m);
   app.use(options.registry.router.routes());

@@ -5,6 +5,8 @@ import { createExtensionPoint } from '../kernel/refs';
 export const statusItemStateSchema = z.object({
   text: z.string().min(1).max(16),
   tone: z.enum(['ok', 'bad', 'neutral']),
+  /** Where the service is reached (e.g. `ftp://192.168.1.10:2121`), shown in the start banner. */
+  address: z.string().max(80).optional(),
 });
 export type StatusItemState = z.output<typeof statusItemStateSchema>;
 

@@ -65,7 +65,9 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
     expect(pong.version).to.equal(1);
     const none = new HttpCentreClient({ baseUrl: '', timeoutMs: 1000, trustedKeys: [] });
     expect(none.configured).to.equal(false);
-    expectCentreError(await rejectionOf(none.ping()), 'CENTRE_NOT_CONFIGURED', '未配置监控平台地址');
+    const refused = expectCentreError(await rejectionOf(none.ping()), 'CENTRE_NOT_CONFIGURED', '未设置监控平台地址');
+    // Issue 10 point 8: says what to do and where, without a setting's or variable's name.
+    expect(refused.message).to.contain('examsite.config.json').and.not.match(/EXAMSITE_|centreUrl/);
   });
 
   it('keeps its signing key in <data>/centre-keys.json across restarts', async () => {

@@ -13,7 +13,7 @@ import { KDINFO_MAX_BYTES } from './kdinfo';
 import { proctorCandidateSchema, proctorSessionSchema, roomCodeSchema } from './proctor-schemas';
 import type { RegistrationService } from './registration-service';
 import { KDINFO_FILE_NAME, siteInfoHtmlName, type SiteInfoService } from './site-info-service';
-import { siteLanUrl } from './site-address';
+import { siteLanUrl } from '../../../core/net/site-address';
 import { withTrustRefusals } from './trust-refusal';
 import { instantSchema } from '../../../core/time/instant';
 

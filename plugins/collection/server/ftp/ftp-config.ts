@@ -11,7 +11,7 @@ export const ftpConfigSchema = z
     /** The passive data ports (the firewall opens exactly these). */
     ftpPassivePorts: z
       .object({ min: z.number().int().min(1024).max(65535), max: z.number().int().min(1024).max(65535) })
-      .refine((r) => r.min <= r.max, 'ftpPassivePorts.min 不能大于 max')
+      .refine((r) => r.min <= r.max, '被动端口范围的起始端口（min）不能大于结束端口（max）')
       .default({ min: 30000, max: 30099 }),
   })
   .strict();

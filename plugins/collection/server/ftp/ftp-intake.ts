@@ -5,6 +5,7 @@ import { runState, type StatusItem, type StatusItemState } from '../../../../cor
 import type { Lifecycle, PluginFiles } from '../../../../core/services';
 import type { ProctorApi, ProctorCredentialCheck } from '../../../registration/api';
 import type { FtpConfig } from './ftp-config';
+import { siteLanHost } from '../../../../core/net/site-address';
 import { FtpIntents } from './ftp-intents';
 import { mountFtpIntentRoutes } from './ftp-intent-routes';
 import { FtpResultServer } from './ftp-result-server';
@@ -16,9 +17,12 @@ export class FtpStatusItem implements StatusItem {
   readonly label = 'FTP服务';
   readonly order = 10;
   running = false;
+  /** `ftp://<address proctors use>:<port>` while running. */
+  address: string | null = null;
 
   state(): StatusItemState {
-    return runState(this.running);
+    const state = runState(this.running);
+    return this.running && this.address ? { ...state, address: this.address } : state;
   }
 }
 
@@ -67,6 +71,7 @@ export async function startFtpIntake(deps: FtpIntakeDeps): Promise<FtpResultServ
   mountFtpIntentRoutes(deps.proctorApi, { intents, files, ftpPort: () => server.port });
   try {
     await server.start();
+    deps.statusItem.address = `ftp://${siteLanHost(config.publicHost, passiveHostOf(config))}:${server.port}`;
     setRunning(true);
   } catch (e) {
     logger.error({ err: e, port: ftp.ftpPort }, `FTP 服务未能启动（端口 ${ftp.ftpPort}），监考机仍可通过 HTTP 上传`);

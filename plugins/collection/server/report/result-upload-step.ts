@@ -64,7 +64,7 @@ export class ResultUploadStep {
     if (this.jobs.has(sessionNo)) throw conflict('REPORT_RUNNING', `第 ${sessionNo} 场正在上报，请等待完成`);
     const { siteCode, mode } = this.deps.settings.get();
     if (!siteCode) throw conflict('SITE_CODE_MISSING', '请先在“系统设置”中填写考点代码');
-    if (!this.deps.centre.configured) throw conflict('CENTRE_NOT_CONFIGURED', '未配置监控平台地址，无法上报；请在配置文件中填写 centreUrl 后重启');
+    if (!this.deps.centre.configured) throw conflict('CENTRE_NOT_CONFIGURED', '本考点未设置监控平台地址，无法上报；请联系技术人员在考点服务器数据目录的配置文件 examsite.config.json 中填写监控平台地址，重新启动后再上报');
     const acked = await this.acknowledged();
     const pending = packages.filter((p) => !acked.has(p.sha256));
     if (pending.length === 0) throw conflict('NOTHING_TO_REPORT', `第 ${sessionNo} 场已回收的文件都已上报`);
