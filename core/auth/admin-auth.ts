@@ -4,7 +4,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AdminSessionRow, AdminUserRow } from '../store/core-entities';
 import type { Store } from '../store/store';
 import { AppError, badRequest, tooMany, unauthorized } from '../http/errors';
-import type { AuthGuard } from '../http/route';
+import type { AuthGuard, ErrorResponses } from '../http/route';
 import type { AuditLog } from './audit';
 import { hashPassword, verifyPassword } from './password';
 
@@ -183,6 +183,7 @@ export class AdminAuthService {
   /** The guard of every admin route: bearer token or the session cookie. */
   readonly guard: AuthGuard<AdminPrincipal> = {
     securityScheme: ['adminSession', 'adminCookie'],
+    errors: ADMIN_GUARD_ERRORS,
     authenticate: async (ctx: Context) => {
       this.precondition();
       return this.authenticate(tokenFromRequest(ctx));
@@ -209,7 +210,13 @@ export function tokenFromRequest(ctx: Context): string | undefined {
 // A valid scrypt hash of a random password, so unknown users cost the same time.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
-export const publicGuard: AuthGuard<null> = { securityScheme: null, authenticate: async () => null };
+export const publicGuard: AuthGuard<null> = { securityScheme: null, errors: {}, authenticate: async () => null };
+
+/** What the admin guard refuses with: no or ended session, or no dongle (R1.1, host.ts precondition). */
+export const ADMIN_GUARD_ERRORS: ErrorResponses = {
+  401: { description: '未登录或登录已失效', codes: ['NOT_LOGGED_IN', 'SESSION_ENDED', 'SESSION_IDLE'] },
+  503: { description: '未检测到机考锁', codes: ['DONGLE_ABSENT'] },
+};
 
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;

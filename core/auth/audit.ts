@@ -156,7 +156,7 @@ export class AuditLog {
     if (throughId === 0) return 0;
     const dropped = await em.createQueryBuilder(AuditLogRow, 'a').where('a.id <= :id', { id: throughId }).getCount();
     await this.dropThrough(throughId);
-    await this.record('system', 'audit.pruned', { rows: dropped, throughId, olderThan: cutoff, maxRows: this.retention.maxRows });
+    await this.record('host', 'audit.pruned', { rows: dropped, throughId, olderThan: cutoff, maxRows: this.retention.maxRows });
     return dropped;
   }
 

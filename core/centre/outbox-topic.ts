@@ -1,6 +1,7 @@
 // Browser-safe contract of the outbox's live topic (the web shows 上报成功 / waiting).
 import { z } from 'zod';
 import { createLiveTopic } from '../events/live-topic';
+import { instantSchema } from '../time/instant';
 
 const outboxEntrySchema = z.object({
   id: z.number(),
@@ -9,12 +10,12 @@ const outboxEntrySchema = z.object({
   siteCode: z.string(),
   mode: z.enum(['formal', 'mock']),
   payload: z.unknown(),
-  createdAt: z.string(),
+  createdAt: instantSchema,
   attempts: z.number(),
-  nextAttemptAt: z.string(),
+  nextAttemptAt: instantSchema,
   lastError: z.string().nullable(),
-  deliveredAt: z.string().nullable(),
-  ackAt: z.string().nullable(),
+  deliveredAt: instantSchema.nullable(),
+  ackAt: instantSchema.nullable(),
   state: z.enum(['pending', 'delivered']),
 });
 

@@ -10,6 +10,7 @@ import type { EntityManager } from 'typeorm';
 import { DurableSink, containedPath, moveIntoPlace, type DeclaredFile } from './durable-sink';
 import { diskFullError, isDiskFull } from './file-errors';
 import { DURABLE_TEMP_SUFFIX, sweepDurableTemps, syncDirectory, writeFileDurably, type WriteDurablyOptions } from './write-durably';
+import { instantSchema } from '../time/instant';
 
 /** Ids name partial uploads on disk: plain, short, no path characters. */
 const sinkIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, '上传编号只能由字母、数字、下划线和连字符组成（最多 128 个字符）');
@@ -20,7 +21,7 @@ const metaSchema = z
     id: z.string(),
     size: z.number().int().min(0),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    createdAt: z.string(),
+    createdAt: instantSchema,
   })
   .strict();
 

@@ -245,13 +245,14 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     new PluginHttp(registry, '/api').route({
       method: 'get',
       path: '/events',
+      operationId: 'streamEvents',
       summary: '实时事件（server-sent events）：状态栏 status 及各插件的实时主题；登录失效时流即结束',
       description: '`topics` 为逗号分隔的主题名（如 `status,centre.outbox`），只发送这些主题；省略时发送全部。',
       tags: ['系统'],
       guard: auth.guard,
       query: eventsQuerySchema,
       response: null,
-      responseDescription: 'text/event-stream：每条事件为 `event: <类型>` 与 `data: <JSON>`，连接后先发送一次 status',
+      rawResponses: [{ status: 200, description: 'text/event-stream：每条事件为 `event: <类型>` 与 `data: <JSON>`，连接后先发送一次 status', contentTypes: ['text/event-stream'] }],
       handler: ({ koa, principal, query }) =>
         events(koa, query.topics ? new Set(query.topics.split(',')) : null, (end) => auth.watchSession(principal, end)),
     });

@@ -55,6 +55,7 @@ export function mountVendorStatusRoute(http: PluginHttp, guard: AuthGuard<AdminP
   http.route({
     method: 'get',
     path: '/plugins/disabled',
+    operationId: 'listDisabledPlugins',
     summary: '未能加载而已停用的厂商插件及原因（其余功能照常运行）',
     tags: ['系统'],
     guard,

@@ -3,6 +3,7 @@ import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
 import { AppError, isCodedUserError, type ErrorBody } from './errors';
 import { TrustError } from '../crypto/trust-error';
+import { trustErrorStatus } from './error-catalog';
 import type { HttpRegistry } from './http-registry';
 import type { LiveEvents } from '../events/live-events';
 import { WEB_IMPORT_MAP_CSP_HASH } from './web-import-map';
@@ -54,13 +55,6 @@ export function errorMiddleware(logger: Logger) {
       ctx.body = body;
     }
   };
-}
-
-/** Refused trust decisions are the caller's problem (400/403); a missing or failing dongle is 503. */
-function trustErrorStatus(code: string): number {
-  if (code === 'DONGLE_ABSENT' || code === 'DONGLE_IO') return 503;
-  if (code === 'DONGLE_SOFT_FORMAL' || code === 'DONGLE_REFUSED') return 403;
-  return 400;
 }
 
 const HTTP_STATUS_MESSAGES: Record<number, string> = {

@@ -9,19 +9,36 @@ import { dongleEvents, type HardwareEvents } from '../events/hardware-events';
 import type { SiteSettings } from '../settings/site-settings';
 import { AppError, badRequest } from './errors';
 import type { PluginHttp } from './http-registry';
-import type { AuthGuard } from './route';
+import { CENTRE_CALL_ERRORS, refusal, trustErrors } from './error-catalog';
+import { mergeErrorResponses, type AuthGuard } from './route';
+import { instantSchema } from '../time/instant';
+
+/** What calibrating with a time token can refuse (core/clock/trusted-clock.ts, time-token.ts). */
+const CALIBRATION_ERRORS = trustErrors(
+  'DONGLE_ABSENT',
+  'DONGLE_IO',
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+  'TOKEN_FOREIGN_DONGLE',
+  'TOKEN_REPLAYED',
+  'TOKEN_NONCE_MISMATCH',
+  'ENVELOPE_MALFORMED',
+  'KEY_UNKNOWN',
+  'SIGNATURE_INVALID',
+  'TRUSTED_KEY_INVALID',
+);
 
 const calibrationSchema = z.object({
-  at: z.string(),
+  at: instantSchema,
   source: z.enum(['online', 'file']),
-  tokenTime: z.string(),
+  tokenTime: instantSchema,
   dongleId: z.string(),
 });
 
 const clockReadingSchema = z
   .object({
-    trustedTime: z.string().nullable(),
-    pcTime: z.string(),
+    trustedTime: instantSchema.nullable(),
+    pcTime: instantSchema,
     driftMs: z.number().nullable().describe('电脑时间减可信时间（毫秒），正数表示电脑时钟偏快'),
     calibrated: z.boolean(),
     lastCalibration: calibrationSchema.nullable(),
@@ -51,13 +68,14 @@ export function mountClockRoutes(d: {
   d.http.route({
     method: 'get',
     path: '/dongle',
+    operationId: 'getDongle',
     summary: '机考锁信息：编号、类型与公钥（用于机考锁注册）',
     tags: ['机考锁校时'],
     guard: d.guard,
     response: z
       .object({ id: z.string(), kind: z.enum(['hid', 'soft']), label: z.string(), signingPublicKey: z.string(), wrappingPublicKey: z.string() })
       .meta({ id: 'DongleInfo' }),
-    errors: { 503: '未检测到机考锁' },
+    errors: { 503: refusal('未检测到机考锁', 'DONGLE_ABSENT') },
     handler: () => {
       const dongle = currentDongle();
       const keys = dongle.publicKeys();
@@ -74,11 +92,12 @@ export function mountClockRoutes(d: {
   d.http.route({
     method: 'post',
     path: '/dongle/register',
+    operationId: 'registerDongle',
     summary: '机考锁注册：向监控平台登记本机考锁的公钥（手册 1.2 步骤四）',
     tags: ['机考锁校时'],
     guard: d.guard,
-    response: z.object({ registered: z.literal(true), dongleId: z.string(), registeredAt: z.string() }),
-    errors: { 409: '尚未设置考点代码', 502: '监控平台无法连接或拒绝', 503: '未检测到机考锁' },
+    response: z.object({ registered: z.literal(true), dongleId: z.string(), registeredAt: instantSchema }),
+    errors: mergeErrorResponses(CENTRE_CALL_ERRORS, { 409: refusal('尚未设置考点代码', 'SITE_CODE_MISSING'), 503: refusal('未检测到机考锁', 'DONGLE_ABSENT') }),
     handler: async () => {
       const siteCode = d.settings.get().siteCode;
       if (!siteCode) throw new AppError(409, 'SITE_CODE_MISSING', '请先在“系统设置”中填写考点代码，再进行机考锁注册');
@@ -91,11 +110,12 @@ export function mountClockRoutes(d: {
   d.http.route({
     method: 'post',
     path: '/clock/calibrate',
+    operationId: 'calibrateClockOnline',
     summary: '在线机考锁校时：向监控平台申请签名的时间令牌并校准机考锁时钟',
     tags: ['机考锁校时'],
     guard: d.guard,
     response: clockReadingSchema,
-    errors: { 502: '监控平台无法连接或应答无效', 503: '未检测到机考锁' },
+    errors: mergeErrorResponses(CENTRE_CALL_ERRORS, CALIBRATION_ERRORS),
     handler: async () => {
       const dongle = currentDongle();
       // A fresh nonce binds the centre's answer to this request: an old token cannot be replayed.
@@ -110,6 +130,7 @@ export function mountClockRoutes(d: {
   d.http.route({
     method: 'get',
     path: '/clock',
+    operationId: 'getClock',
     summary: '可信时间、与电脑时钟的偏差、上次校时',
     tags: ['机考锁校时'],
     guard: d.guard,
@@ -120,12 +141,13 @@ export function mountClockRoutes(d: {
   d.http.route({
     method: 'post',
     path: '/clock/import',
+    operationId: 'importClockToken',
     summary: '导入监控平台签发的校时文件（代替在另一台联网电脑上校时）',
     tags: ['机考锁校时'],
     guard: d.guard,
     body: { kind: 'raw', contentTypes: ['application/json', 'application/octet-stream'], maxBytes: 16 * 1024, description: '校时文件（JSON 签名信封）' },
     response: clockReadingSchema,
-    errors: { 503: '未检测到机考锁' },
+    errors: CALIBRATION_ERRORS,
     handler: async ({ body }) => {
       let envelope: unknown;
       try {

@@ -56,7 +56,8 @@ export class PluginHttp {
     this.registry.mount(spec.path, spec as unknown as AnyRouteSpec);
   }
 
-  registerSecurityScheme(name: string, description: string): void {
-    this.registry.openapi.registerSecurityScheme(name, description);
+  /** `bearerFormat` tells generated clients this bearer apart from the admin session's. */
+  registerSecurityScheme(name: string, description: string, bearerFormat: string): void {
+    this.registry.openapi.registerSecurityScheme(name, description, bearerFormat);
   }
 }

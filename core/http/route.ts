@@ -5,10 +5,59 @@ import { limitBody, readBody, readJson } from './body';
 import { badRequest, unsupportedMediaType } from './errors';
 import type { RouteReach } from './site-boundary';
 
+/**
+ * One documented error status of an operation: what it means and every machine code
+ * (`error.code`) it can carry. The OpenAPI document lists the codes as an enum, and the
+ * test suite's response contract (core/testing/response-contract.ts) refuses any other.
+ */
+export interface ErrorResponseSpec {
+  readonly description: string;
+  readonly codes: readonly string[];
+}
+
+/** Error statuses of an operation, e.g. `{ 409: { description: '考场已被注册', codes: ['ROOM_TAKEN'] } }`. */
+export type ErrorResponses = Readonly<Record<number, ErrorResponseSpec>>;
+
+/** Several error lists as one: per status the codes add up, the last description wins. */
+export function mergeErrorResponses(...lists: readonly (ErrorResponses | undefined)[]): ErrorResponses {
+  const merged: Record<number, { description: string; codes: string[] }> = {};
+  for (const list of lists) {
+    for (const [status, e] of Object.entries(list ?? {})) {
+      const target = (merged[Number(status)] ??= { description: e.description, codes: [] });
+      target.description = e.description;
+      for (const c of e.codes) if (!target.codes.includes(c)) target.codes.push(c);
+    }
+  }
+  return merged;
+}
+
+/** A documented response header (Set-Cookie, Content-Disposition, X-Content-SHA256 …). */
+export interface ResponseHeaderSpec {
+  readonly description: string;
+  readonly type?: 'string' | 'integer';
+}
+
+export type ResponseHeaders = Readonly<Record<string, ResponseHeaderSpec>>;
+
+/**
+ * An answer the handler writes itself (`response: null`): binary files, HTML sheets, CSV,
+ * server-sent events, the tus upload protocol. Without content types the body is empty.
+ */
+export interface RawResponseSpec {
+  readonly status: number;
+  readonly description: string;
+  readonly contentTypes?: readonly string[];
+  /** Schema of an `application/json` body among `contentTypes`. */
+  readonly jsonSchema?: ZodType;
+  readonly headers?: ResponseHeaders;
+}
+
 /** Decides who may call a route and returns who that is. */
 export interface AuthGuard<P> {
   /** Name(s) in the OpenAPI document's security schemes; any one of several suffices. */
   readonly securityScheme: string | readonly string[] | null;
+  /** What `authenticate` can refuse with (documented on every route of this guard). */
+  readonly errors: ErrorResponses;
   authenticate(ctx: Context): Promise<P>;
 }
 
@@ -47,6 +96,11 @@ export interface RouteSpec<
   R,
 > {
   method: HttpMethod;
+  /**
+   * Stable name of the operation for generated clients (camelCase verb first: `getStatus`,
+   * `runSealCheck`). Unique across the product; never renamed once published.
+   */
+  operationId: string;
   /** Koa path (`/rooms/:roomCode`), relative to the plugin's prefix unless mounted absolutely. */
   path: string;
   summary: string;
@@ -61,8 +115,15 @@ export interface RouteSpec<
   /** JSON response schema (documented); `null` when the handler writes `ctx.koa.body` itself. */
   response: ZodType<R> | null;
   responseDescription?: string;
-  /** Other documented statuses, e.g. { 409: '考场已被其他机器注册' }. */
-  errors?: Record<number, string>;
+  /** Headers of the JSON answer (e.g. Set-Cookie of the login). */
+  responseHeaders?: ResponseHeaders;
+  /** Required when `response` is null: each answer the handler writes, with its media types. */
+  rawResponses?: readonly RawResponseSpec[];
+  /**
+   * Error statuses and the codes the handler (and the services it calls) can answer. The
+   * guard's, the body reader's and the site boundary's are added by the document itself.
+   */
+  errors?: ErrorResponses;
   handler(input: RouteInput<P, Infer<ParamsS>, Infer<QueryS>, BodyOf<B>>): Promise<R> | R;
 }
 

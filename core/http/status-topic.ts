@@ -1,6 +1,7 @@
 // Browser-safe contract of the status bar's live topic (the shell imports it).
 import { z } from 'zod';
 import { createLiveTopic } from '../events/live-topic';
+import { instantSchema } from '../time/instant';
 
 const runState = z.enum(['running', 'stopped']);
 const dongleKind = z.enum(['hid', 'soft']).nullable();
@@ -13,9 +14,9 @@ export const siteStatusSchema = z.object({
     .readonly()
     .describe('插件提供的状态栏项目（如 FTP服务），按显示顺序'),
   network: z.enum(['up', 'down']),
-  time: z.string().describe('可信时间（机考锁已校时）或本机时间，ISO-8601'),
+  time: instantSchema.describe('可信时间（机考锁已校时）或本机时间，ISO-8601'),
   timeSource: z.enum(['trusted', 'pc']),
-  trustedTime: z.string().nullable(),
+  trustedTime: instantSchema.nullable(),
   siteCode: z.string().nullable(),
   mode: z.enum(['formal', 'mock']),
   dongle: z.object({

@@ -1,7 +1,13 @@
+import { ResponseContract } from './response-contract';
+
 /**
  * Small JSON client for tests, keeping the admin token. It sends `Origin: <baseUrl>` like
  * the admin UI's own page does: the site boundary refuses admin state changes that do not
  * say they come from the admin UI's origin (core/http/site-boundary.ts).
+ *
+ * Every answer of a documented operation is checked against the server's own OpenAPI
+ * document (core/testing/response-contract.ts): a status, media type or JSON body the
+ * document does not describe fails the request with a readable message.
  */
 export interface TestResponse<T = unknown> {
   readonly status: number;
@@ -34,11 +40,19 @@ export function fetchTransport(baseUrl: string): HttpTransport {
   };
 }
 
+const OPENAPI_PATH = '/api/openapi.json';
+
+/** A real answer the OpenAPI document does not describe (fix the document or the handler). */
+export class ResponseContractError extends Error {
+  override name = 'ResponseContractError';
+}
+
 export class TestClient {
   token: string | null = null;
   private readonly transport: HttpTransport;
   /** Sent as `Origin`: the site boundary takes admin state changes only from the UI's own origin. */
   private readonly origin: string;
+  private contract: Promise<ResponseContract | null> | null = null;
 
   /** `target`: a listening server's base URL, or a transport (core/testing/test-kernel.ts, Host 127.0.0.1). */
   constructor(target: string | HttpTransport) {
@@ -58,6 +72,7 @@ export class TestClient {
       h['content-type'] = 'application/json';
     }
     const res = await this.transport({ method, path, headers: h, body: payload });
+    await this.assertDocumented(method, path, res);
     let parsed: unknown = res.text;
     try {
       parsed = res.text ? JSON.parse(res.text) : undefined;
@@ -65,6 +80,26 @@ export class TestClient {
       // non-JSON body stays text
     }
     return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  /** The served document, read once through the same transport (null when the site serves none). */
+  private served(): Promise<ResponseContract | null> {
+    this.contract ??= this.transport({ method: 'GET', path: OPENAPI_PATH, headers: { origin: this.origin } }).then(
+      (r) => (r.status === 200 ? ResponseContract.forDocumentText(r.text) : null),
+      () => {
+        // Site not reachable (stopped, restarting): ask again next time.
+        this.contract = null;
+        return null;
+      },
+    );
+    return this.contract;
+  }
+
+  private async assertDocumented(method: string, path: string, res: TransportResponse): Promise<void> {
+    if (!path.startsWith('/api/') || path.startsWith(OPENAPI_PATH) || method === 'HEAD') return;
+    const contract = await this.served();
+    const mismatch = contract?.check(method, path, res.status, res.headers.get('content-type'), res.text) ?? null;
+    if (mismatch) throw new ResponseContractError(mismatch);
   }
 
   get<T = unknown>(path: string): Promise<TestResponse<T>> {

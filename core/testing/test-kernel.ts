@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Koa from 'koa';
-import { AdminAuthService, DEFAULT_PASSWORD, type AdminPrincipal } from '../auth/admin-auth';
+import { ADMIN_GUARD_ERRORS, AdminAuthService, DEFAULT_PASSWORD, type AdminPrincipal } from '../auth/admin-auth';
 import { hashPassword } from '../auth/password';
 import type { AuditLog } from '../auth/audit';
 import { loadConfig, type ExamSiteConfigInput } from '../config/config';
@@ -169,6 +169,7 @@ class InjectedAdminAuth extends AdminAuthService {
 
   override readonly guard: AuthGuard<AdminPrincipal> = {
     securityScheme: ['adminSession', 'adminCookie'],
+    errors: ADMIN_GUARD_ERRORS,
     authenticate: async () => {
       if (!this.principal) throw unauthorized('NOT_LOGGED_IN', '请先登录');
       return this.principal;

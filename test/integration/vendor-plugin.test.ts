@@ -102,7 +102,7 @@ function writeVendor(root: string, id: string, opts: { registerBody?: string; in
         ${opts.registerBody ?? ''}
         env.registerInit({ deps: { http: api.coreServices.http, auth: api.coreServices.adminAuth }, init({ http, auth }) {
           ${opts.initBody ?? ''}
-          http.route({ method: 'get', path: '/ping', summary: 'ping', guard: auth.guard, response: api.z.object({ ok: api.z.boolean() }), handler: () => ({ ok: true }) });
+          http.route({ method: 'get', path: '/ping', operationId: 'pingVendor', summary: 'ping', guard: auth.guard, response: api.z.object({ ok: api.z.boolean() }), handler: () => ({ ok: true }) });
         } });
       },
     });`,

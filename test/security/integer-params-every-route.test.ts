@@ -80,8 +80,19 @@ describe('every route with an integer path or query parameter refuses lax spelli
 
   it('the registry refuses to mount a route whose integer is read by a lax parser', () => {
     const registry = new HttpRegistry(new OpenApiDocument({ title: 't', version: '0' }));
+    let mounted = 0;
     const spec = (params: z.ZodType, query?: z.ZodType): AnyRouteSpec =>
-      ({ method: 'get', path: '/x', summary: 'x', guard: { securityScheme: null, authenticate: async () => null }, params, query, response: null, handler: () => undefined }) as unknown as AnyRouteSpec;
+      ({
+        method: 'get',
+        path: '/x',
+        operationId: `probeInteger${++mounted}`,
+        summary: 'x',
+        guard: { securityScheme: null, errors: {}, authenticate: async () => null },
+        params,
+        query,
+        response: z.object({}),
+        handler: () => ({}),
+      }) as unknown as AnyRouteSpec;
     expect(() => registry.mount('/api/a/:no', spec(z.object({ no: z.coerce.number().int().min(1) })))).to.throw(/整数参数 no 须用 integerParam/);
     expect(() => registry.mount('/api/b', spec(z.object({}), z.object({ session: z.coerce.number().optional() })))).to.throw(/整数参数 session/);
     expect(() => registry.mount('/api/c/:no', spec(z.object({ no: integerParam(1, 99, '场次号必须是 1–99 的整数') })))).not.to.throw();

@@ -88,6 +88,7 @@ function createPlugin(hostApi) {
           http.route({
             method: 'get',
             path: '/practical',
+            operationId: 'listExampleCertPracticalTasks',
             summary: '示例证书插件：已接受的实操任务清单',
             tags: ['厂商插件：示例证书'],
             guard: auth.guard,

@@ -7,6 +7,9 @@ import { startTestServer, type TestServer } from '../../testing/test-server';
 import type { ErrorBody } from '../errors';
 
 /** Routes that fail in the ways library code and careless handlers fail. */
+/** These routes only fail; the document still needs an answer for each. */
+const NEVER_ANSWERS = [{ status: 200, description: '（只会失败）' }];
+
 const failingPlugin = definePlugin({
   manifest: { id: 'failing', version: '1.0.0', host: '^0.1.0', displayName: 'failing' },
   register(env) {
@@ -14,7 +17,7 @@ const failingPlugin = definePlugin({
       deps: { http: coreServices.http },
       init({ http }) {
         const route = (path: string, fail: () => never): void =>
-          http.route({ method: 'get', path, summary: path, guard: publicGuard, response: null, handler: () => fail() });
+          http.route({ method: 'get', path, operationId: `fail${path.replace(/[^a-z]/gi, '')}`, summary: path, guard: publicGuard, response: null, rawResponses: NEVER_ANSWERS, handler: () => fail() });
         route('/string', () => {
           throw 'a thrown string with internals /srv/app.js';
         });
@@ -27,9 +30,12 @@ const failingPlugin = definePlugin({
         http.route({
           method: 'get',
           path: '/koa-throw',
+          operationId: 'failKoaThrow',
           summary: 'ctx.throw',
           guard: publicGuard,
           response: null,
+          rawResponses: NEVER_ANSWERS,
+          errors: { 403: { description: 'ctx.throw(403)', codes: ['HTTP_403'] } },
           handler: ({ koa }) => koa.throw(403, 'Forbidden: internal English detail'),
         });
       },

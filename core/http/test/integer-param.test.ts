@@ -34,6 +34,7 @@ describe('a route reads `1%20` and `0x1` as no session at all (issue 10 point 4)
           http.route({
             method: 'post',
             path: '/sessions/:no/verify',
+            operationId: 'verifySessionProbe',
             summary: '校验场次',
             guard: auth.guard,
             params: z.object({ no: integerParam(1, 99, '场次号必须是 1–99 的整数') }),

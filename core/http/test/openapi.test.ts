@@ -77,3 +77,4 @@ describe('GET /api/openapi.json documents every route (R11.1)', function () {
     }
   });
 });
+

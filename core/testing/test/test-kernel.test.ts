@@ -25,6 +25,7 @@ const greeter = definePlugin({
         routes.route({
           method: 'get',
           path: '/rooms/:roomCode',
+          operationId: 'getGreeterRoomName',
           summary: '考场名称',
           guard: auth.guard,
           params: z.object({ roomCode: z.string() }),
@@ -34,6 +35,7 @@ const greeter = definePlugin({
         routes.route({
           method: 'post',
           path: '/upload',
+          operationId: 'uploadToGreeter',
           summary: '上传',
           guard: auth.guard,
           body: { kind: 'raw', contentTypes: ['application/octet-stream'], maxBytes: 8 * 1024 * 1024, description: '任意内容' },

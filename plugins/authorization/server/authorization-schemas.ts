@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { integerParam } from '../../../core/http/integer-param';
+import { instantSchema } from '../../../core/time/instant';
 
 /** Schemas of the admin API of stages 3 and 5; they validate and document (/api/openapi.json). */
 
@@ -17,17 +18,17 @@ export const sessionStatusSchema = z
   .object({
     sessionNo: z.number().describe('场次'),
     name: z.string().describe('场次名称'),
-    startsAt: z.string().describe('开考时间'),
+    startsAt: instantSchema.describe('开考时间'),
     durationMinutes: z.number().describe('考试时长（分钟）'),
     authorized: z.boolean().describe('考试授权状态'),
-    authorizedAt: z.string().nullable(),
+    authorizedAt: instantSchema.nullable(),
     authorizationSource: sourceSchema.nullable(),
     version: z.number().nullable(),
     verified: z.boolean().describe('授权验证状态'),
-    verifiedAt: z.string().nullable().describe('授权验证时的机考锁可信时间'),
+    verifiedAt: instantSchema.nullable().describe('授权验证时的机考锁可信时间'),
     verificationSource: sourceSchema.nullable(),
-    verificationOpensAt: z.string().describe('最早可进行授权验证的时间（开考前的提前量）'),
-    endsAt: z.string().describe('场次结束时间'),
+    verificationOpensAt: instantSchema.describe('最早可进行授权验证的时间（开考前的提前量）'),
+    endsAt: instantSchema.describe('场次结束时间'),
     note: z.string().nullable(),
   })
   .meta({ id: 'SessionAuthorizationStatus' });
@@ -74,10 +75,10 @@ export const calibrationAdviceSchema = z
   .object({
     calibrated: z.boolean(),
     stale: z.boolean(),
-    trustedTime: z.string().nullable(),
+    trustedTime: instantSchema.nullable(),
     driftMs: z.number().nullable().describe('电脑时间减可信时间（毫秒）'),
-    lastCalibration: z.object({ at: z.string(), source: z.string(), tokenTime: z.string() }).nullable(),
-    nearSession: z.object({ sessionNo: z.number(), name: z.string(), startsAt: z.string() }).nullable(),
+    lastCalibration: z.object({ at: instantSchema, source: z.string(), tokenTime: instantSchema }).nullable(),
+    nearSession: z.object({ sessionNo: z.number(), name: z.string(), startsAt: instantSchema }).nullable(),
     warning: z.string().nullable(),
     warnLeadMinutes: z.number(),
   })

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createLiveTopic } from '../../../core/events/live-topic';
+import { instantSchema } from '../../../core/time/instant';
 
 // 考后上报 (R8.5): the view the admin UI renders, shared by server and web (no server imports).
 
@@ -22,8 +23,8 @@ export const reportViewSchema = z
       latest: z
         .object({
           dir: z.string(),
-          createdAt: z.string(),
-          verifiedAt: z.string().nullable(),
+          createdAt: instantSchema,
+          verifiedAt: instantSchema.nullable(),
           fileCount: z.number().int(),
           bytes: z.number().int(),
           failure: z.string(),

@@ -5,6 +5,8 @@ import type { AdminAuthService } from '../../../core/auth/admin-auth';
 import type { DurableFileStore } from '../../../core/files/durable-file-store';
 import { AppError } from '../../../core/http/errors';
 import type { PluginHttp } from '../../../core/http/http-registry';
+import { mergeErrorResponses } from '../../../core/http/route';
+import { RESULT_INTAKE_ERRORS, UPLOAD_ERRORS } from './intake-errors';
 import { StreamingZipReader, ZipRefusal } from '../../../core/zip/streaming-zip-reader';
 import type { ResultIntakeService } from '../api';
 import { RESULT_MANIFEST_ENTRY, RESULT_PACKAGE_LIMITS } from '../api/result-package-format';
@@ -12,6 +14,7 @@ import type { CollectionTableService } from './collection-table';
 import { resultRefused } from './result-package-verifier';
 import { ResultConflictRow } from './result-rows';
 import type { Store } from '../../../core/store/store';
+import { instantSchema } from '../../../core/time/instant';
 import { RECONCILIATION_STATE_LABEL, collectionImportResultSchema, collectionTableSchema, reconciliationSchema } from '../api/contract';
 
 const yesNo = (v: boolean, yes: string, no: string): string => (v ? yes : no);
@@ -25,6 +28,7 @@ export function mountCollectionAdminRoutes(
   http.route({
     method: 'get',
     path: '/table',
+    operationId: 'getCollectionTable',
     summary: '数据回收表：每考场每场次的考生、参考、缺考、回收、未回收人数（按科目）与上报情况，含人数统计',
     guard,
     query: z.object({ session: integerParam(1, 99, '场次号必须是 1–99 的整数').optional() }),
@@ -35,13 +39,14 @@ export function mountCollectionAdminRoutes(
   http.route({
     method: 'post',
     path: '/import',
+    operationId: 'importResultPackage',
     summary: '手动回收：导入一个监考机导出的结果数据包（多个文件时逐个调用，每个文件一个结果）',
     description: '与在线上报同样的校验与幂等：同一数据包再次导入不做任何改动并返回相同回执；同一考场场次的不同数据包另存为冲突（409）。',
     guard,
     query: z.object({ name: z.string().max(255).default('结果数据包.zip') }),
     body: { kind: 'stream', contentTypes: ['application/zip', 'application/octet-stream', 'application/x-zip-compressed'], maxBytes: RESULT_PACKAGE_LIMITS.maxPackageBytes, description: '结果数据包（.zip）' },
     response: collectionImportResultSchema,
-    errors: { 409: '该考场场次已回收了另一个数据包，本数据包已另存为冲突', 422: '结果数据包未通过校验（原因见 error.message）', 507: '磁盘空间不足' },
+    errors: mergeErrorResponses(RESULT_INTAKE_ERRORS, UPLOAD_ERRORS),
     handler: async ({ body, query }) => {
       const received = await deps.files.receiveWhole(body, RESULT_PACKAGE_LIMITS.maxPackageBytes);
       try {
@@ -57,9 +62,10 @@ export function mountCollectionAdminRoutes(
   http.route({
     method: 'get',
     path: '/conflicts',
+    operationId: 'listResultConflicts',
     summary: '另存的冲突数据包（同一考场场次收到的不同数据包），等待管理员处理',
     guard,
-    response: z.object({ conflicts: z.array(z.object({ roomCode: z.string(), sessionNo: z.number().int(), packageSha256: z.string(), packageSize: z.number(), via: z.string(), receivedAt: z.string() })) }),
+    response: z.object({ conflicts: z.array(z.object({ roomCode: z.string(), sessionNo: z.number().int(), packageSha256: z.string(), packageSize: z.number(), via: z.string(), receivedAt: instantSchema })) }),
     handler: async () => ({
       conflicts: (await deps.store.manager.find(ResultConflictRow, { order: { receivedAt: 'ASC' } })).map(({ file: _file, ...c }) => c),
     }),
@@ -68,6 +74,7 @@ export function mountCollectionAdminRoutes(
   http.route({
     method: 'get',
     path: '/reconciliation',
+    operationId: 'getReconciliation',
     summary: '对账：每个应有的（考场、场次、科目、考生）及其状态：已回收、缺考、缺答题文件、未回收，以及是否已备份、已上报、平台已确认',
     guard,
     response: reconciliationSchema,
@@ -77,6 +84,7 @@ export function mountCollectionAdminRoutes(
   http.route({
     method: 'get',
     path: '/rooms/:roomCode/sessions/:sessionNo/candidates',
+    operationId: 'getRoomSessionCandidates',
     summary: '考场情况（查看）：该考场该场次每位考生各科目的参考、缺考、回收情况',
     guard,
     params: z.object({ roomCode: z.string().regex(/^\d{8}$/, '考场代码应为 8 位数字'), sessionNo: integerParam(1, 99, '场次号必须是 1–99 的整数') }),
@@ -87,10 +95,18 @@ export function mountCollectionAdminRoutes(
   http.route({
     method: 'get',
     path: '/reconciliation.csv',
+    operationId: 'downloadReconciliationCsv',
     summary: '导出对账表（CSV，UTF-8 带 BOM，Excel 可直接打开）',
     guard,
     response: null,
-    responseDescription: 'text/csv',
+    rawResponses: [
+      {
+        status: 200,
+        description: '对账表 CSV（UTF-8 带 BOM）',
+        contentTypes: ['text/csv'],
+        headers: { 'Content-Disposition': { description: '附件及其文件名（对账表.csv）' } },
+      },
+    ],
     handler: async ({ koa }) => {
       const rows = (await deps.table.reconciliation()).map((l) =>
         [

@@ -4,7 +4,10 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { integerParam } from '../../../core/http/integer-param';
 import type { DurableFileStore } from '../../../core/files/durable-file-store';
+import { refusal } from '../../../core/http/error-catalog';
 import { AppError, notFound } from '../../../core/http/errors';
+import { mergeErrorResponses, type RawResponseSpec, type ResponseHeaders } from '../../../core/http/route';
+import { RESULT_INTAKE_ERRORS, UPLOAD_ERRORS } from './intake-errors';
 import { PROCTOR_API_PREFIX, type ProctorApi } from '../../registration/api';
 import type { IntakeOutcome, ResultIntakeService } from '../api';
 import { RESULT_PACKAGE_LIMITS } from '../api/result-package-format';
@@ -31,6 +34,26 @@ const TUS_DESCRIPTION =
   'Upload-Metadata 须含 sha256（整个结果数据包的 SHA-256，十六进制）；HEAD 返回已持久保存的 Upload-Offset；PATCH 从该位置续传。' +
   '最后一个 PATCH 只有在文件完整、fsync、SHA-256 一致且结果数据包通过全部校验后才以 200 应答，应答体为 JSON {receipt, duplicate}（签名回执）。' +
   '被拒绝时应答 4xx，应答体为 {error:{code,message}}；见 docs/proctor-protocol.md。';
+
+const TUS_HEADERS: ResponseHeaders = {
+  'Tus-Resumable': { description: 'tus 协议版本（1.0.0）' },
+  'Upload-Offset': { description: '考点已持久保存的字节数', type: 'integer' },
+};
+
+/** The last PATCH (or a creation with the whole file) and …/accept answer with the signed receipt. */
+const RECEIPT_RESPONSE: RawResponseSpec = {
+  status: 200,
+  description: '文件完整且通过全部校验：签名回执',
+  contentTypes: ['application/json'],
+  jsonSchema: z.object({ receipt: z.record(z.string(), z.unknown()).describe('考点签名的回执'), duplicate: z.boolean() }),
+};
+
+/** tus answers a refused package (or a conflict, as 422) with the JSON error body; see tusError. */
+const TUS_ERRORS = mergeErrorResponses(RESULT_INTAKE_ERRORS, UPLOAD_ERRORS, {
+  400: refusal('缺少 Upload-Length', 'UPLOAD_LENGTH_REQUIRED'),
+  404: refusal('上传地址错误', 'NOT_FOUND'),
+  422: refusal('结果数据包未通过校验，或与已回收的数据包冲突', 'RESULT_CONFLICT'),
+});
 
 /**
  * HTTP upload of result packages (issue 12 point 2): @tus/server with a DataStore on the
@@ -87,23 +110,37 @@ export function mountResultUploadRoutes(api: ProctorApi, files: DurableFileStore
   api.route({
     method: 'post',
     path: '/rooms/:roomCode/sessions/:sessionNo/results',
+    operationId: 'createResultUpload',
     summary: '上报结果数据包（tus 创建上传）',
     description: TUS_DESCRIPTION,
     params: roomSessionParams,
     room: ({ params }) => params.roomCode,
     response: null,
-    responseDescription: '201 Created，Location 为本次上传的地址（tus）',
+    rawResponses: [
+      { status: 201, description: '已创建上传（tus）；Location 为本次上传的地址', headers: { ...TUS_HEADERS, Location: { description: '本次上传的地址' } } },
+      RECEIPT_RESPONSE,
+    ],
+    errors: TUS_ERRORS,
     handler: ({ koa }) => handle(koa),
   });
+  const uploadOperations = {
+    get: { operationId: 'getResultUploadOffset', summary: '查询已保存的字节数（tus HEAD）', answers: [{ status: 200, description: '已持久保存的字节数在 Upload-Offset 中', headers: { ...TUS_HEADERS, 'Upload-Length': { description: '文件总字节数', type: 'integer' } } }] },
+    patch: { operationId: 'appendResultUpload', summary: '续传结果数据包（tus PATCH，Content-Type: application/offset+octet-stream）', answers: [{ status: 204, description: '已保存这一段；Upload-Offset 为新的位置', headers: TUS_HEADERS }, RECEIPT_RESPONSE] },
+    delete: { operationId: 'abandonResultUpload', summary: '放弃本次上传（tus 终止）', answers: [{ status: 204, description: '已放弃', headers: TUS_HEADERS }] },
+  } satisfies Record<string, { operationId: string; summary: string; answers: RawResponseSpec[] }>;
   for (const method of ['get', 'patch', 'delete'] as const) {
+    const op = uploadOperations[method];
     api.route({
       method,
       path: '/rooms/:roomCode/sessions/:sessionNo/results/:uploadId',
-      summary: { get: '查询已保存的字节数（tus HEAD）', patch: '续传结果数据包（tus PATCH，Content-Type: application/offset+octet-stream）', delete: '放弃本次上传（tus 终止）' }[method],
+      operationId: op.operationId,
+      summary: op.summary,
       description: TUS_DESCRIPTION,
       params: uploadParams,
       room: ({ params }) => params.roomCode,
       response: null,
+      rawResponses: op.answers,
+      errors: mergeErrorResponses(TUS_ERRORS, { 404: refusal('没有这个上传', 'UPLOAD_NOT_FOUND') }),
       handler: ({ koa, params }) => {
         checkUpload(params);
         return handle(koa);
@@ -113,11 +150,13 @@ export function mountResultUploadRoutes(api: ProctorApi, files: DurableFileStore
   api.route({
     method: 'post',
     path: '/rooms/:roomCode/sessions/:sessionNo/results/:uploadId/accept',
+    operationId: 'acceptResultUpload',
     summary: '对已传完但未得到回执的上传再次请求确认（例如考点在确认前重启）',
     params: uploadParams,
     room: ({ params }) => params.roomCode,
     response: null,
-    errors: { 404: '没有这个已传完的上传', 409: '已另存为冲突', 422: '结果数据包未通过校验' },
+    rawResponses: [RECEIPT_RESPONSE],
+    errors: mergeErrorResponses(RESULT_INTAKE_ERRORS, { 404: refusal('没有这个已传完的上传', 'UPLOAD_NOT_COMPLETE', 'UPLOAD_NOT_FOUND') }),
     handler: async ({ koa, params }) => {
       checkUpload(params);
       koa.body = await accept(params.uploadId);

@@ -1,8 +1,9 @@
 // Browser-safe contract of the 导入考务 stage: imported by its server code and by any web panel.
 import { z } from 'zod';
 import { createLiveTopic } from '../../../core/events/live-topic';
+import { instantSchema } from '../../../core/time/instant';
 
-export const loadChangedSchema = z.object({ at: z.string() });
+export const loadChangedSchema = z.object({ at: instantSchema });
 export type LoadChangedEvent = z.infer<typeof loadChangedSchema>;
 
 /** Published whenever the loaded data or its 校验 changes (panels re-read what they show). */

@@ -1,6 +1,7 @@
 // Browser-safe contract of 考场监控 (R7): the live room state the page applies as it arrives.
 import { z } from 'zod';
 import { createLiveTopic } from '../../../core/events/live-topic';
+import { instantSchema } from '../../../core/time/instant';
 
 /** What the proctor says its room is doing. */
 export const proctorRoomStateSchema = z.enum(['idle', 'started', 'ended']);
@@ -40,7 +41,7 @@ export const roomLiveSchema = z.object({
   /** 考场数据导入状态: the proctor has imported its room data. */
   dataImported: z.boolean().nullable(),
   /** Site time of the last heartbeat (ISO-8601). */
-  lastBeatAt: z.string().nullable(),
+  lastBeatAt: instantSchema.nullable(),
   /** Incidents reported by this room's proctor (badge). */
   incidents: z.number().int(),
   /** Notices sent to this room that it has not acknowledged yet. */
@@ -61,7 +62,7 @@ export const incidentSchema = z.object({
   note: z.string(),
   ticketNo: z.string().nullable(),
   sessionNo: z.number().int().nullable(),
-  reportedAt: z.string(),
+  reportedAt: instantSchema,
 });
 export type Incident = z.infer<typeof incidentSchema>;
 
@@ -73,7 +74,7 @@ export const noticeSchema = z.object({
   /** null: every room. */
   roomCode: z.string().nullable(),
   text: z.string(),
-  sentAt: z.string(),
+  sentAt: instantSchema,
   /** Rooms it was meant for that have not acknowledged it. */
   pendingRooms: z.array(z.string()),
 });
@@ -98,7 +99,7 @@ export const monitorRowSchema = z.object({
 });
 export type MonitorRow = z.infer<typeof monitorRowSchema>;
 
-export const monitorSessionSchema = z.object({ no: z.number().int(), name: z.string(), startsAt: z.string(), endsAt: z.string() });
+export const monitorSessionSchema = z.object({ no: z.number().int(), name: z.string(), startsAt: instantSchema, endsAt: instantSchema });
 
 export const monitorOverviewSchema = z.object({
   sessions: z.array(monitorSessionSchema),
@@ -106,7 +107,7 @@ export const monitorOverviewSchema = z.object({
   session: monitorSessionSchema.nullable(),
   rows: z.array(monitorRowSchema),
   /** 考场状态上报成功 time (site time of the centre's ack), null before the first. */
-  lastReportAt: z.string().nullable(),
+  lastReportAt: instantSchema.nullable(),
   /** Heartbeat interval proctors are told to use (s) and the thresholds. */
   intervalSeconds: z.number(),
   lateAfterSeconds: z.number(),
@@ -119,4 +120,4 @@ export const monitorOverviewSchema = z.object({
 export type MonitorOverview = z.infer<typeof monitorOverviewSchema>;
 
 /** Published after a room status report was acknowledged (考场状态上报成功 <time>). */
-export const monitorReportTopic = createLiveTopic('monitor.report', z.object({ deliveredAt: z.string() }));
+export const monitorReportTopic = createLiveTopic('monitor.report', z.object({ deliveredAt: instantSchema }));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refusal } from '../../../core/http/error-catalog';
 import { integerParam } from '../../../core/http/integer-param';
 import type { AdminPrincipal } from '../../../core/auth/admin-auth';
 import type { AuthGuard } from '../../../core/http/route';
@@ -38,11 +39,13 @@ export function mountAdminMonitorRoutes(http: PluginHttp, d: AdminMonitorRouteDe
   http.route({
     method: 'get',
     path: '/rooms',
+    operationId: 'getMonitorOverview',
     summary: '考场监控：所选场次（默认按可信时间的当前场次）的各考场状态与人数',
     tags: ['考场监控'],
     guard: d.guard,
     query: overviewQuerySchema,
     response: monitorOverviewSchema,
+    errors: { 409: refusal('没有所选的场次', 'SESSION_UNKNOWN') },
     handler: async ({ query }) => {
       const [overview, delivered] = await Promise.all([d.monitor.overview(query.session), d.outbox.delivered(ROOM_STATUS_KIND, 1)]);
       return {
@@ -59,12 +62,13 @@ export function mountAdminMonitorRoutes(http: PluginHttp, d: AdminMonitorRouteDe
   http.route({
     method: 'post',
     path: '/notices',
+    operationId: 'sendNotice',
     summary: '向全部考场或一个考场发送通知（如“开考延迟10分钟”）；监考机在下一次心跳应答中收到并确认',
     tags: ['考场监控'],
     guard: d.guard,
     body: { kind: 'json', schema: noticeRequestSchema, maxBytes: 4096 },
     response: noticeSchema,
-    errors: { 400: '通知内容或考场代码不符合要求，或尚未载入考场数据' },
+    errors: { 400: refusal('通知内容或考场代码不符合要求，或尚未载入考场数据', 'NO_ROOMS', 'ROOM_UNKNOWN') },
     handler: ({ principal, body }) => d.monitor.sendNotice(principal.username, body.roomCode, body.text),
   });
 }

@@ -1,3 +1,4 @@
+import { refusal } from '../../../core/http/error-catalog';
 import type { ProctorApi } from '../../registration/api';
 import {
   heartbeatAnswerSchema,
@@ -20,13 +21,14 @@ export function mountProctorMonitorRoutes(api: ProctorApi, monitor: MonitorServi
   api.route({
     method: 'post',
     path: '/monitor/heartbeat',
+    operationId: 'sendHeartbeat',
     summary: '心跳：上报本考场的场次、状态与人数；应答为考点可信时间、下次心跳间隔与待确认的通知',
     tags: [TAG],
     // The room is named in the body, which a scope cannot read: the service checks it against the credential.
     room: 'own',
     body: { kind: 'json', schema: heartbeatRequestSchema, maxBytes: 4096 },
     response: heartbeatAnswerSchema,
-    errors: { 400: '请求体不符合格式（error.message 说明哪一项）', 403: 'roomCode 不是本机注册的考场' },
+    errors: { 403: refusal('roomCode 不是本机注册的考场', 'PROCTOR_OTHER_ROOM') },
     handler: async ({ principal, body }) => {
       const time = await monitor.heartbeat(principal, body);
       return { serverTime: time.at.toISOString(), timeSource: time.source, intervalSeconds, notices: time.notices };
@@ -36,12 +38,13 @@ export function mountProctorMonitorRoutes(api: ProctorApi, monitor: MonitorServi
   api.route({
     method: 'post',
     path: '/monitor/incidents',
+    operationId: 'reportIncident',
     summary: '报告本考场的事件（考生机故障、换机、违纪、其他），考场监控页面即时显示并记入日志',
     tags: [TAG],
     room: 'own',
     body: { kind: 'json', schema: incidentRequestSchema, maxBytes: 4096 },
     response: incidentAnswerSchema,
-    errors: { 400: '请求体不符合格式（error.message 说明哪一项）', 403: 'roomCode 不是本机注册的考场' },
+    errors: { 403: refusal('roomCode 不是本机注册的考场', 'PROCTOR_OTHER_ROOM') },
     handler: ({ principal, body }) =>
       monitor.reportIncident(principal, { roomCode: body.roomCode, kind: body.kind, note: body.note, ticketNo: body.ticketNo ?? null, sessionNo: body.sessionNo ?? null }),
   });
@@ -49,13 +52,14 @@ export function mountProctorMonitorRoutes(api: ProctorApi, monitor: MonitorServi
   api.route({
     method: 'post',
     path: '/monitor/notices/:id/ack',
+    operationId: 'acknowledgeNotice',
     summary: '确认收到考点的通知（心跳应答 notices 中的编号；重复调用无副作用）',
     tags: [TAG],
     room: 'own',
     params: noticeIdParamsSchema,
     body: { kind: 'json', schema: noticeAckRequestSchema, maxBytes: 1024 },
     response: noticeAckAnswerSchema,
-    errors: { 400: '请求体不符合格式', 403: 'roomCode 不是本机注册的考场', 404: '本考场没有该编号的通知' },
+    errors: { 403: refusal('roomCode 不是本机注册的考场', 'PROCTOR_OTHER_ROOM'), 404: refusal('本考场没有该编号的通知', 'NOTICE_UNKNOWN') },
     handler: async ({ principal, params, body }) => ({ noticeId: params.id, ...(await monitor.acknowledgeNotice(principal, params.id, body.roomCode)) }),
   });
 
@@ -66,13 +70,17 @@ export function mountProctorMonitorRoutes(api: ProctorApi, monitor: MonitorServi
     api.route({
       method: 'post',
       path: `/sessions/:no/${action}`,
+      operationId: action === 'start' ? 'startSession' : 'endSession',
       summary,
       tags: [TAG],
       room: 'own',
       params: sessionNoParamsSchema,
       body: { kind: 'json', schema: sessionChangeRequestSchema, maxBytes: 1024 },
       response: sessionChangeAnswerSchema,
-      errors: { 400: '请求体不符合格式', 403: '不是本机的考场，或考场不参加该场次', 409: '尚未开考就结束考试' },
+      errors: {
+        403: refusal('不是本机的考场，或考场不参加该场次', 'PROCTOR_OTHER_ROOM', 'ROOM_NOT_IN_SESSION'),
+        409: refusal('尚未开考就结束考试', 'SESSION_NOT_STARTED'),
+      },
       handler: async ({ principal, params, body }) => {
         const outcome = await monitor.changeSession(principal, body.roomCode, params.no, state);
         return { sessionNo: params.no, state, changed: outcome.changed, at: outcome.at };

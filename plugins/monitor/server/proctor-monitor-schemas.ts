@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { integerParam } from '../../../core/http/integer-param';
 import { incidentKindSchema, incidentSchema, proctorRoomStateSchema, roomCountsSchema } from '../api/contract';
+import { instantSchema } from '../../../core/time/instant';
 
 /** Schemas of the proctor protocol's monitoring part (docs/proctor-protocol.md). */
 
@@ -20,11 +21,11 @@ export const heartbeatRequestSchema = z
 
 export const heartbeatAnswerSchema = z
   .object({
-    serverTime: z.string().describe('考点可信时间（机考锁时钟，ISO-8601）；未校时为本机时间，见 timeSource'),
+    serverTime: instantSchema.describe('考点可信时间（机考锁时钟，ISO-8601）；未校时为本机时间，见 timeSource'),
     timeSource: z.enum(['trusted', 'pc']),
     intervalSeconds: z.number().int().describe('下一次心跳前等待的秒数'),
     notices: z
-      .array(z.object({ id: z.number().int(), text: z.string(), sentAt: z.string() }))
+      .array(z.object({ id: z.number().int(), text: z.string(), sentAt: instantSchema }))
       .describe('尚未确认的通知；收到后调用 POST /monitor/notices/{id}/ack 确认'),
   })
   .meta({ id: 'ProctorHeartbeatAnswer' });
@@ -37,7 +38,7 @@ export const sessionChangeAnswerSchema = z
     state: proctorRoomStateSchema,
     /** false: the room was already in this state (the call is idempotent). */
     changed: z.boolean().describe('false 表示此前已处于该状态（重复调用无副作用）'),
-    at: z.string(),
+    at: instantSchema,
   })
   .meta({ id: 'ProctorSessionChangeAnswer' });
 

@@ -3,7 +3,9 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AdminAuthService } from '../../../core/auth/admin-auth';
 import type { PluginHttp } from '../../../core/http/http-registry';
+import { DISK_WRITE_ERRORS, DONGLE_ERRORS, refusal, trustErrors } from '../../../core/http/error-catalog';
 import { conflict, notFound } from '../../../core/http/errors';
+import { mergeErrorResponses, type ResponseHeaders } from '../../../core/http/route';
 import type { SiteSettings } from '../../../core/settings/site-settings';
 import type { ExamDataService } from '../../load/api';
 import type { RoomSealStatus, RoomSealStatusSource } from '../api';
@@ -13,13 +15,21 @@ import type { RegistrationService } from './registration-service';
 import { KDINFO_FILE_NAME, siteInfoHtmlName, type SiteInfoService } from './site-info-service';
 import { siteLanUrl } from './site-address';
 import { withTrustRefusals } from './trust-refusal';
+import { instantSchema } from '../../../core/time/instant';
 
 const TAG = '考场注册';
 
-const sealStatusSchema = z.object({ passed: z.boolean(), checkedAt: z.string(), reason: z.string().optional() });
+/** What producing or restoring the site information can refuse (site-info-service.ts, trust-refusal.ts). */
+const SITE_INFO_ERRORS = mergeErrorResponses(DONGLE_ERRORS, {
+  409: refusal('尚未设置考点代码或尚未载入考务数据', 'SITE_CODE_MISSING', 'EXAM_DATA_NOT_LOADED'),
+});
+
+const ATTACHMENT_HEADERS: ResponseHeaders = { 'Content-Disposition': { description: '附件及其文件名（attachment; filename*=UTF-8…）' } };
+
+const sealStatusSchema = z.object({ passed: z.boolean(), checkedAt: instantSchema, reason: z.string().optional() });
 
 const registrationSchema = z
-  .object({ ip: z.string(), machineId: z.string(), clientVersion: z.string(), registeredAt: z.string(), registrationId: z.string() })
+  .object({ ip: z.string(), machineId: z.string(), clientVersion: z.string(), registeredAt: instantSchema, registrationId: z.string() })
   .meta({ id: 'RoomRegistration' });
 
 const tableRowSchema = z
@@ -60,8 +70,8 @@ const guessLockSchema = z
     scope: z.enum(['room-address', 'address']).describe('room-address：该地址对该考场锁定；address：该地址对所有考场锁定'),
     ip: z.string(),
     roomCode: z.string().nullable(),
-    lockedAt: z.string().meta({ format: 'date-time' }),
-    until: z.string().meta({ format: 'date-time' }),
+    lockedAt: instantSchema.meta({ format: 'date-time' }),
+    until: instantSchema.meta({ format: 'date-time' }),
   })
   .meta({ id: 'RegistrationGuessLock' });
 
@@ -116,6 +126,7 @@ export function mountAdminRoutes(
   http.route({
     method: 'get',
     path: '/rooms',
+    operationId: 'listRegistrationRooms',
     summary: '考场注册表：考场代码 · 注册码 · 注册IP · 封场检测 · 备注',
     tags: [TAG],
     guard,
@@ -147,12 +158,13 @@ export function mountAdminRoutes(
   http.route({
     method: 'get',
     path: '/rooms/:roomCode',
+    operationId: 'getRegistrationRoom',
     summary: '查看考场：场次、考生与注册情况',
     tags: [TAG],
     guard,
     params: z.object({ roomCode: roomCodeSchema }),
     response: roomViewSchema,
-    errors: { 404: '考场不存在' },
+    errors: { 404: refusal('考场不存在', 'ROOM_NOT_FOUND') },
     handler: async ({ params }) => {
       const [room, code, reg] = await Promise.all([
         examData.room(params.roomCode),
@@ -177,12 +189,13 @@ export function mountAdminRoutes(
   http.route({
     method: 'post',
     path: '/rooms/:roomCode/revoke',
+    operationId: 'revokeRegistration',
     summary: '撤销注册：该考场监考机的凭证立即失效，考场可重新注册',
     tags: [TAG],
     guard,
     params: z.object({ roomCode: roomCodeSchema }),
     response: z.object({ roomCode: z.string(), revokedIp: z.string() }),
-    errors: { 409: '考场尚未注册' },
+    errors: { 409: refusal('考场尚未注册', 'ROOM_NOT_REGISTERED') },
     handler: async ({ params, principal }) => {
       const removed = await registrations.revoke(params.roomCode, principal.username);
       return { roomCode: params.roomCode, revokedIp: removed.ip };
@@ -192,6 +205,7 @@ export function mountAdminRoutes(
   http.route({
     method: 'get',
     path: '/locks',
+    operationId: 'listRegistrationLocks',
     summary: '注册锁定：注册码错误次数过多而暂时锁定的监考机地址（只锁该地址，不锁考场）',
     tags: [TAG],
     guard,
@@ -202,12 +216,13 @@ export function mountAdminRoutes(
   http.route({
     method: 'post',
     path: '/locks/clear',
+    operationId: 'clearRegistrationLock',
     summary: '解除注册锁定：该地址可立即再次注册，其错误次数清零',
     tags: [TAG],
     guard,
     body: { kind: 'json', schema: clearLockBodySchema, maxBytes: 1024 },
     response: z.object({ ip: z.string(), roomCode: z.string().nullable() }),
-    errors: { 409: '该锁定已到期或已解除' },
+    errors: { 409: refusal('该锁定已到期或已解除', 'LOCK_NOT_FOUND') },
     handler: async ({ body, principal }) => {
       if (!(await registrations.clearLock(body.ip, body.roomCode, principal.username))) {
         throw conflict('LOCK_NOT_FOUND', '该锁定已到期或已被解除，无需再解除；请刷新列表');
@@ -219,12 +234,15 @@ export function mountAdminRoutes(
   http.route({
     method: 'post',
     path: '/export',
+    operationId: 'exportSiteInfo',
     summary: '导出考点信息：把考点信息 HTML 和 KDINFO 写入考点机上的目录',
     tags: [TAG],
     guard,
     body: { kind: 'json', schema: exportBodySchema },
     response: z.object({ folder: z.string(), htmlFile: z.string(), kdinfoFile: z.string(), roomCount: z.number().int(), registeredCount: z.number().int() }),
-    errors: { 409: '尚未设置考点代码或尚未载入考务数据', 503: '未检测到机考锁' },
+    errors: mergeErrorResponses(SITE_INFO_ERRORS, DISK_WRITE_ERRORS, {
+      400: refusal('导出目录无效', 'EXPORT_FOLDER_INVALID', 'EXPORT_FOLDER_MISSING', 'EXPORT_FOLDER_READONLY'),
+    }),
     handler: ({ body, koa, principal }) =>
       withTrustRefusals(() => siteInfo.exportTo(body.folder, siteUrlFor(koa, publicHost), principal.username)),
   });
@@ -232,11 +250,13 @@ export function mountAdminRoutes(
   http.route({
     method: 'get',
     path: '/export/html',
+    operationId: 'downloadSiteInfoSheet',
     summary: '下载考点信息 HTML（可打印，含各考场注册码与二维码）',
     tags: [TAG],
     guard,
     response: null,
-    responseDescription: 'text/html 附件',
+    rawResponses: [{ status: 200, description: '考点信息 HTML（附件）', contentTypes: ['text/html'], headers: ATTACHMENT_HEADERS }],
+    errors: SITE_INFO_ERRORS,
     handler: async ({ koa }) => {
       const { siteCode, html } = await siteInfo.sheet(siteUrlFor(koa, publicHost));
       koa.set('Content-Type', 'text/html; charset=utf-8');
@@ -249,11 +269,13 @@ export function mountAdminRoutes(
   http.route({
     method: 'get',
     path: '/export/kdinfo',
+    operationId: 'downloadKdinfo',
     summary: '下载 KDINFO（用于重装后恢复注册；仅本考点、本机考锁可用）',
     tags: [TAG],
     guard,
     response: null,
-    responseDescription: 'application/octet-stream 附件',
+    rawResponses: [{ status: 200, description: 'KDINFO 文件（附件）', contentTypes: ['application/octet-stream'], headers: ATTACHMENT_HEADERS }],
+    errors: SITE_INFO_ERRORS,
     handler: async ({ koa, principal }) => {
       const kd = await withTrustRefusals(() => siteInfo.kdinfo());
       await siteInfo.recordDownload(principal.username, kd.roomCount, kd.registeredCount);
@@ -267,6 +289,7 @@ export function mountAdminRoutes(
   http.route({
     method: 'post',
     path: '/restore',
+    operationId: 'restoreRegistrations',
     summary: '恢复注册：导入 KDINFO，恢复注册码与已注册监考机（监考机沿用原凭证）',
     tags: [TAG],
     guard,
@@ -277,7 +300,10 @@ export function mountAdminRoutes(
       revoked: z.array(z.object({ roomCode: z.string(), reason: z.string() })).describe('文件中已被本考点撤销的注册：不再恢复'),
       message: z.string(),
     }),
-    errors: { 409: '尚未载入考务数据或数据包不一致', 503: '未检测到机考锁' },
+    errors: mergeErrorResponses(SITE_INFO_ERRORS, trustErrors('DECRYPT_FAILED', 'WRAPPED_KEY_MALFORMED'), {
+      400: refusal('KDINFO 无法使用', 'KDINFO_DAMAGED', 'KDINFO_VERSION', 'KDINFO_FOREIGN_SITE', 'KDINFO_FOREIGN_DONGLE', 'KDINFO_WRONG_MODE'),
+      409: refusal('尚未载入考务数据或数据包不一致', 'KDINFO_OTHER_PACKAGE'),
+    }),
     handler: async ({ body, principal }) => {
       const outcome = await withTrustRefusals(() => siteInfo.restore(body, principal.username));
       const kept = outcome.kept.length ? `；${outcome.kept.length} 个考场已重新注册，保留当前注册` : '';

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { ZodType } from 'zod';
 import type { PluginHttp } from '../../../core/http/http-registry';
-import type { AuthGuard, BodySpec, RouteSpec } from '../../../core/http/route';
+import { mergeErrorResponses, type AuthGuard, type BodySpec, type ErrorResponses, type RouteSpec } from '../../../core/http/route';
 import { PROCTOR_API_PREFIX, assertOwnRoom, type ProctorApi, type ProctorPrincipal, type ProctorRouteSpec } from '../api';
 import type { RegistrationService } from './registration-service';
 
@@ -30,9 +30,11 @@ export class ProctorLanApi implements ProctorApi {
     http.registerSecurityScheme(
       PROCTOR_SECURITY_SCHEME,
       '监考机凭证：POST /api/proctor/v1/register 返回的 token，放在 Authorization: Bearer <token>；考试期间不过期，考点撤销注册后立即失效',
+      'proctor-credential',
     );
     this.guard = {
       securityScheme: PROCTOR_SECURITY_SCHEME,
+      errors: { 401: { description: '缺少凭证，或本机注册已被考点撤销（请重新注册）', codes: ['PROCTOR_NO_CREDENTIALS', 'PROCTOR_REVOKED'] } },
       authenticate: async (ctx) => registrations.authenticate(bearerOf(ctx)),
     };
   }
@@ -53,7 +55,7 @@ export class ProctorLanApi implements ProctorApi {
       },
       path: `${PROCTOR_API_PREFIX}${spec.path}`,
       tags: spec.tags ?? [PROCTOR_TAG],
-      errors: { 401: '缺少凭证，或本机注册已被考点撤销（请重新注册）', ...scopeErrors(room), ...spec.errors },
+      errors: mergeErrorResponses(scopeErrors(room), spec.errors),
       guard: this.guard,
       reach: 'lan',
     });
@@ -67,6 +69,6 @@ export class ProctorLanApi implements ProctorApi {
   }
 }
 
-function scopeErrors(room: unknown): Record<number, string> {
-  return room === 'own' ? {} : { 403: '不是本机注册的考场' };
+function scopeErrors(room: unknown): ErrorResponses {
+  return room === 'own' ? {} : { 403: { description: '不是本机注册的考场', codes: ['PROCTOR_OTHER_ROOM'] } };
 }

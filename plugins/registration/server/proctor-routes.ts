@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { publicGuard } from '../../../core/auth/admin-auth';
+import { refusal } from '../../../core/http/error-catalog';
 import { notFound } from '../../../core/http/errors';
 import type { SiteSettings } from '../../../core/settings/site-settings';
 import type { ExamDataService } from '../../load/api';
@@ -21,6 +22,7 @@ export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: Re
   api.routePublic({
     method: 'post',
     path: '/register',
+    operationId: 'registerProctor',
     summary: '监考机注册（考场代码 + 注册码）',
     description:
       '成功时返回凭证（只返回一次）。已注册的考场再次注册须在 Authorization: Bearer 中带上该考场当前的凭证：' +
@@ -30,9 +32,9 @@ export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: Re
     body: { kind: 'json', schema: proctorRegisterRequestSchema, maxBytes: 8 * 1024 },
     response: proctorCredentialsSchema,
     errors: {
-      401: '考场代码或注册码错误',
-      409: '考场已有监考机注册（再次注册须带当前凭证），或考点尚未载入考务数据',
-      429: '错误次数过多，暂时锁定（见 Retry-After）',
+      401: refusal('考场代码或注册码错误', 'REGISTRATION_CODE_WRONG'),
+      409: refusal('考场已有监考机注册（再次注册须带当前凭证），或考点尚未载入考务数据', 'ROOM_ALREADY_REGISTERED', 'EXAM_DATA_NOT_LOADED', 'ROOM_DATA_CHANGED'),
+      429: refusal('错误次数过多，暂时锁定（见 Retry-After）', 'TOO_MANY_ATTEMPTS'),
     },
     handler: async ({ body, ip, koa }) => {
       const result = await registrations.register(body, ip, bearerOf(koa));
@@ -56,6 +58,7 @@ export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: Re
   api.route({
     method: 'get',
     path: '/whoami',
+    operationId: 'getProctorIdentity',
     summary: '本机注册信息（检查凭证是否仍有效）',
     room: 'own',
     response: proctorWhoamiSchema,
@@ -92,21 +95,23 @@ export function mountProctorRoutes(api: ProctorLanApi, deps: { registrations: Re
   api.route({
     method: 'get',
     path: '/room',
+    operationId: 'getOwnRoomData',
     summary: '本考场的考务数据：场次、考生、座次',
     room: 'own',
     response: proctorRoomSchema,
-    errors: { 404: '考务数据不存在' },
+    errors: { 404: refusal('考务数据不存在', 'ROOM_DATA_MISSING') },
     handler: ({ principal }) => roomData(principal.roomCode),
   });
 
   api.route({
     method: 'get',
     path: '/rooms/:roomCode',
+    operationId: 'getRoomData',
     summary: '按考场代码取考务数据（只能是本机注册的考场，否则 403）',
     params: z.object({ roomCode: roomCodeSchema }),
     room: ({ params }) => params.roomCode,
     response: proctorRoomSchema,
-    errors: { 404: '考务数据不存在' },
+    errors: { 404: refusal('考务数据不存在', 'ROOM_DATA_MISSING') },
     handler: ({ params }) => roomData(params.roomCode),
   });
 }

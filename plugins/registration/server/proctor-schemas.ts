@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { keyIdOf } from '../../../core/crypto/signing';
+import { instantSchema } from '../../../core/time/instant';
 
 /** Schemas of the proctor LAN protocol v1 (R11.1); they validate and document (/api/openapi.json). */
 
@@ -38,12 +39,12 @@ export const proctorCredentialsSchema = z
   .object({
     token: z.string().describe('凭证（Bearer），只在此应答中出现一次；后续请求放在 Authorization: Bearer <token>'),
     tokenType: z.literal('Bearer'),
-    expiresAt: z.null().describe('凭证在整个考试期间有效，直到考点撤销注册或系统初始化'),
+    expiresAt: instantSchema.nullable().describe('凭证到期时间；null：在整个考试期间有效，直到考点撤销注册或系统初始化（本版本总是 null）'),
     siteCode: z.string(),
     roomCode: z.string(),
     machineId: z.string(),
     registrationId: z.string(),
-    registeredAt: z.string(),
+    registeredAt: instantSchema,
     registeredIp: z.string(),
     alreadyRegistered: z.boolean().describe('本机此前已注册本考场：同一注册，换发新凭证（旧凭证随之失效）'),
     apiBase: z.string().describe('之后所有监考机接口的前缀'),
@@ -67,7 +68,7 @@ export const proctorSessionSchema = z
   .object({
     no: z.number().int(),
     name: z.string(),
-    startsAt: z.string(),
+    startsAt: instantSchema,
     durationMinutes: z.number().int(),
     subjects: z.array(subjectSchema),
   })
@@ -95,7 +96,7 @@ export const proctorRoomSchema = z
     roomCode: z.string(),
     roomName: z.string(),
     address: z.string(),
-    releaseTime: z.string(),
+    releaseTime: instantSchema,
     sessions: z.array(proctorSessionSchema),
     candidates: z.array(proctorCandidateSchema),
     seats: z.array(proctorSeatSchema).describe('座次：每场次每个座位的考生准考证号'),

@@ -23,6 +23,7 @@ const probePlugin = definePlugin({
         proctorApi.route({
           method: 'get',
           path: '/probe/rooms/:roomCode',
+          operationId: 'probeRoomByPath',
           summary: '测试：按路径中的考场访问',
           params: z.object({ roomCode: z.string() }),
           room: ({ params }) => params.roomCode,
@@ -32,6 +33,7 @@ const probePlugin = definePlugin({
         proctorApi.route({
           method: 'get',
           path: '/probe/by-query',
+          operationId: 'probeRoomByQuery',
           summary: '测试：按查询参数中的考场访问',
           query: z.object({ room: z.string() }),
           room: ({ query }) => query.room,

@@ -1,6 +1,7 @@
 // Browser-safe contract of 封场检测 (R5): the panel's data and its live topic.
 import { z } from 'zod';
 import { createLiveTopic } from '../../../core/events/live-topic';
+import { instantSchema } from '../../../core/time/instant';
 
 export const sealItemResultSchema = z.object({
   id: z.string(),
@@ -19,12 +20,12 @@ export const sealRoomResultSchema = z.object({ roomCode: z.string(), passed: z.b
 
 export const sealRunSchema = z.object({
   id: z.number().int(),
-  ranAt: z.string(),
+  ranAt: instantSchema,
   passed: z.boolean(),
   items: z.array(sealItemResultSchema),
   rooms: z.array(sealRoomResultSchema),
   /** Report of a passing run: delivered (上报成功 time) or waiting for the network. */
-  report: z.object({ state: z.enum(['delivered', 'pending']), deliveredAt: z.string().nullable() }).nullable(),
+  report: z.object({ state: z.enum(['delivered', 'pending']), deliveredAt: instantSchema.nullable() }).nullable(),
 });
 export type SealRunView = z.infer<typeof sealRunSchema>;
 

@@ -1,5 +1,6 @@
 import { createExtensionPoint } from '../../../core/kernel/refs';
 import { z } from 'zod';
+import { instantSchema } from '../../../core/time/instant';
 
 export * from './contract';
 
@@ -31,7 +32,7 @@ const sealCheckSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9.-]{2,63}$/, '封场检测项目编号只能由小写字母、数字、点和连字符组成'),
   title: z.string().min(1).max(40),
   order: z.number().int().min(0).max(1000).optional(),
-  fixAt: z.string().max(64).optional(),
+  fixAt: instantSchema.max(64).optional(),
   run: z.custom<SealCheck['run']>((v) => typeof v === 'function', 'run 应为返回检测结果的函数'),
 });
 

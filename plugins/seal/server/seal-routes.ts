@@ -10,6 +10,7 @@ export function mountSealRoutes(http: PluginHttp, guard: AuthGuard<unknown>, sea
   http.route({
     method: 'post',
     path: '/run',
+    operationId: 'runSealCheck',
     summary: '封场检测：运行全部检测项目并保存结果；通过时自动上报监控平台（联网后发送）',
     tags: [TAG],
     guard,
@@ -19,6 +20,7 @@ export function mountSealRoutes(http: PluginHttp, guard: AuthGuard<unknown>, sea
   http.route({
     method: 'get',
     path: '',
+    operationId: 'getSealPanel',
     summary: '封场检测面板：上次检测的各项目结果、时间、各考场结果与上报状态',
     tags: [TAG],
     guard,

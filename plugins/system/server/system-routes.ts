@@ -1,7 +1,9 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AdminAuthService } from '../../../core/auth/admin-auth';
+import { DISK_WRITE_ERRORS, DONGLE_ERRORS, refusal, trustErrors } from '../../../core/http/error-catalog';
 import { conflict } from '../../../core/http/errors';
+import { mergeErrorResponses } from '../../../core/http/route';
 import type { PluginHttp } from '../../../core/http/http-registry';
 import type { HostControl } from '../../../core/lifecycle/host-control';
 import type { SiteSettings } from '../../../core/settings/site-settings';
@@ -9,6 +11,7 @@ import type { BackupService } from './backup/backup-service';
 import type { RestoreService } from './backup/restore-service';
 import type { InitializationService } from './initialization-service';
 import type { UnreportedData } from './unreported-data';
+import { instantSchema } from '../../../core/time/instant';
 
 const TAG = '系统管理';
 
@@ -16,7 +19,7 @@ const backupSchema = z
   .object({
     file: z.string(),
     name: z.string(),
-    createdAt: z.string(),
+    createdAt: instantSchema,
     note: z.string(),
     size: z.number().int(),
     siteCode: z.string(),
@@ -38,6 +41,9 @@ const overviewSchema = z
 const restartSchema = z.object({ restarting: z.literal(true), message: z.string() });
 
 const folderSchema = z.string().trim().min(1, '请选择备份目录').max(1024, '备份目录路径过长');
+
+/** A backup folder or file the administrator named (backup/backup-folder.ts). */
+const FOLDER_ERRORS = refusal('目录不存在、不是完整路径或不可写入', 'BACKUP_FOLDER_INVALID', 'BACKUP_FOLDER_MISSING', 'BACKUP_FOLDER_READONLY');
 
 /** Runs `work` once this answer went out: a restart closes every connection, this one too. */
 function afterAnswer(koa: Context, work: () => Promise<void>, onError: (err: unknown) => void): void {
@@ -77,6 +83,7 @@ export function mountSystemRoutes(
   http.route({
     method: 'get',
     path: '/overview',
+    operationId: 'getSystemOverview',
     summary: '系统管理概况：考点代码、模式、尚未上报的数据（正式考试期间阻止初始化与退出）',
     tags: [TAG],
     guard,
@@ -87,12 +94,16 @@ export function mountSystemRoutes(
   http.route({
     method: 'post',
     path: '/initialize',
+    operationId: 'initializeSite',
     summary: '系统初始化（R9.3）：清空考点代码、考务数据、授权、注册与回收数据，保留密码；完成后系统重新启动',
     tags: [TAG],
     guard,
     body: { kind: 'json', schema: z.object({ confirmation: z.string().max(20) }).strict(), maxBytes: 1024 },
     response: restartSchema,
-    errors: { 400: '确认输入的考点代码不一致', 409: '正式考试期间数据尚未全部上报，或系统正在备份/恢复' },
+    errors: {
+      400: refusal('确认输入的考点代码不一致', 'INIT_CONFIRMATION_MISMATCH'),
+      409: refusal('正式考试期间数据尚未全部上报，或系统正在备份/恢复', 'INIT_BLOCKED_UNREPORTED', 'SYSTEM_BUSY'),
+    },
     handler: async ({ body, principal, koa }) => {
       await exclusive('初始化', () => initialization.initialize(principal.username, body.confirmation));
       afterAnswer(koa, () => control.restart(), (err) => deps.logError(err, '初始化后重新启动失败'));
@@ -103,11 +114,12 @@ export function mountSystemRoutes(
   http.route({
     method: 'post',
     path: '/exit',
+    operationId: 'exitSystem',
     summary: '退出系统（R9.5）：安全关闭考点管理系统；正式考试期间数据未上报前拒绝',
     tags: [TAG],
     guard,
     response: z.object({ exiting: z.literal(true) }),
-    errors: { 409: '正式考试期间数据尚未全部上报' },
+    errors: { 409: refusal('正式考试期间数据尚未全部上报', 'EXIT_BLOCKED_UNREPORTED') },
     handler: async ({ koa }) => {
       const blockers = await unreported.blockers();
       if (blockers.length > 0) {
@@ -121,36 +133,51 @@ export function mountSystemRoutes(
   http.route({
     method: 'get',
     path: '/backups',
+    operationId: 'listBackups',
     summary: '打开文件夹：列出备份目录中的备份文件（时间、备注、大小、是否已校验）',
     tags: [TAG],
     guard,
     query: z.object({ folder: folderSchema }),
     response: z.array(backupSchema),
-    errors: { 400: '目录不存在或不是完整路径' },
+    errors: { 400: FOLDER_ERRORS },
     handler: ({ query }) => backups.list(query.folder),
   });
 
   http.route({
     method: 'post',
     path: '/backups',
+    operationId: 'createBackup',
     summary: '系统备份（R9.1）：把整个考点的数据写成一个加密的 .bak 文件，写完回读校验后才生效',
     tags: [TAG],
     guard,
     body: { kind: 'json', schema: z.object({ folder: folderSchema, note: z.string().trim().max(200, '备注不能超过 200 字') }).strict(), maxBytes: 8192 },
     response: backupSchema,
-    errors: { 400: '目录无效', 409: '未设置考点代码、使用 PostgreSQL，或系统正在进行其他操作', 500: '写入失败（磁盘空间不足等）' },
+    errors: mergeErrorResponses(DISK_WRITE_ERRORS, DONGLE_ERRORS, {
+      400: FOLDER_ERRORS,
+      409: refusal('未设置考点代码、使用 PostgreSQL、同名备份已存在，或系统正在进行其他操作', 'SITE_CODE_MISSING', 'BACKUP_POSTGRES_UNSUPPORTED', 'BACKUP_EXISTS', 'SYSTEM_BUSY'),
+      500: refusal('写入失败', 'BACKUP_WRITE_FAILED'),
+    }),
     handler: ({ body, principal }) => exclusive('备份', () => backups.create(body.folder, body.note, principal.username)),
   });
 
   http.route({
     method: 'post',
     path: '/restore',
+    operationId: 'restoreBackup',
     summary: '系统恢复（R9.2）：校验备份文件（本考点、本机考锁、版本、每项数据的哈希）后替换全部数据，系统重新启动',
     tags: [TAG],
     guard,
     body: { kind: 'json', schema: z.object({ file: z.string().trim().min(1, '请选择备份文件').max(1024, '备份文件路径过长') }).strict(), maxBytes: 4096 },
     response: restartSchema,
-    errors: { 400: '备份文件无效、已损坏、属于其他考点或机考锁、版本过新', 409: '系统正在进行其他操作' },
+    errors: mergeErrorResponses(
+      DONGLE_ERRORS,
+      trustErrors('BACKUP_DAMAGED', 'BACKUP_FOREIGN_SITE', 'BACKUP_FOREIGN_DONGLE', 'BACKUP_MODE_MISMATCH', 'BACKUP_NEWER_VERSION', 'BACKUP_NOT_A_BACKUP', 'BACKUP_UNKNOWN_DATA', 'DECRYPT_FAILED'),
+      {
+        400: refusal('备份文件无效、已损坏、属于其他考点或机考锁、版本过新', 'BACKUP_FILE_INVALID', 'BACKUP_FILE_MISSING'),
+        409: refusal('系统正在进行其他操作，或数据库不能由本系统恢复', 'SYSTEM_BUSY', 'RESTORE_DATABASE_OUTSIDE', 'RESTORE_POSTGRES_UNSUPPORTED'),
+        500: refusal('恢复数据准备失败', 'RESTORE_STAGING_FAILED'),
+      },
+    ),
     handler: async ({ body, koa }) => {
       const staged = await exclusive('恢复', () => restores.stage(body.file));
       afterAnswer(

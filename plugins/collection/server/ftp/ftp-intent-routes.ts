@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { integerParam } from '../../../../core/http/integer-param';
 import type { DurableFileStore } from '../../../../core/files/durable-file-store';
 import { notFound } from '../../../../core/http/errors';
+import { refusal } from '../../../../core/http/error-catalog';
 import type { ProctorApi } from '../../../registration/api';
 import type { FtpIntent, FtpIntents } from './ftp-intents';
 
@@ -63,6 +64,7 @@ export function mountFtpIntentRoutes(api: ProctorApi, deps: FtpIntentRouteDeps):
   api.route({
     method: 'post',
     path: '/sessions/:no/results/ftp-intent',
+    operationId: 'declareFtpUpload',
     summary: 'FTP 上传结果包前声明其大小与 SHA-256',
     description:
       '返回要上传的文件名（fileName）和考点已收到的字节数（offset）。以考场代码和监考机凭证登录 FTP（仅被动模式），' +
@@ -77,11 +79,12 @@ export function mountFtpIntentRoutes(api: ProctorApi, deps: FtpIntentRouteDeps):
   api.route({
     method: 'get',
     path: '/sessions/:no/results/ftp/:fileName',
+    operationId: 'getFtpUploadStatus',
     summary: 'FTP 上传的进度与结果（接收后含回执）',
     room: 'own',
     params: fileParamsSchema,
     response: ftpUploadStatusSchema,
-    errors: { 404: '本考场没有这个上传声明' },
+    errors: { 404: refusal('本考场没有这个上传声明', 'FTP_INTENT_MISSING') },
     handler: async ({ principal, params }) => {
       const intent = deps.intents.of(principal.roomCode, params.fileName);
       if (!intent || intent.sessionNo !== params.no) {
