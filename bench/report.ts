@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs, { promises as fsp } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { makeTempDir } from '../core/testing/test-server';
 import type { CollectedPackage } from '../plugins/collection/server/report/collected-results';
@@ -43,21 +44,34 @@ export const reportBench: Bench = {
       }
       const total = PACKAGES * SIZE_MB * MB;
 
-      let t = performance.now();
-      await plainCopy(packages, path.join(work, 'plain'));
-      const copyMs = performance.now() - t;
-
-      t = performance.now();
+      // Each run starts with nothing left to write back (sync), so neither side pays for the
+      // other's dirty pages; both run twice, alternating, and the faster run of each counts.
+      const settle = (): void => void execFileSync('sync');
       const site = { siteCode: '11003', mode: 'mock' as const, createdAt: new Date().toISOString() };
-      const dir = path.join(work, 'backup');
-      const written = await writeBackup(dir, site, packages, () => undefined);
-      await verifyBackup(dir, written.manifestSha256, () => undefined);
-      const backupMs = performance.now() - t;
+      const copyRuns: number[] = [];
+      const backupRuns: number[] = [];
+      for (let round = 0; round < 2; round++) {
+        settle();
+        let t = performance.now();
+        await plainCopy(packages, path.join(work, `plain-${round}`));
+        copyRuns.push(performance.now() - t);
+        settle();
+        t = performance.now();
+        const dir = path.join(work, `backup-${round}`);
+        const written = await writeBackup(dir, site, packages, () => undefined);
+        await verifyBackup(dir, written.manifestSha256, () => undefined);
+        backupRuns.push(performance.now() - t);
+        fs.rmSync(path.join(work, `plain-${round}`), { recursive: true, force: true });
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      const copyMs = Math.min(...copyRuns);
+      const backupMs = Math.min(...backupRuns);
 
       const ratio = copyMs / backupMs;
       const rate = (ms: number): string => `${(total / MB / (ms / 1000)).toFixed(0)} MB/s`;
       const line = (s: string): void => void process.stdout.write(`${s}\n`);
-      line(`plain copy (copyFile + fsync per file): ${rate(copyMs)}  (${(copyMs / 1000).toFixed(2)} s for ${total / MB} MB)`);
+      line(`runs (ms): plain copy ${copyRuns.map((m) => m.toFixed(0)).join(' / ')}, backup ${backupRuns.map((m) => m.toFixed(0)).join(' / ')} (sync before each; best counts)`);
+      line(`plain copy (copyFile + fsync per file, the same durability as the backup's copy): ${rate(copyMs)}  (${(copyMs / 1000).toFixed(2)} s for ${total / MB} MB)`);
       line(`第一步 backup (copy + fsync, manifest, read back and hash every copy): ${rate(backupMs)}  (${(backupMs / 1000).toFixed(2)} s)`);
       line(`backup / plain copy: ${(ratio * 100).toFixed(0)} %  (target ≥ ${TARGET_RATIO * 100} %): ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
     } finally {

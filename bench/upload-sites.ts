@@ -4,16 +4,19 @@ import net from 'node:net';
 import path from 'node:path';
 import { makeTempDir } from '../core/testing/test-server';
 import { startFtpSite } from '../plugins/collection/test/ftp-harness';
+import type { ProctorCredentials } from '../test/sim/proctor/credentials-file';
 
 /**
  * The server side of `npm run bench -- upload`, in its own process so its peak RSS is the
  * server's alone. `sink`: a plain Node stream-to-disk TCP sink (the baseline); `ftp`: the
- * product with the FTP intake and every room registered. Answers on IPC with what the
+ * product (real collection plugin and ResultIntake) with every room registered. Answers on IPC with what the
  * clients need; `peak` asks for VmHWM.
  */
 export interface UploadSiteReady {
   readonly port: number;
   readonly tokens: Record<string, string>;
+  /** Per room the registered proctor's credentials (with its signing key), so the client can write real packages. */
+  readonly credentials: Record<string, ProctorCredentials>;
   readonly siteUrl: string;
 }
 
@@ -35,7 +38,7 @@ async function startSink(dir: string): Promise<UploadSiteReady> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, tokens: {}, siteUrl: '' };
+  return { port: (server.address() as net.AddressInfo).port, tokens: {}, credentials: {}, siteUrl: '' };
 }
 
 async function main(): Promise<void> {
@@ -48,7 +51,12 @@ async function main(): Promise<void> {
   } else {
     const site = await startFtpSite({ dataDir, rooms: Number(roomsArg) });
     stop = () => site.stop();
-    ready = { port: site.ftpPort, tokens: Object.fromEntries(site.tokens), siteUrl: site.server.url };
+    ready = {
+      port: site.ftpPort,
+      tokens: Object.fromEntries(site.tokens),
+      credentials: Object.fromEntries(site.rooms.map((room) => [room, site.proctor(room).credentials!])),
+      siteUrl: site.server.url,
+    };
   }
   process.send?.({ ready });
   process.on('message', (m: { peak?: boolean; stop?: boolean }) => {
