@@ -100,4 +100,21 @@ describe('导入考务 panel (browser, R2.2–R2.4)', function () {
 
     expect(pageErrors).to.deep.equal([]);
   });
+
+  it('when the site server itself cannot be reached, 载入 says so and does not open the manual import dialog (issue 10 point 8)', async function () {
+    const { page } = browser;
+    // Still logged in from the test before: a fresh load of the panel.
+    await page.goto(`${h.server.url}/#/before/1`);
+    const panel = page.locator('[data-test=load-panel]');
+    await panel.waitFor({ timeout: 15_000 });
+    // The browser's request never reaches the site (as with the server stopped or the cable out).
+    await page.route('**/api/load/download', (route) => route.abort('connectionrefused'));
+    try {
+      await panel.locator('[data-test=load-download]').click();
+      await panel.locator('[data-test=load-action-error]').getByText('无法连接考点管理系统服务').waitFor({ timeout: 15_000 });
+      expect(await page.locator('.manual-import-dialog').isVisible()).to.equal(false);
+    } finally {
+      await page.unroute('**/api/load/download');
+    }
+  });
 });
