@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   testkernel: async () => (await import('./test-kernel')).testKernelBench,
   upload: async () => (await import('./upload')).uploadBench,
   report: async () => (await import('./report')).reportBench,
+  lan: async () => (await import('./lan')).lanBench,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
