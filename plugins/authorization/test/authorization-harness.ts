@@ -61,6 +61,8 @@ export interface SiteOptions {
   readonly loadData?: boolean;
   /** Extra site configuration (e.g. calibrationWarnLeadMinutes). */
   readonly config?: Partial<ExamSiteConfigInput>;
+  /** Lets the software dongle pass for a formal exam (a formal site that imports and verifies). */
+  readonly labOverride?: boolean;
 }
 
 /** Sessions relative to now: 1 starts in 3 hours (120 min), 2 tomorrow (90 min). */
@@ -97,7 +99,7 @@ export async function startAuthorizationSite(options: SiteOptions = {}): Promise
         adminSessionIdleMinutes: 7 * 24 * 60,
         ...options.config,
       },
-      fakes: { dongle: new FakeDongle({ clock: dongleClock }) },
+      fakes: { dongle: new FakeDongle({ clock: dongleClock, labOverride: options.labOverride }) },
     });
   let server = await startServer();
   let admin = new TestClient(server.url);

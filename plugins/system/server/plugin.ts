@@ -4,7 +4,7 @@ import { coreServices } from '../../../core/services';
 import { hostVersion } from '../../../core/host/host';
 import * as publicApi from '../api';
 import { unreportedDataPoint } from '../api';
-import { BackupService } from './backup/backup-service';
+import { BackupService, sweepBackupSnapshots } from './backup/backup-service';
 import { RestoreService } from './backup/restore-service';
 import { VerifiedBackupsFile } from './backup/verified-backups-file';
 import { EventLogService } from './event-log/event-log-service';
@@ -34,7 +34,9 @@ export const plugin = definePlugin({
         participation: coreServices.dataParticipation,
         control: coreServices.hostControl,
       },
-      init(d, extensions) {
+      async init(d, extensions) {
+        const swept = await sweepBackupSnapshots(d.files.tmpDir);
+        if (swept > 0) d.logger.warn({ swept }, '已清理中断的系统备份留下的临时快照');
         const unreported = new UnreportedData(extensions.get(unreportedDataPoint), d.settings);
         // R9.5: 退出系统 and stop signals ask the same question.
         d.control.setStopGuard(() => unreported.blockers());

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ExamSiteConfigInput } from '../../../core/config/config';
 import { definePlugin, type PluginDefinition } from '../../../core/kernel/plugin';
 import { TestClient } from '../../../core/testing/http-client';
 import { makeTempDir, startTestServer, type TestServer } from '../../../core/testing/test-server';
@@ -33,13 +34,15 @@ export async function startSystemSite(options: {
   probe?: UnreportedProbe;
   /** More data participants (bench: a results folder). */
   extraPlugins?: readonly PluginDefinition[];
+  /** More site configuration (e.g. labAllowSoftDongleFormal for a formal exam on the soft dongle). */
+  config?: Partial<ExamSiteConfigInput>;
 }): Promise<{ server: TestServer; admin: TestClient }> {
   const dataDir = options.dataDir ?? makeTempDir('examsite-system-');
   if (options.dongleFrom) fs.copyFileSync(path.join(options.dongleFrom, 'soft-dongle.json'), path.join(dataDir, 'soft-dongle.json'));
   const server = await startTestServer({
     dataDir,
     plugins: [loadPlugin, createRegistrationPlugin(), systemPlugin, unreportedPlugin(options.probe ?? { pending: [] }), ...(options.extraPlugins ?? [])],
-    config: { centreKeys: [options.key.publicKey] },
+    config: { centreKeys: [options.key.publicKey], ...options.config },
   });
   const admin = new TestClient(server.url);
   await admin.login();

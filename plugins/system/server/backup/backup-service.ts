@@ -21,7 +21,7 @@ import {
 } from './bak-format';
 import { checkBackupFolder } from './backup-folder';
 import { verifyBackup } from './backup-verifier';
-import { snapshotFiles, temporaryNameFor, writeBackup } from './backup-writer';
+import { isTemporaryBackupName, snapshotFiles, temporaryNameFor, writeBackup } from './backup-writer';
 import { readBakHeader } from './sealed-backup-file';
 
 export interface BackupListing {
@@ -55,6 +55,8 @@ export interface VerifiedBackups {
   has(file: string, size: number): boolean;
   add(file: string, size: number): void;
 }
+
+const SNAPSHOT_PREFIX = 'snapshot-';
 
 export const BACKUP_WRITE_FAILED = (reason: string): AppError =>
   new AppError(500, 'BACKUP_WRITE_FAILED', `系统备份失败（${reason}），未生成备份文件；请检查备份目录的磁盘空间和权限后重试`);
@@ -90,9 +92,10 @@ export class BackupService {
       note,
       productVersion: this.o.productVersion,
     };
+    await sweepStaleParts(dir);
     const final = path.join(dir, bakFileName(siteCode, now));
     if (fs.existsSync(final)) throw conflict('BACKUP_EXISTS', `备份文件 ${final} 已存在，请稍后再试`);
-    const snapshot = path.join(this.o.workDir, `snapshot-${randomBytes(4).toString('hex')}`);
+    const snapshot = path.join(this.o.workDir, `${SNAPSHOT_PREFIX}${randomBytes(4).toString('hex')}`);
     const tmp = temporaryNameFor(final);
     const folders = this.o.participants.folders();
     try {
@@ -164,6 +167,21 @@ export class BackupService {
       migrations = rows.map((r) => r.name);
     });
     return migrations;
+  }
+}
+
+/** Snapshots a backup killed mid-way left in the scratch folder (hard links and a database copy); at start. */
+export async function sweepBackupSnapshots(workDir: string): Promise<number> {
+  const names = await fsp.readdir(workDir).catch(() => [] as string[]);
+  const stale = names.filter((n) => n.startsWith(SNAPSHOT_PREFIX));
+  for (const name of stale) await fsp.rm(path.join(workDir, name), { recursive: true, force: true });
+  return stale.length;
+}
+
+/** Half-written backups (temporary names) a killed backup left in the folder; only one backup runs at a time. */
+async function sweepStaleParts(dir: string): Promise<void> {
+  for (const name of await fsp.readdir(dir)) {
+    if (isTemporaryBackupName(name)) await fsp.rm(path.join(dir, name), { force: true });
   }
 }
 

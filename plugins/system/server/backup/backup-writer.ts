@@ -97,3 +97,8 @@ export function snapshotFiles(snapshotDir: string, folders: readonly string[]): 
 export function temporaryNameFor(final: string): string {
   return path.join(path.dirname(final), `.${path.basename(final)}.${randomBytes(4).toString('hex')}.part`);
 }
+
+/** A name `temporaryNameFor` gives (`.<name>.bak.<8 hex>.part`). */
+export function isTemporaryBackupName(name: string): boolean {
+  return /^\..+\.bak\.[0-9a-f]{8}\.part$/i.test(name);
+}
