@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SWAP_JOURNAL } from '../../core/lifecycle/data-swap';
 import { makeTempDir } from '../../core/testing/test-server';
 import type { BuiltPackage } from '../sim/centre/sim-types';
 import { ProductProcess, filesUnder } from './product-process';
@@ -77,7 +78,10 @@ describe('issue 13: SIGKILL of the real product mid-backup, mid-restore, mid-ini
 
   /** Restarts on the crashed folder: integrity ok, data consistent with its files, no staging left; returns the state. */
   async function restartAndCheck(dir: string, check?: (p: ProductProcess) => Promise<void>): Promise<string> {
-    expect(integrity(dir)).to.equal('ok');
+    // A committed swap journal means the crash fell inside the swap's renames: the folder is
+    // half old, half staged by design (the -wal/-shm already moved aside) and only the next
+    // start finishes it, so the database can be checked on its own only when none is pending.
+    if (!fs.existsSync(path.join(dir, SWAP_JOURNAL))) expect(integrity(dir)).to.equal('ok');
     const p = await start(dir);
     try {
       await check?.(p);
