@@ -20,6 +20,7 @@ import type { FakeCentreClient } from './fake-centre';
 import { FakeDongle } from './fake-dongle';
 import { TestClient } from './http-client';
 import { InProcessHttp } from './in-process-http';
+import { testDatabaseFor } from './test-database';
 
 /** A stand-in for a service another plugin (or core) would provide. */
 export interface FakeService<T = unknown> {
@@ -77,6 +78,7 @@ const FAKES_PLUGIN_ID = 'test-fakes';
 export async function startTestKernel(options: TestKernelOptions): Promise<TestKernel> {
   const started = performance.now();
   const dataDir = options.dataDir ?? makeScratchDir();
+  const database = options.config?.databaseUrl === undefined ? await testDatabaseFor(options.dataDir ?? null) : null;
   const coreIds = new Set<symbol>(Object.values(coreServices).map((r) => r.token));
   const coreFakes = (options.fakes ?? []).filter((f) => coreIds.has(f.ref.token));
   const pluginFakes = (options.fakes ?? []).filter((f) => !coreIds.has(f.ref.token));
@@ -98,7 +100,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
       logLevel: (process.env.EXAMSITE_TEST_LOG as 'info' | undefined) ?? 'silent',
       vendorPluginDir: '',
       // No fsync per migration: the schema is built in memory in a few ms.
-      databaseUrl: MEMORY_DATABASE_URL,
+      databaseUrl: database?.databaseUrl || MEMORY_DATABASE_URL,
       ...(options.centre ? { centreKeys: options.centre.keys } : {}),
       ...options.config,
       },
@@ -118,6 +120,7 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
     async stop() {
       http.close();
       await host.stop();
+      await database?.release();
       if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

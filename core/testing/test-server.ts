@@ -7,6 +7,7 @@ import { startHost, type ControlledHost } from '../host/host';
 import type { CoreServiceFactory } from '../kernel/kernel';
 import type { PluginDefinition } from '../kernel/plugin';
 import { createLogger } from '../logging/logger';
+import { testDatabaseFor } from './test-database';
 import type { FakeCentreClient } from './fake-centre';
 import type { FakeDongle } from './fake-dongle';
 
@@ -37,7 +38,9 @@ export function makeTempDir(prefix = 'examsite-test-'): string {
 /** A whole product on a free port (port 0) and a temporary data folder. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeTempDir();
+  const database = options.config?.databaseUrl === undefined ? await testDatabaseFor(options.dataDir ?? null) : null;
   const config = loadConfig(options.env ?? {}, {
+    ...(database?.databaseUrl ? { databaseUrl: database.databaseUrl } : {}),
     dataDir,
     port: 0,
     host: '127.0.0.1',
@@ -61,6 +64,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     stop: {
       value: async () => {
         await host.stop();
+        await database?.release();
         if (!options.dataDir && !options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
       },
     },
