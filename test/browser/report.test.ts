@@ -3,6 +3,8 @@
 // progress bar and the manual's message when a room has not handed in.
 // Needs the built web UI (dist/web) and /usr/bin/chromium.
 import { expect } from 'chai';
+import { centrePaths } from '../../core/centre';
+import { resultUploadId } from '../../plugins/collection/server/report/result-upload-step';
 import { startReportSite, type ReportSite } from '../../plugins/collection/test/report-harness';
 import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
 
@@ -80,6 +82,43 @@ describe('考后上报 two steps (browser, issue 12 point 7)', function () {
     expect(await row.locator('[data-test=reported]').innerText()).to.equal('2');
     expect(await row.locator('[data-test=status]').innerText()).to.equal('1个未上报');
     expect(site.centre.uploads().filter((u) => u.complete)).to.have.length(2);
+    expect(pageErrors).to.deep.equal([]);
+  });
+
+  it('a package collected later asks for 第一步 again; 上报 stopped by a centre failure says so and 续报 finishes it', async () => {
+    const { page } = browser;
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const rooms = await site.roomsOf(1);
+    const late = site.results.add(rooms[2] as string, 1, 8 * MB);
+    await page.reload();
+    await page.locator('.el-tabs__item', { hasText: '考后上报' }).click();
+    await page.locator('[data-test=open-report]').click();
+    const dialog = page.locator('[data-test=report-dialog]');
+    await dialog.locator('[data-test=backup-summary]').waitFor();
+    expect(await dialog.locator('[data-test=step-2]').isDisabled(), '第二步 while the backup misses the late package').to.equal(true);
+    await dialog.locator('input[data-test=backup-folder]').fill(site.drive);
+    await dialog.locator('[data-test=step-1]').click();
+    await dialog.locator('[data-test=backup-summary] >> text=备份已校验，包含当前全部 3 个结果包').waitFor({ timeout: 30_000 });
+
+    // The centre refuses this one file's upload: the tool says the upload stopped and offers 续报.
+    site.centre.setFault({ mode: 'down', closeSockets: true, only: centrePaths.upload(resultUploadId('11003', 'mock', late)) });
+    await dialog.locator('[data-test=step-2]:not([disabled])').click();
+    const tool = page.locator('[data-test=upload-tool]');
+    const row = tool.locator('[data-test=session-1]');
+    // Two of three already acknowledged: the row offers 续报 from the start.
+    await tool.locator('[data-test=report-1]:has-text("续报")').click();
+    await tool.locator('[data-test=message-1]', { hasText: '上报中断' }).waitFor({ timeout: 60_000 });
+    await tool.locator('[data-test=report-1]:has-text("续报")').waitFor();
+    expect(await row.locator('[data-test=reported]').innerText()).to.equal('2');
+    expect(site.centre.uploads().filter((u) => u.complete)).to.have.length(2);
+
+    site.centre.setFault({ mode: 'none' });
+    await tool.locator('[data-test=report-1]:has-text("续报")').click();
+    await row.locator('[data-test=status] >> text=全部已上报').waitFor({ timeout: 60_000 });
+    expect(await row.locator('[data-test=reported]').innerText()).to.equal('3');
+    expect(await tool.locator('[data-test=report-1]').count(), 'no button once everything is acknowledged').to.equal(0);
+    expect(site.centre.uploads().filter((u) => u.complete).map((u) => u.sha256).sort()).to.deep.equal(site.results.packages.map((p) => p.sha256).sort());
     expect(pageErrors).to.deep.equal([]);
   });
 });
