@@ -72,3 +72,10 @@ export async function testDatabaseFor(namedDataDir: string | null): Promise<Test
     },
   };
 }
+
+/**
+ * Config for a test about SQLite itself (its -wal/-shm files and their modes, what lands in
+ * the database file, 系统备份's snapshot, which PostgreSQL sites refuse by design): it stays
+ * on SQLite in the PostgreSQL pass too.
+ */
+export const SQLITE_ONLY = { databaseUrl: '' } as const;

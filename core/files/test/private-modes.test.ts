@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeTempDir, startTestServer } from '../../testing/test-server';
+import { SQLITE_ONLY } from '../../testing/test-database';
 import { SOFT_DONGLE_FILE } from '../../dongle/soft-dongle';
 
 const modeOf = (p: string): number => fs.statSync(p).mode & 0o777;
@@ -27,7 +28,7 @@ describe('data directory 0700, database and secret files 0600, whatever the umas
 
   it('a fresh data dir: folder 0700; examsite.sqlite, -wal, -shm and soft-dongle.json 0600', async () => {
     const dataDir = path.join(parent, 'fresh', 'data');
-    const server = await withUmask(0, () => startTestServer({ dataDir }));
+    const server = await withUmask(0, () => startTestServer({ dataDir, config: SQLITE_ONLY }));
     try {
       // A write so the WAL and the shared-memory file certainly exist.
       const { TestClient } = await import('../../testing/http-client');
@@ -48,12 +49,12 @@ describe('data directory 0700, database and secret files 0600, whatever the umas
     const dataDir = path.join(parent, 'old');
     fs.mkdirSync(dataDir, { mode: 0o755 });
     fs.chmodSync(dataDir, 0o755);
-    const first = await withUmask(0, () => startTestServer({ dataDir }));
+    const first = await withUmask(0, () => startTestServer({ dataDir, config: SQLITE_ONLY }));
     await first.stop();
     const db = path.join(dataDir, 'examsite.sqlite');
     fs.chmodSync(db, 0o644);
     fs.chmodSync(dataDir, 0o755);
-    const second = await withUmask(0, () => startTestServer({ dataDir }));
+    const second = await withUmask(0, () => startTestServer({ dataDir, config: SQLITE_ONLY }));
     try {
       expect(modeOf(dataDir).toString(8)).to.equal('700');
       expect(modeOf(db).toString(8)).to.equal('600');
