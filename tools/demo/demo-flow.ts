@@ -28,6 +28,11 @@ export interface DemoOptions {
   /** Work folder (default: a new temp folder). */
   readonly workDir: string;
   readonly print: (line: string) => void;
+  /**
+   * Called after each step with the address of the site that is running then (the browser
+   * walk of issue 14 point 2 looks at the panels there); a failure stops the demo.
+   */
+  readonly afterStep?: (title: string, siteUrl: string | null) => Promise<void>;
 }
 
 const SITE = '11003';
@@ -52,25 +57,32 @@ function ok<T>(what: string, r: Answer<T>): T {
  */
 export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const steps = new DemoSteps(o.print);
+  let currentUrl: string | null = null;
+  const step = async <T = undefined>(title: string, work: () => Promise<{ value?: T; detail?: string }>): Promise<T> => {
+    const value = await steps.run(title, work);
+    await o.afterStep?.(title, currentUrl);
+    return value;
+  };
   const dirs = { centre: path.join(o.workDir, 'centre'), site: path.join(o.workDir, 'site'), site2: path.join(o.workDir, 'site-restored'), proctors: path.join(o.workDir, 'proctors'), usb: path.join(o.workDir, 'usb'), backups: path.join(o.workDir, 'backups') };
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   let sim: RunningCentreSimulator | null = null;
   let site: ProductProcess | null = null;
   let restored: ProductProcess | null = null;
   try {
-    sim = await steps.run('启动监控平台模拟器', async () => {
+    sim = await step('启动监控平台模拟器', async () => {
       const s = await startCentreSimulator({ dataDir: dirs.centre, port: 0, authorizationIssuer: ptqAuthorizationIssuer, log: () => undefined });
       return { value: s, detail: s.url };
     });
     const centre = sim;
-    site = await steps.run('启动考点管理系统（独立数据目录与端口）', async () => {
+    site = await step('启动考点管理系统（独立数据目录与端口）', async () => {
       const p = await ProductProcess.start({ dataDir: dirs.site, centreKeys: [centre.keys], centreUrl: centre.url, env: { EXAMSITE_CENTRE_RETRY_BASE_MS: '200', EXAMSITE_CENTRE_RETRY_MAX_MS: '1000' } });
+      currentUrl = p.url;
       return { value: p, detail: p.url };
     });
     const siteUrl = site.url;
     const admin = new TestClient(siteUrl);
 
-    await steps.run('登录（admin）并设置参数：考点代码、模拟考试', async () => {
+    await step('登录（admin）并设置参数：考点代码、模拟考试', async () => {
       await admin.login();
       ok('参数设置', await admin.put('/api/settings', { siteCode: SITE, mode: MODE }));
       return { detail: `考点 ${SITE}，模拟考试` };
@@ -81,7 +93,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const resultPublic = resultKey.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64url');
     const now = Date.now();
     const startsAt = new Date(Math.ceil((now + 30 * MINUTE) / MINUTE) * MINUTE).toISOString();
-    await steps.run('监控平台发布考场数据包', async () => {
+    await step('监控平台发布考场数据包', async () => {
       const r = await centre.publish({
         siteCode: SITE,
         mode: MODE,
@@ -95,28 +107,28 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       return { detail: `${o.rooms} 个考场，发布时间 ${formatChinaTime(r.releaseTime)}` };
     });
 
-    await steps.run('载入考务（下载、校验签名与完整性、校验发布时间）', async () => {
+    await step('载入考务（下载、校验签名与完整性、校验发布时间）', async () => {
       const r = ok('载入', await admin.post<{ roomCount: number; check: { verified: boolean } }>('/api/load/download'));
       if (!r.check.verified) throw new Error('载入后发布时间校验未通过');
       return { detail: `${r.roomCount} 个考场，校验 √` };
     });
-    await steps.run('机考锁注册与校时', async () => {
+    await step('机考锁注册与校时', async () => {
       ok('机考锁注册', await admin.post('/api/dongle/register'));
       ok('校时', await admin.post('/api/clock/calibrate'));
       return {};
     });
-    await steps.run('考试授权（下载每个场次的授权）', async () => {
+    await step('考试授权（下载每个场次的授权）', async () => {
       ok('考试授权', await admin.post('/api/authorization/download'));
       return {};
     });
 
-    const rooms = await steps.run('考场注册（每台监考机用注册码注册）', async () => {
+    const rooms = await step('考场注册（每台监考机用注册码注册）', async () => {
       const table = ok('考场注册表', await admin.get<{ rooms: { roomCode: string; registrationCode: string }[] }>('/api/registration/rooms'));
       const prepared = await prepareRooms(siteUrl, table.rooms.map((r) => ({ roomCode: r.roomCode, registrationCode: r.registrationCode })), 1, dirs.proctors);
       return { value: prepared, detail: `${prepared.length} 台监考机已注册` };
     });
 
-    await steps.run('监考机上线（心跳），封场检测并上报', async () => {
+    await step('监考机上线（心跳），封场检测并上报', async () => {
       for (const room of rooms) await sendHeartbeat(room.client, { roomCode: room.roomCode, sessionNo: 1, state: 'idle', counts: { candidates: room.candidates, loggedIn: 0, inExam: 0, submitted: 0 }, dataImported: true });
       const run = ok('封场检测', await admin.post<{ passed: boolean; items: { label: string; passed: boolean; reason?: string }[] }>('/api/seal/run'));
       if (!run.passed) throw new Error(`封场检测未通过：${run.items.filter((i) => !i.passed).map((i) => `${i.label}（${i.reason ?? ''}）`).join('；')}`);
@@ -124,17 +136,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       return { detail: `${run.items.length} 项全部通过，已上报` };
     });
 
-    await steps.run('授权验证（在线）', async () => {
+    await step('授权验证（在线）', async () => {
       ok('授权验证', await admin.post('/api/authorization/sessions/1/verify'));
       return {};
     });
-    await steps.run('监考机获取场次密钥并解密考试内容', async () => {
+    await step('监考机获取场次密钥并解密考试内容', async () => {
       const fingerprints = new Set<string>();
       for (const room of rooms) fingerprints.add((await fetchDecryptedContent(room.client, 1)).sha256);
       return { detail: `${rooms.length} 个考场解密成功，内容哈希 ${[...fingerprints].map((f) => f.slice(0, 12)).join(',')}` };
     });
 
-    await steps.run('考中：心跳、开考、人数变化、结束考试（含上报）', async () => {
+    await step('考中：心跳、开考、人数变化、结束考试（含上报）', async () => {
       const summary = await simulateRooms(rooms, { sessionNo: 1, seconds: 6, intervalSeconds: 1 });
       if (summary.errors > 0) throw new Error(`监考机模拟出错：${summary.errorMessages.join('；')}`);
       const view = ok('考场监控', await admin.get<MonitorOverview>('/api/monitor/rooms?sessionNo=1'));
@@ -144,13 +156,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       return { detail: `${summary.beats} 次心跳，开考 ${summary.started}，结束 ${summary.ended}，监控页 ${view.rows.length} 个考场均已结束` };
     });
 
-    const packages = await steps.run('监考机生成结果数据包', async () => {
+    const packages = await step('监考机生成结果数据包', async () => {
       const written: { room: SimulatedRoom; pkg: WrittenResultPackage }[] = [];
       for (const room of rooms) written.push({ room, pkg: await resultPackageOf(room, o.answerBytes, path.join(dirs.proctors, `${room.roomCode}-1.zip`)) });
       return { value: written, detail: `${written.length} 个，共 ${written.reduce((n, w) => n + w.pkg.size, 0)} 字节` };
     });
 
-    await steps.run('数据回收：HTTP 上传、FTP 上传、中断后续传、手动回收', async () => {
+    await step('数据回收：HTTP 上传、FTP 上传、中断后续传、手动回收', async () => {
       const ways: string[] = [];
       for (const [i, { room, pkg }] of packages.entries()) {
         if (i === 0 && packages.length > 1) {
@@ -179,7 +191,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       return { detail: `${ways.join('，')}；数据回收表 ${table.rows.length} 行` };
     });
 
-    await steps.run('考后上报 第一步：备份到外部存储设备并读回校验', async () => {
+    await step('考后上报 第一步：备份到外部存储设备并读回校验', async () => {
       ok('第一步', await admin.post('/api/collection/report/backup', { folder: dirs.usb }));
       const view = await waitFor('备份完成', async () => {
         const v = ok('考后上报', await admin.get<{ backup: { running: boolean; coversCurrent: boolean; summary: string; latest: { failure: string } | null } }>('/api/collection/report'));
@@ -188,7 +200,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       }, 60_000);
       return { detail: view.backup.summary };
     });
-    await steps.run('考后上报 第二步：上报到监控平台（平台确认）', async () => {
+    await step('考后上报 第二步：上报到监控平台（平台确认）', async () => {
       ok('第二步', await admin.post('/api/collection/report/sessions/1/upload'));
       const s = await waitFor('上报完成', async () => {
         const v = ok('考后上报', await admin.get<{ sessions: { sessionNo: number; reportedRooms: number; roomCount: number; statusText: string; running: boolean }[] }>('/api/collection/report'));
@@ -198,7 +210,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       return { detail: `${s.reportedRooms}/${s.roomCount} 个考场，${s.statusText}；平台收到 ${centre.uploads().length} 个文件` };
     });
 
-    await steps.run('监控平台用结果私钥解密收到的结果包', async () => {
+    await step('监控平台用结果私钥解密收到的结果包', async () => {
       const privatePem = resultKey.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
       let answers = 0;
       for (const { room, pkg } of packages) {
@@ -211,7 +223,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       return { detail: `${packages.length} 个结果包哈希一致，解密出 ${answers} 个答案文件` };
     });
 
-    const backup = await steps.run('系统备份', async () => {
+    const backup = await step('系统备份', async () => {
       const made = ok('系统备份', await admin.post<{ file: string; size: number; verified: boolean; note: string }>('/api/system/backups', { folder: dirs.backups, note: '演示：考后备份' }));
       if (!made.verified) throw new Error('备份未校验');
       const listed = ok('备份列表', await admin.get<{ file: string; verified: boolean }[]>(`/api/system/backups?folder=${encodeURIComponent(dirs.backups)}`));
@@ -222,18 +234,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const before = await siteFacts(admin);
     await site.stop();
     site = null;
+    currentUrl = null;
 
-    restored = await steps.run('在新数据目录上恢复备份（同一机考锁）', async () => {
+    restored = await step('在新数据目录上恢复备份（同一机考锁）', async () => {
       fs.copyFileSync(path.join(dirs.site, 'soft-dongle.json'), path.join(dirs.site2, 'soft-dongle.json'));
       const p = await ProductProcess.start({ dataDir: dirs.site2, centreKeys: [centre.keys], centreUrl: centre.url });
       const fresh = new TestClient(p.url);
       await fresh.login();
       ok('系统恢复', await fresh.post('/api/system/restore', { file: backup.file }));
       await p.waitForLog((l) => l.msg.startsWith('考点管理系统已启动') && p.lines.filter((x) => x.msg.startsWith('考点管理系统已启动')).length >= 2, 30_000);
+      currentUrl = p.url;
       return { value: p, detail: p.url };
     });
     const after = new TestClient(restored.url);
-    await steps.run('检查：数据、回收结果与监考机凭证都还在', async () => {
+    await step('检查：数据、回收结果与监考机凭证都还在', async () => {
       await after.login();
       const facts = await siteFacts(after);
       if (JSON.stringify(facts) !== JSON.stringify(before)) throw new Error(`恢复后的数据与备份前不一致：${JSON.stringify({ before, after: facts })}`);

@@ -1,3 +1,4 @@
+import { formatChinaTime } from '../../../../core/time/china-time';
 import type { EventKind } from '../../api/event-log';
 
 /**
@@ -101,15 +102,46 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   trustedTime: '可信时间',
   restored: '恢复后启动',
   registrationId: '注册编号',
+  clientVersion: '监考软件版本',
+  manifestSha256: '数据包哈希',
+  releaseTime: '发布时间',
 };
 
-function shownValue(v: unknown): string {
+/** Values of one key that are codes, in words (how a result came in). */
+const VALUE_WORDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  via: { http: 'HTTP 上传', ftp: 'FTP 上传', manual: '手动回收' },
+  source: { online: '在线', file: '文件导入' },
+};
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function shownValue(key: string, v: unknown): string {
   if (v === null || v === undefined) return '-';
   if (typeof v === 'boolean') return v ? '是' : '否';
   if (v === 'formal') return '正式考试';
   if (v === 'mock') return '模拟考试';
+  if (typeof v === 'string' && VALUE_WORDS[key]?.[v]) return VALUE_WORDS[key][v];
+  // Instants are shown in China time, like every time a person reads.
+  if (typeof v === 'string' && INSTANT.test(v)) return formatChinaTime(v);
   if (typeof v === 'string' || typeof v === 'number') return String(v);
-  return JSON.stringify(v);
+  if (Array.isArray(v)) return v.map((x) => shownValue(key, x)).join('、');
+  if (typeof v === 'object') {
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${DETAIL_LABELS[k] ?? k}：${shownValue(k, x)}`)
+      .join('，');
+  }
+  return String(v);
+}
+
+/** Who did it, for people: the administrator's name, 监考机 <考场>, or 系统. */
+export function actorLabel(actor: string): string {
+  const proctor = /^proctor:(.+)$/.exec(actor);
+  if (proctor) return `监考机（考场 ${proctor[1]}）`;
+  // A proctor PC before it holds a registration: known by its address only.
+  const unregistered = /^proctor@(.+)$/.exec(actor);
+  if (unregistered) return `监考机（${unregistered[1]}）`;
+  if (actor === 'system' || actor === 'host') return '系统';
+  return actor;
 }
 
 /** `名称：值；…` for people (never raw JSON). */
@@ -122,6 +154,6 @@ export function describeDetail(detailText: string): string {
   }
   if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return '';
   return Object.entries(detail as Record<string, unknown>)
-    .map(([k, v]) => `${DETAIL_LABELS[k] ?? k}：${shownValue(v)}`)
+    .map(([k, v]) => `${DETAIL_LABELS[k] ?? k}：${shownValue(k, v)}`)
     .join('；');
 }

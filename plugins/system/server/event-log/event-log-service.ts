@@ -7,7 +7,7 @@ import { badRequest } from '../../../../core/http/errors';
 import type { SiteSettings } from '../../../../core/settings/site-settings';
 import type { AuditLogRow } from '../../../../core/store/core-entities';
 import { EVENT_KIND_LABEL, type EventChain, type EventLogEntry, type EventLogExportBody, type EventLogFilter, type EventLogPage } from '../../api/event-log';
-import { EVENT_KIND_PATTERNS, describeDetail, eventKindOf, eventNameOf } from './event-kinds';
+import { EVENT_KIND_PATTERNS, actorLabel, describeDetail, eventKindOf, eventNameOf } from './event-kinds';
 
 /** Rows an export holds at most (the page pages; an export of a whole exam day is far below). */
 const EXPORT_LIMIT = 100_000;
@@ -39,7 +39,7 @@ export class EventLogService {
     const chain = toChain(await this.deps.audit.verify());
     const lines = rows.map((r) => {
       const e = toEntry(r);
-      return [e.id, formatChinaTime(e.at), e.kind ? EVENT_KIND_LABEL[e.kind] : '其他', e.event, e.actor, e.room ?? '', e.detail].map(csvCell).join(',');
+      return [e.id, formatChinaTime(e.at), e.kind ? EVENT_KIND_LABEL[e.kind] : '其他', e.event, actorLabel(e.actor), e.room ?? '', e.detail].map(csvCell).join(',');
     });
     return `\uFEFF序号,时间（北京时间）,类别,事件,操作者,考场,详情\r\n${lines.join('\r\n')}${lines.length ? '\r\n' : ''}${csvCell(`日志完整性：${chain.text}`)}\r\n`;
   }
@@ -80,7 +80,7 @@ function toQuery(filter: EventLogFilter): AuditQuery {
 }
 
 function toEntry(r: AuditLogRow): EventLogEntry {
-  return { id: Number(r.id), at: r.at, kind: eventKindOf(r.action), event: eventNameOf(r.action), actor: r.actor, room: r.room, detail: describeDetail(r.detail) };
+  return { id: Number(r.id), at: r.at, kind: eventKindOf(r.action), event: eventNameOf(r.action), actor: actorLabel(r.actor), room: r.room, detail: describeDetail(r.detail) };
 }
 
 function toChain(state: AuditChainState): EventChain {
