@@ -233,7 +233,7 @@ function restrictRooms(built: BuiltPackage, key: CentreSigningKey, roomSessions:
 
 /** The raw authorization table, to prove that a refused request changed nothing. */
 export async function authorizationRows(site: AuthorizationSite): Promise<unknown[]> {
-  return site.server.store.manager.query('SELECT * FROM authorization_session ORDER BY mode, sessionNo');
+  return site.server.store.manager.query('SELECT * FROM authorization_session ORDER BY mode, "sessionNo"');
 }
 
 /**
