@@ -29,7 +29,7 @@ async function plainCopy(packages: readonly CollectedPackage[], dir: string): Pr
  */
 export const reportBench: Bench = {
   summary: `考后上报第一步：备份 ${PACKAGES} 个 ${SIZE_MB} MB 结果包（含读回校验），对比普通文件复制 / backup step vs plain copy`,
-  async run() {
+  async run(_args, report) {
     const work = makeTempDir('examsite-bench-report-');
     try {
       const packages: CollectedPackage[] = [];
@@ -73,7 +73,9 @@ export const reportBench: Bench = {
       line(`runs (ms): plain copy ${copyRuns.map((m) => m.toFixed(0)).join(' / ')}, backup ${backupRuns.map((m) => m.toFixed(0)).join(' / ')} (sync before each; best counts)`);
       line(`plain copy (copyFile + fsync per file, the same durability as the backup's copy): ${rate(copyMs)}  (${(copyMs / 1000).toFixed(2)} s for ${total / MB} MB)`);
       line(`第一步 backup (copy + fsync, manifest, read back and hash every copy): ${rate(backupMs)}  (${(backupMs / 1000).toFixed(2)} s)`);
-      line(`backup / plain copy: ${(ratio * 100).toFixed(0)} %  (target ≥ ${TARGET_RATIO * 100} %): ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
+      line(
+        `backup / plain copy: ${(ratio * 100).toFixed(0)} %  (target ≥ ${TARGET_RATIO * 100} %): ${report.figure({ figure: '考后上报 第一步 (copy, manifest, read back)', value: rate(backupMs), baseline: `plain copy ${rate(copyMs)}`, ratio: `${(ratio * 100).toFixed(0)} %`, target: `≥ ${TARGET_RATIO * 100} %`, pass: ratio >= TARGET_RATIO })}`,
+      );
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createReadStream, rmSync } from 'node:fs';
 import net from 'node:net';
+import type { BenchReport } from './bench-report';
 import path from 'node:path';
 import { Client } from 'basic-ftp';
 import { TestClient } from '../core/testing/http-client';
@@ -108,7 +109,7 @@ function mbps(bytes: number, ms: number): string {
  */
 export const uploadBench: Bench = {
   summary: `${PROCTORS} 台监考机同时上传 ${SIZE_MB} MB 结果包（FTP），对比普通 Node 流式写盘 / ${PROCTORS} proctors × ${SIZE_MB} MB at once`,
-  async run() {
+  async run(_args, benchReport) {
     const clientDir = makeTempDir('examsite-bench-upload-client-');
     try {
       const ftp = await startServer('ftp');
@@ -129,20 +130,24 @@ export const uploadBench: Bench = {
       await Promise.all(rooms.map(([room]) => sinkUpload(sink.ready.port, packages.get(room)!.file)));
       const sinkMs = performance.now() - t;
       const sinkPeak = await stopServer(sink.child);
-      report(total, sinkMs, sinkPeak, ftpMs, ftpPeak);
+      report(benchReport, total, sinkMs, sinkPeak, ftpMs, ftpPeak);
     } finally {
       rmSync(clientDir, { recursive: true, force: true });
     }
   },
 };
 
-function report(total: number, sinkMs: number, sinkPeak: number, ftpMs: number, ftpPeak: number): void {
+function report(bench: BenchReport, total: number, sinkMs: number, sinkPeak: number, ftpMs: number, ftpPeak: number): void {
     const ratio = sinkMs / ftpMs;
     const line = (s: string): void => void process.stdout.write(`${s}\n`);
     line(`${PROCTORS} proctors × ${SIZE_MB} MB real result packages${PROCTORS === 50 && SIZE_MB === 100 ? '' : ' (REDUCED from the issue’s 50 × 100 MB via BENCH_UPLOAD_PROCTORS / BENCH_UPLOAD_MB)'}`);
     line(`baseline (plain Node stream-to-disk sink, fsync per file): ${mbps(total, sinkMs)}  (${(sinkMs / 1000).toFixed(1)} s, peak RSS ${(sinkPeak / MB).toFixed(0)} MB)`);
     line(`FTP (declare over HTTP, STOR, hash, fsync, full package verification by the real intake): ${mbps(total, ftpMs)}  (${(ftpMs / 1000).toFixed(1)} s, server peak RSS ${(ftpPeak / MB).toFixed(0)} MB)`);
     line('HTTP (tus): NOT measured — the stock tus-js-client helper reads each package into memory, which 50 × 100 MB in one client cannot do; left for the next session');
-    line(`FTP / baseline: ${(ratio * 100).toFixed(0)} %  (target ≥ ${TARGET_RATIO * 100} %): ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
-    line(`server peak RSS ${(ftpPeak / MB).toFixed(0)} MB (target < ${RSS_LIMIT / MB} MB): ${ftpPeak < RSS_LIMIT ? 'PASS' : 'FAIL'}`);
+    line(
+      `FTP / baseline: ${(ratio * 100).toFixed(0)} %  (target ≥ ${TARGET_RATIO * 100} %): ${bench.figure({ figure: `upload FTP, ${PROCTORS} × ${SIZE_MB} MB`, value: mbps(total, ftpMs), baseline: `sink ${mbps(total, sinkMs)}`, ratio: `${(ratio * 100).toFixed(0)} %`, target: `≥ ${TARGET_RATIO * 100} %`, pass: ratio >= TARGET_RATIO })}`,
+    );
+    line(
+      `server peak RSS ${(ftpPeak / MB).toFixed(0)} MB (target < ${RSS_LIMIT / MB} MB): ${bench.figure({ figure: 'upload FTP: server peak RSS', value: `${(ftpPeak / MB).toFixed(0)} MB`, baseline: `sink ${(sinkPeak / MB).toFixed(0)} MB`, ratio: '-', target: `< ${RSS_LIMIT / MB} MB`, pass: ftpPeak < RSS_LIMIT })}`,
+    );
 }
