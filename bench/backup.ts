@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import fs, { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { definePlugin, type PluginDefinition } from '../core/kernel/plugin';
 import { coreServices } from '../core/services';
 import { makeTempDir, type TestServer } from '../core/testing/test-server';
@@ -11,6 +14,29 @@ import { restarted, startSystemSite } from '../plugins/system/test/system-harnes
 import type { Bench } from './run';
 
 const FILE_BYTES = 8 * 1024 * 1024;
+const ROUNDS = 2;
+const TARGET_RATIO = 0.7;
+/** The whole process (the site runs in it) while 1 GB goes through: bounded means a stream, not a buffer. */
+const RSS_LIMIT_MB = 300;
+
+/** The baseline: a stream copy of each file (1 MiB reads), fsynced, then the folder fsynced. */
+async function plainCopy(files: readonly string[], dir: string): Promise<void> {
+  for (const file of files) {
+    const target = path.join(dir, path.basename(file));
+    await pipeline(fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), fs.createWriteStream(target));
+    await syncPath(target);
+  }
+  await syncPath(dir);
+}
+
+async function syncPath(p: string): Promise<void> {
+  const handle = await fsp.open(p, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
 /** A plugin whose folder holds the generated "results" (a data participant like the collection stage). */
 function resultsPlugin(): PluginDefinition {
@@ -40,7 +66,7 @@ function seconds(ms: number): string {
  * fresh data folder with the same dongle.
  */
 export const backupBench: Bench = {
-  summary: '系统备份（含回读校验）对比普通复制；内存峰值；系统恢复耗时',
+  summary: '系统备份（含回读校验）对比普通流式复制（fsync）；内存峰值；系统恢复耗时',
   async run(args, report) {
     const totalMb = Number(args[0] ?? 1024);
     const key = newCentreKey();
@@ -69,45 +95,61 @@ export const backupBench: Bench = {
       }
       const bytes = count * FILE_BYTES;
 
-      const copyDir = temp('bench-bak-copy-');
-      const c0 = Date.now();
-      for (const name of fs.readdirSync(results)) fs.copyFileSync(path.join(results, name), path.join(copyDir, name));
-      fs.copyFileSync(path.join(site.server.dataDir, 'examsite.sqlite'), path.join(copyDir, 'examsite.sqlite'));
-      const copyMs = Date.now() - c0;
-      fs.rmSync(copyDir, { recursive: true, force: true });
+      // Baseline: what a copy tool does with the same bytes (the result files and the
+      // database file): a stream copy with 1 MiB reads, each file fsynced, then the folder.
+      // Each run starts with nothing dirty (sync); the two sides alternate and the best of
+      // each counts, so neither pays for the other's write-back.
+      const sources = [...fs.readdirSync(results).map((n) => path.join(results, n)), path.join(site.server.dataDir, 'examsite.sqlite')];
+      const copyRuns: number[] = [];
+      const backupRuns: number[] = [];
+      let made: { file: string; size: number } | null = null;
+      const baseRss = process.memoryUsage().rss;
+      let peakRss = baseRss;
+      for (let round = 0; round < ROUNDS; round++) {
+        const copyDir = temp('bench-bak-copy-');
+        execFileSync('sync');
+        const c0 = performance.now();
+        await plainCopy(sources, copyDir);
+        copyRuns.push(performance.now() - c0);
+        fs.rmSync(copyDir, { recursive: true, force: true });
 
-      const backupDir = temp('bench-bak-out-');
-      let peakRss = process.memoryUsage().rss;
-      const baseRss = peakRss;
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-      const b0 = Date.now();
-      const made = await site.admin.post<{ file: string; size: number }>('/api/system/backups', { folder: backupDir, note: 'bench' });
-      const backupMs = Date.now() - b0;
-      clearInterval(sampler);
-      if (made.status !== 200) throw new Error(`backup failed: ${made.status} ${JSON.stringify(made.body)}`);
+        const backupDir = temp('bench-bak-out-');
+        execFileSync('sync');
+        const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+        const b0 = performance.now();
+        const answer = await site.admin.post<{ file: string; size: number }>('/api/system/backups', { folder: backupDir, note: 'bench' });
+        backupRuns.push(performance.now() - b0);
+        clearInterval(sampler);
+        if (answer.status !== 200) throw new Error(`backup failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+        if (made) fs.rmSync(path.dirname(made.file), { recursive: true, force: true });
+        made = answer.body;
+      }
+      if (!made) throw new Error('no backup made');
+      const copyMs = Math.min(...copyRuns);
+      const backupMs = Math.min(...backupRuns);
 
       const fresh = await startSystemSite({ key, dataDir: temp('bench-bak-fresh-'), dongleFrom: site.server.dataDir, extraPlugins: [resultsPlugin()] });
       servers.push(fresh.server);
       const r0 = Date.now();
-      const restore = await fresh.admin.post('/api/system/restore', { file: made.body.file });
+      const restore = await fresh.admin.post('/api/system/restore', { file: made.file });
       if (restore.status !== 200) throw new Error(`restore failed: ${restore.status} ${JSON.stringify(restore.body)}`);
       await restarted(fresh.server, 0);
       const restoreMs = Date.now() - r0;
 
       const mb = bytes / 1024 / 1024;
       const ratio = copyMs / backupMs;
-      process.stdout.write(
-        [
-          `site: 200 rooms, ${count} result files, ${mb.toFixed(0)} MB`,
-          `plain copy:         ${seconds(copyMs)} (${(mb / (copyMs / 1000)).toFixed(0)} MB/s)`,
-          `backup + verify:    ${seconds(backupMs)} (${(mb / (backupMs / 1000)).toFixed(0)} MB/s), file ${(made.body.size / 1024 / 1024).toFixed(0)} MB`,
-          `backup vs copy:     ${(ratio * 100).toFixed(0)} % (target ≥ 70 %): ${report.figure({ figure: `系统备份 + verify, ${mb.toFixed(0)} MB`, value: seconds(backupMs), baseline: `plain copy ${seconds(copyMs)}`, ratio: `${(ratio * 100).toFixed(0)} %`, target: '≥ 70 % of the copy', pass: ratio >= 0.7 })}`,
-          `peak RSS:           ${(peakRss / 1024 / 1024).toFixed(0)} MB (+${((peakRss - baseRss) / 1024 / 1024).toFixed(0)} MB over the ${(baseRss / 1024 / 1024).toFixed(0)} MB before)`,
-          `restore (check, stage, swap, restart): ${seconds(restoreMs)}`,
-          `${report.figure({ figure: '系统恢复 (check, stage, swap, restart)', value: seconds(restoreMs), baseline: '-', ratio: '-', target: 'printed (no target)', pass: true })}`,
-          '',
-        ].join('\n'),
-      );
+      const rssMb = peakRss / 1024 / 1024;
+      const line = (t: string): void => void process.stdout.write(`${t}\n`);
+      line(`site: 200 rooms, ${count} result files, ${mb.toFixed(0)} MB (+ the database); load average ${os.loadavg()[0]!.toFixed(2)}`);
+      line(`runs (ms): plain copy ${copyRuns.map((m) => m.toFixed(0)).join(' / ')}, backup ${backupRuns.map((m) => m.toFixed(0)).join(' / ')} (sync before each; best counts)`);
+      line(`plain copy (stream copy, 1 MiB reads, fsync per file and folder, as a copy tool): ${seconds(copyMs)} (${(mb / (copyMs / 1000)).toFixed(0)} MB/s)`);
+      line(`系统备份 (snapshot, sealed stream, fsync, read back every chunk and hash, rename): ${seconds(backupMs)} (${(mb / (backupMs / 1000)).toFixed(0)} MB/s), file ${(made.size / 1024 / 1024).toFixed(0)} MB`);
+      const speed = report.figure({ figure: '系统备份+校验 vs plain copy', value: seconds(backupMs), baseline: `copy ${seconds(copyMs)}`, ratio: `${(ratio * 100).toFixed(0)} %`, target: `≥ ${TARGET_RATIO * 100} %`, pass: ratio >= TARGET_RATIO });
+      line(`backup vs copy: ${(ratio * 100).toFixed(0)} % (target ≥ ${TARGET_RATIO * 100} %): ${speed}`);
+      const memory = report.figure({ figure: '系统备份 peak RSS', value: `${rssMb.toFixed(0)} MB`, baseline: `before ${(baseRss / 1024 / 1024).toFixed(0)} MB`, ratio: '-', target: `< ${RSS_LIMIT_MB} MB`, pass: rssMb < RSS_LIMIT_MB });
+      line(`peak RSS: ${rssMb.toFixed(0)} MB (+${((peakRss - baseRss) / 1024 / 1024).toFixed(0)} MB over the ${(baseRss / 1024 / 1024).toFixed(0)} MB before; target < ${RSS_LIMIT_MB} MB): ${memory}`);
+      report.figure({ figure: '系统恢复 (check, stage, swap, restart)', value: seconds(restoreMs), baseline: '-', ratio: '-', target: 'printed (no target)', pass: true });
+      line(`系统恢复 on a fresh data folder (check, stage, swap, restart): ${seconds(restoreMs)} (${(mb / (restoreMs / 1000)).toFixed(0)} MB/s)`);
     } finally {
       for (const s of servers) await s.stop().catch(() => undefined);
       for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });

@@ -27,8 +27,8 @@ export class ChunkSealer extends Transform {
     while (offset < chunk.length) {
       // A full chunk is sealed only once more data shows it is not the last one.
       if (this.filled === BAK_CHUNK_BYTES) {
-        this.push(this.seal(this.pending, false));
-        this.pending = Buffer.allocUnsafe(BAK_CHUNK_BYTES);
+        this.seal(this.pending, false);
+        // The ciphertext is a new buffer: the plaintext buffer is reused (no 1 MiB garbage per chunk).
         this.filled = 0;
       }
       const n = Math.min(chunk.length - offset, BAK_CHUNK_BYTES - this.filled);
@@ -40,15 +40,20 @@ export class ChunkSealer extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    this.push(this.seal(this.pending.subarray(0, this.filled), true));
+    this.seal(this.pending.subarray(0, this.filled), true);
     done();
   }
 
-  private seal(plain: Buffer, final: boolean): Buffer {
+  /** Pushes `iv | ciphertext | tag` as three buffers (no copy into one; the file stream writes them together). */
+  private seal(plain: Buffer, final: boolean): void {
     const iv = randomBytes(BAK_IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(chunkAad(this.prefixHash, this.index, final));
     this.index += 1;
-    return Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+    this.push(iv);
+    this.push(cipher.update(plain));
+    const rest = cipher.final();
+    if (rest.length > 0) this.push(rest);
+    this.push(cipher.getAuthTag());
   }
 }

@@ -58,6 +58,7 @@ export async function readBakHeader(file: string): Promise<{ header: BakHeader; 
 export class SealedBackupFile {
   private readonly opened = new Set<number>();
   private cached: { index: number; plain: Buffer } | null = null;
+  private ahead: { index: number; bytes: Promise<Buffer> } | null = null;
 
   private constructor(
     private readonly handle: fsp.FileHandle,
@@ -81,6 +82,8 @@ export class SealedBackupFile {
   }
 
   async close(): Promise<void> {
+    await this.ahead?.bytes.catch(() => undefined);
+    this.ahead = null;
     await this.handle.close();
   }
 
@@ -91,25 +94,44 @@ export class SealedBackupFile {
 
   async chunk(index: number): Promise<Buffer> {
     if (this.cached?.index === index) return this.cached.plain;
-    const stride = BAK_CHUNK_BYTES + BAK_CHUNK_OVERHEAD;
-    const start = this.dataStart + index * stride;
-    const length = Math.min(stride, this.fileSize - start);
-    const sealed = Buffer.allocUnsafe(length);
-    const { bytesRead } = await this.handle.read(sealed, 0, length, start);
-    if (bytesRead !== length) throw new TrustError('BACKUP_DAMAGED', BAK_DAMAGED_MESSAGE);
+    const sealed = await this.sealedChunk(index);
+    // Read ahead: the next chunk's bytes come from the disk while this one is decrypted and hashed.
+    if (index + 1 < this.chunkCount) this.ahead = { index: index + 1, bytes: this.readSealed(index + 1) };
+    const length = sealed.length;
     const final = index === this.chunkCount - 1;
     let plain: Buffer;
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, BAK_IV_BYTES), { authTagLength: BAK_TAG_BYTES });
       decipher.setAAD(chunkAad(this.prefixHash, index, final));
       decipher.setAuthTag(sealed.subarray(length - BAK_TAG_BYTES));
-      plain = Buffer.concat([decipher.update(sealed.subarray(BAK_IV_BYTES, length - BAK_TAG_BYTES)), decipher.final()]);
+      plain = decipher.update(sealed.subarray(BAK_IV_BYTES, length - BAK_TAG_BYTES));
+      const rest = decipher.final();
+      if (rest.length > 0) plain = Buffer.concat([plain, rest]);
     } catch (cause) {
       throw new TrustError('BACKUP_DAMAGED', BAK_DAMAGED_MESSAGE, { cause });
     }
     this.opened.add(index);
     this.cached = { index, plain };
     return plain;
+  }
+
+  private sealedChunk(index: number): Promise<Buffer> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead?.index === index) return ahead.bytes;
+    // A read-ahead nobody wants (the zip reader jumped) is awaited so its error is not unhandled.
+    ahead?.bytes.catch(() => undefined);
+    return this.readSealed(index);
+  }
+
+  private async readSealed(index: number): Promise<Buffer> {
+    const stride = BAK_CHUNK_BYTES + BAK_CHUNK_OVERHEAD;
+    const start = this.dataStart + index * stride;
+    const length = Math.min(stride, this.fileSize - start);
+    const sealed = Buffer.allocUnsafe(length);
+    const { bytesRead } = await this.handle.read(sealed, 0, length, start);
+    if (bytesRead !== length) throw new TrustError('BACKUP_DAMAGED', BAK_DAMAGED_MESSAGE);
+    return sealed;
   }
 
   /** Plaintext bytes [start, end) of the inner zip, streamed chunk by chunk. */
