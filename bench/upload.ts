@@ -37,7 +37,9 @@ function ask(child: ChildProcess, message: object, key: keyof ChildMessage): Pro
 }
 
 async function startServer(mode: 'sink' | 'ftp'): Promise<{ child: ChildProcess; ready: UploadSiteReady }> {
-  const child = fork(path.join(__dirname, 'upload-sites.js'), [mode, String(PROCTORS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=<folder>: the server writes a V8 CPU profile there (chrome://inspect → Performance).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = fork(path.join(__dirname, 'upload-sites.js'), [mode, String(PROCTORS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...profile] });
   const { ready } = await ask(child, {}, 'ready');
   return { child, ready: ready as UploadSiteReady };
 }

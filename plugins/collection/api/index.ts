@@ -57,8 +57,16 @@ export interface IntakeOutcome {
  * was kept aside for the administrator.
  */
 export interface ResultIntakeService {
-  acceptFile(roomCode: string, sessionNo: number, filePath: string, declared: DeclaredPackage, via: IntakeChannel): Promise<IntakeOutcome>;
+  acceptFile(roomCode: string, sessionNo: number, filePath: string, declared: DeclaredPackage, via: IntakeChannel, proof?: DeclaredProof): Promise<IntakeOutcome>;
 }
+
+/**
+ * How the caller knows the file is the declared one. 'hashed-while-written': a core durable
+ * sink (complete) or `receiveWhole` hashed exactly these bytes as it wrote and fsynced them,
+ * so the intake checks the size and does not read the whole file once more (it still reads
+ * every entry to check the manifest's hashes). 'unchecked' (default): the intake hashes it.
+ */
+export type DeclaredProof = 'hashed-while-written' | 'unchecked';
 
 /** A vendor check beyond the built-in ones; throw an Error with a Chinese message to refuse. */
 export interface ResultPackageValidator {

@@ -51,7 +51,7 @@ export function mountCollectionAdminRoutes(
       const received = await deps.files.receiveWhole(body, RESULT_PACKAGE_LIMITS.maxPackageBytes);
       try {
         const { roomCode, sessionNo } = await claimedRoomSession(received.path, query.name);
-        const outcome = await deps.intake.acceptFile(roomCode, sessionNo, received.path, { size: received.size, sha256: received.sha256 }, 'manual');
+        const outcome = await deps.intake.acceptFile(roomCode, sessionNo, received.path, { size: received.size, sha256: received.sha256 }, 'manual', 'hashed-while-written');
         return { fileName: query.name, roomCode, sessionNo, duplicate: outcome.duplicate, receipt: { ...outcome.receipt } };
       } finally {
         await fsp.rm(received.path, { force: true });

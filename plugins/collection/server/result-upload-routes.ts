@@ -65,7 +65,7 @@ export function mountResultUploadRoutes(api: ProctorApi, files: DurableFileStore
     if (!sink || !sink.complete) throw notFound('UPLOAD_NOT_COMPLETE', '没有这个已传完的上传，请重新上传结果数据包');
     const { roomCode, sessionNo } = roomSessionOf(uploadId);
     try {
-      const outcome = await intake.acceptFile(roomCode, sessionNo, sink.tempPath, sink.declared, 'http');
+      const outcome = await intake.acceptFile(roomCode, sessionNo, sink.tempPath, sink.declared, 'http', 'hashed-while-written');
       await sink.abandon(); // the file itself was moved into place (or was a duplicate)
       return outcome;
     } catch (e) {

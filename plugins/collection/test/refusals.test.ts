@@ -12,6 +12,7 @@ import type { ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import { proctorRefusal } from '../../../test/sim/proctor/proctor-refusal';
 import type { ResultPackageSpec } from '../../../test/sim/proctor/result-package';
 import { uploadResultOverHttp } from '../../../test/sim/proctor/result-upload';
+import { resultIntakeRef } from '../api';
 import { declare, ftpLogin, sha256Of, startFtpSite, streamOf, type FtpSite } from './ftp-harness';
 
 const TABLES = ['collection_result', 'collection_conflict', 'collection_report_backup', 'collection_report_ack', 'centre_outbox', 'core_audit_log'];
@@ -215,5 +216,22 @@ describe('结果数据包 refusals through the real intake: Chinese message, not
     const status = await site.admin.get(`/api/status`);
     expect(status.status).to.equal(200);
     expect(await snapshot()).to.deep.equal(before);
+  });
+
+  it('a file no sink hashed while writing it is hashed by the intake itself: a wrong declared SHA-256 is refused, nothing changes', async () => {
+    const bytes = await write();
+    const file = path.join(site.server.dataDir, 'plugins', 'collection', 'handed-over.zip');
+    fs.writeFileSync(file, bytes);
+    const before = await snapshot();
+    const intake = await site.server.kernel.get(resultIntakeRef);
+    const wrong = { size: bytes.length, sha256: createHash('sha256').update('another file').digest('hex') };
+    const refused = await intake.acceptFile(room, 1, file, wrong, 'manual').then(
+      () => null,
+      (e: unknown) => e as { code?: string; message?: string },
+    );
+    expect(refused?.code).to.equal('RESULT_HASH_MISMATCH');
+    expect(refused?.message).to.match(/SHA-256 与声明的不一致/);
+    expect(await snapshot()).to.deep.equal(before);
+    fs.rmSync(file);
   });
 });

@@ -111,7 +111,7 @@ export class FtpResultServer {
 
   private async accept(intent: FtpIntent, sink: DurableSink): Promise<void> {
     try {
-      const { receipt } = await this.options.intake.acceptFile(intent.principal.roomCode, intent.sessionNo, sink.tempPath, intent.declared, 'ftp');
+      const { receipt } = await this.options.intake.acceptFile(intent.principal.roomCode, intent.sessionNo, sink.tempPath, intent.declared, 'ftp', 'hashed-while-written');
       // The status answer carries the receipt itself (docs/formats.md 回执), as HTTP does.
       intent.state = { kind: 'accepted', receipt };
       await sink.abandon();
