@@ -129,8 +129,9 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
     }
     const after = await target.snapshot();
     if (after !== baseline) {
-      if (equivalent && ok) {
-        // The valid file itself was taken: legitimate; start again from the baseline.
+      if (equivalent) {
+        // The valid file itself was taken (or, as different bytes of the same meaning, kept
+        // aside as a conflict of an already collected result): legitimate; start again.
         if (target.reset) await target.reset();
         baseline = await target.snapshot();
       } else {

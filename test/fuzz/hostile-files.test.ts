@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { TestClient } from '../../core/testing/http-client';
 import { MANIFEST_ENTRY, MANIFEST_SIG_ENTRY } from '../../plugins/load/api/package-format';
 import { buildPackage, startLoadHarness, type LoadHarness } from '../../plugins/load/test/load-fixtures';
 import { startAuthorizationSite, writeSessionFileWithSim, HOUR, type AuthorizationSite } from '../../plugins/authorization/test/authorization-harness';
@@ -11,7 +10,8 @@ import { writeTimeCommand } from '../sim/centre/commands/write-time-command';
 import { SimArgs } from '../sim/centre/commands/sim-command';
 import { ProctorClient } from '../sim/proctor/proctor-client';
 import { byteMutators, type Mutator } from './byte-mutators';
-import { campaignOptionsFromEnv, formatFigures, runCampaign, type FuzzFigures, type FuzzTarget, type ImportAnswer } from './fuzz-campaign';
+import { campaignOptionsFromEnv, runCampaign, type FuzzTarget } from './fuzz-campaign';
+import { AUDIT_TABLES, answers, expectClean, postFile as post } from './fuzz-checks';
 import { canonicalJson, envelopeMutators, jsonFieldMutation, jsonReordered } from './json-mutators';
 import { filesSnapshot, tablesSnapshot } from './site-snapshot';
 import { canonicalZip, zipMutators } from './zip-mutators';
@@ -22,33 +22,6 @@ import { canonicalZip, zipMutators } from './zip-mutators';
  * long mode (`npm run soak`).
  */
 const options = campaignOptionsFromEnv();
-
-function expectClean(f: FuzzFigures): void {
-  console.log(`      ${formatFigures(f, options.seed)}`);
-  const shown = f.failures.slice(0, 5).map((x) => `#${x.caseNo} ${x.mutator} ${x.kind}: ${x.detail}`);
-  expect({ accepted: f.accepted, serverErrors: f.serverErrors, stateChanges: f.stateChanges, serverDown: f.serverDown }, shown.join('\n')).to.deep.equal({
-    accepted: 0,
-    serverErrors: 0,
-    stateChanges: 0,
-    serverDown: 0,
-  });
-}
-
-async function post(client: TestClient, route: string, bytes: Buffer, contentType: string): Promise<ImportAnswer> {
-  const r = await client.post(route, bytes, { 'content-type': contentType });
-  return { status: r.status, body: r.body };
-}
-
-async function answers(client: TestClient): Promise<boolean> {
-  return (await client.get('/api/status')).status === 200;
-}
-
-/**
- * Refused attempts are written to the audit log on purpose (who tried what, R1); every other
- * table and file must stay byte for byte the same.
- */
-// The audit log and its chain head: a refusal is recorded there.
-const AUDIT_TABLES = ['core_audit_log', 'core_audit_chain'];
 
 const envelopeFile = (key: { privateKeyPem: string; keyId: string }): Mutator[] => [...byteMutators, jsonFieldMutation, jsonReordered, ...envelopeMutators(key)];
 
@@ -76,7 +49,7 @@ describe('Hostile files: mutation fuzzing of every import route (issue 15 point 
           harness = await startLoadHarness({ key });
         },
       };
-      expectClean(await runCampaign(target, options));
+      expectClean(await runCampaign(target, options), options.seed);
     } finally {
       await harness.stop();
     }
@@ -99,7 +72,7 @@ describe('Hostile files: mutation fuzzing of every import route (issue 15 point 
         const original = await writeSessionFileWithSim(site, writePtqCommand, 1);
         const first = await post(site.admin, '/api/authorization/import', original, 'application/octet-stream');
         expect(first.status, JSON.stringify(first.body)).to.equal(200);
-        expectClean(await runCampaign(siteTarget(site, 'authorization.PTQ', original, '/api/authorization/import'), options));
+        expectClean(await runCampaign(siteTarget(site, 'authorization.PTQ', original, '/api/authorization/import'), options), options.seed);
       } finally {
         await site.stop();
       }
@@ -116,7 +89,7 @@ describe('Hostile files: mutation fuzzing of every import route (issue 15 point 
         const route = '/api/authorization/sessions/1/verification/import';
         const first = await post(site.admin, route, original, 'application/octet-stream');
         expect(first.status, JSON.stringify(first.body)).to.equal(200);
-        expectClean(await runCampaign(siteTarget(site, 'verification', original, route), options));
+        expectClean(await runCampaign(siteTarget(site, 'verification', original, route), options), options.seed);
       } finally {
         await site.stop();
       }
@@ -131,7 +104,7 @@ describe('Hostile files: mutation fuzzing of every import route (issue 15 point 
         const original = fs.readFileSync(out);
         const first = await post(site.admin, '/api/clock/import', original, 'application/json');
         expect(first.status, JSON.stringify(first.body)).to.equal(200);
-        expectClean(await runCampaign(siteTarget(site, 'time-token', original, '/api/clock/import'), options));
+        expectClean(await runCampaign(siteTarget(site, 'time-token', original, '/api/clock/import'), options), options.seed);
       } finally {
         await site.stop();
       }
@@ -158,7 +131,7 @@ describe('Hostile files: mutation fuzzing of every import route (issue 15 point 
         snapshot: async () => `${await tablesSnapshot(site.server.store, AUDIT_TABLES)}\n${filesSnapshot(site.server.dataDir)}`,
         alive: () => answers(site.admin),
       };
-      expectClean(await runCampaign(target, options));
+      expectClean(await runCampaign(target, options), options.seed);
     } finally {
       await site.stop();
     }

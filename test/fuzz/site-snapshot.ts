@@ -8,11 +8,22 @@ import type { Store } from '../../core/store/store';
  * changed" half of a refusal. `skipTables`: tables a refusal may legitimately touch (said
  * where used).
  */
-export async function tablesSnapshot(store: Store, skipTables: readonly string[] = []): Promise<string> {
-  return store.dialect === 'postgres' ? postgresTablesSnapshot(store, skipTables) : sqliteTablesSnapshot(store, skipTables);
+export async function tablesSnapshot(store: Store, skipTables: readonly string[] = [], volatileColumns: VolatileColumns = {}): Promise<string> {
+  const out = store.dialect === 'postgres' ? await postgresTablesSnapshot(store, skipTables) : await sqliteTablesSnapshot(store, skipTables);
+  for (const [table, columns] of Object.entries(volatileColumns)) {
+    const rows = out[table];
+    if (Array.isArray(rows)) out[table] = rows.map((r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([c]) => !columns.includes(c))));
+  }
+  return JSON.stringify(out);
 }
 
-async function sqliteTablesSnapshot(store: Store, skipTables: readonly string[]): Promise<string> {
+/** Columns a background task rewrites on its own schedule (not an import), per table. */
+export type VolatileColumns = Readonly<Record<string, readonly string[]>>;
+
+/** The outbox sender's retry bookkeeping: it moves while a report waits, whatever is imported. */
+export const OUTBOX_RETRY_COLUMNS: VolatileColumns = { centre_outbox: ['attempts', 'nextAttemptAt', 'lastError'] };
+
+async function sqliteTablesSnapshot(store: Store, skipTables: readonly string[]): Promise<Record<string, unknown>> {
   const tables = (await store.manager.query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)) as { name: string }[];
   const out: Record<string, unknown> = {};
   for (const { name } of tables) {
@@ -21,11 +32,11 @@ async function sqliteTablesSnapshot(store: Store, skipTables: readonly string[])
     // sqlite_sequence holds each AUTOINCREMENT table's counter: skipped tables' counters go too.
     out[name] = name === 'sqlite_sequence' ? rows.filter((r) => !skipTables.includes(String(r.name))) : rows;
   }
-  return JSON.stringify(out);
+  return out;
 }
 
 /** PostgreSQL has no rowid: rows in the order of their whole text (stable), sequences by their last value. */
-async function postgresTablesSnapshot(store: Store, skipTables: readonly string[]): Promise<string> {
+async function postgresTablesSnapshot(store: Store, skipTables: readonly string[]): Promise<Record<string, unknown>> {
   const tables = (await store.manager.query(`SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`)) as { name: string }[];
   const out: Record<string, unknown> = {};
   for (const { name } of tables) {
@@ -34,7 +45,7 @@ async function postgresTablesSnapshot(store: Store, skipTables: readonly string[
   }
   const sequences = (await store.manager.query(`SELECT sequencename AS name, last_value AS value FROM pg_sequences WHERE schemaname = current_schema() ORDER BY sequencename`)) as { name: string; value: string | null }[];
   out.sequences = sequences.filter((q) => !skipTables.some((t) => q.name.startsWith(`${t}_`)));
-  return JSON.stringify(out);
+  return out;
 }
 
 /** Files of the data folder with their hashes (the database files themselves are compared as tables). */

@@ -156,7 +156,9 @@ export class SealedBackupFile {
   zip(): Promise<yauzl.ZipFile> {
     const reader = new SealedRangeReader(this);
     return new Promise((resolve, reject) => {
-      yauzl.fromRandomAccessReader(reader, this.plainSize, { lazyEntries: true, validateEntrySizes: true, autoClose: false }, (err, zip) => {
+      // strictFileNames: yauzl would otherwise turn '\' into '/' silently; this product writes
+      // only '/' names, so a backslash means the file was not written by it (issue 15 fuzzer).
+      yauzl.fromRandomAccessReader(reader, this.plainSize, { lazyEntries: true, validateEntrySizes: true, autoClose: false, strictFileNames: true }, (err, zip) => {
         if (err || !zip) reject(new TrustError('BACKUP_DAMAGED', BAK_DAMAGED_MESSAGE, { cause: err }));
         else resolve(zip);
       });
