@@ -17,16 +17,21 @@ import {
 import { packageRefused } from './package-refusal';
 import type { StreamingZipEntry, StreamingZipReader } from '../../../../core/zip/streaming-zip-reader';
 import { openPackageZip, readPackageEntry } from './package-zip';
+import { verifyStructureInWorker } from './package-verify-thread';
 import { formatChinaTime } from '../../../../core/time/china-time';
 
-export interface VerifyContext {
+/** What the structural checks need: plain data, so they can run in a worker thread. */
+export interface StructureContext {
   readonly trustedKeys: readonly string[];
   readonly siteCode: string | null;
   readonly mode: ExamMode;
   /** Release time of the stored package, null when nothing is loaded. */
   readonly currentReleaseTime: string | null;
-  readonly handlers: readonly PackageContentHandler[];
   readonly limits: PackageLimits;
+}
+
+export interface VerifyContext extends StructureContext {
+  readonly handlers: readonly PackageContentHandler[];
 }
 
 export interface VerifiedContent {
@@ -38,6 +43,17 @@ export interface VerifiedContent {
 export interface ClaimedEntry {
   readonly handler: PackageContentHandler;
   readonly entry: PackageEntry;
+}
+
+/** Everything but the content handlers' verdicts: what the worker thread answers. */
+export interface VerifiedStructure {
+  readonly manifest: PackageManifest;
+  readonly manifestSha256: string;
+  /** In manifest order. */
+  readonly rooms: readonly PackageRoomFile[];
+  readonly contents: readonly VerifiedContent[];
+  /** Every file entry of the zip, in zip order (the content handlers pick theirs from it). */
+  readonly entryNames: readonly string[];
 }
 
 export interface VerifiedPackage {
@@ -56,9 +72,20 @@ const SIG_MAX_BYTES = 4 * 1024;
  * Verifies a package in a fixed order, each step refusing with its own message:
  * zip structure, names and caps → centre signature over the manifest bytes → manifest
  * schema → every listed file present with the right size and SHA-256, nothing unlisted →
- * site code → mode → newer release → room files and content handlers. Pure: stores nothing.
+ * site code → mode → newer release → room files (all of these in a worker thread, ADR 016)
+ * → content handlers (on the caller's thread: they are other plugins' functions). Pure:
+ * stores nothing.
  */
 export async function verifyPackage(file: string, ctx: VerifyContext): Promise<VerifiedPackage> {
+  const { handlers, ...structureContext } = ctx;
+  const structure = await verifyStructureInWorker(file, structureContext);
+  const claimed = await runHandlers(file, structure, handlers, ctx.limits);
+  const { entryNames: _names, ...verified } = structure;
+  return { ...verified, claimed };
+}
+
+/** The structural checks on the calling thread (the worker's body; tests and tools may call it directly). */
+export async function verifyPackageStructure(file: string, ctx: StructureContext): Promise<VerifiedStructure> {
   const zip = await openPackageZip(file, ctx.limits);
   try {
     return await verifyOpened({ zip, limits: ctx.limits }, ctx);
@@ -77,7 +104,7 @@ function read(p: PackageReading, entry: StreamingZipEntry): Promise<Buffer> {
   return readPackageEntry(p.zip, entry.name, p.limits);
 }
 
-async function verifyOpened(p: PackageReading, ctx: VerifyContext): Promise<VerifiedPackage> {
+async function verifyOpened(p: PackageReading, ctx: StructureContext): Promise<VerifiedStructure> {
   const byName = new Map<string, StreamingZipEntry>();
   for (const e of p.zip.entries) if (!e.isDirectory) byName.set(e.name, e);
 
@@ -116,8 +143,7 @@ async function verifyOpened(p: PackageReading, ctx: VerifyContext): Promise<Veri
   }
 
   const rooms = await parseRooms(p, byName, manifest);
-  const claimed = await runHandlers(p, byName, manifest, ctx.handlers);
-  return { manifest, manifestSha256: sha256Hex(manifestBytes), rooms, contents, claimed };
+  return { manifest, manifestSha256: sha256Hex(manifestBytes), rooms, contents, entryNames: [...byName.keys()] };
 }
 
 function checkSignature(manifestBytes: Buffer, sigBytes: Buffer, trustedKeys: readonly string[]): void {
@@ -267,25 +293,37 @@ async function parseRooms(p: PackageReading, byName: Map<string, StreamingZipEnt
   return files;
 }
 
-async function runHandlers(
-  p: PackageReading,
-  byName: Map<string, StreamingZipEntry>,
-  manifest: PackageManifest,
-  handlers: readonly PackageContentHandler[],
-): Promise<ClaimedEntry[]> {
+/**
+ * The content handlers (other plugins' functions, so on this thread) over the entries they
+ * claim: the verified content bytes the worker returned, anything else read from the zip here
+ * (vendor entries are small; their size and SHA-256 were already checked against the manifest).
+ */
+async function runHandlers(file: string, structure: VerifiedStructure, handlers: readonly PackageContentHandler[], limits: PackageLimits): Promise<ClaimedEntry[]> {
+  const { manifest } = structure;
   const context = { siteCode: manifest.siteCode, mode: manifest.mode, releaseTime: manifest.releaseTime };
-  const claimed: ClaimedEntry[] = [];
-  for (const [name, zipEntry] of byName) {
+  const contentByName = new Map(structure.contents.map((c) => [contentEntryName(c.sessionNo), c.bytes]));
+  const claims: { handler: PackageContentHandler; name: string }[] = [];
+  for (const name of structure.entryNames) {
     const handler = handlers.find((h) => h.matches(name));
     if (!handler || name === MANIFEST_ENTRY || name === MANIFEST_SIG_ENTRY) continue;
-    const entry: PackageEntry = { name, bytes: await read(p, zipEntry) };
-    try {
-      await handler.validate(entry, context);
-    } catch (e) {
-      const why = e instanceof Error && e.message ? e.message : '内容无效';
-      throw packageRefused('PACKAGE_CONTENT_REFUSED', `数据包中的文件 ${name} 未通过 ${handler.id} 的检查：${why}`);
-    }
-    claimed.push({ handler, entry });
+    claims.push({ handler, name });
   }
-  return claimed;
+  if (claims.length === 0) return [];
+  const zip = claims.some((c) => !contentByName.has(c.name)) ? await openPackageZip(file, limits) : null;
+  try {
+    const claimed: ClaimedEntry[] = [];
+    for (const { handler, name } of claims) {
+      const entry: PackageEntry = { name, bytes: contentByName.get(name) ?? (await readPackageEntry(zip!, name, limits)) };
+      try {
+        await handler.validate(entry, context);
+      } catch (e) {
+        const why = e instanceof Error && e.message ? e.message : '内容无效';
+        throw packageRefused('PACKAGE_CONTENT_REFUSED', `数据包中的文件 ${name} 未通过 ${handler.id} 的检查：${why}`);
+      }
+      claimed.push({ handler, entry });
+    }
+    return claimed;
+  } finally {
+    zip?.close();
+  }
 }
