@@ -29,6 +29,8 @@ interface LanOptions {
   readonly proctors: number;
   readonly pages: number;
   readonly throughputSeconds: number;
+  /** Folder for the product's CPU profile (node --cpu-prof), null: no profile. */
+  readonly cpuProfileDir: string | null;
 }
 
 function parseOptions(args: readonly string[]): LanOptions {
@@ -40,7 +42,15 @@ function parseOptions(args: readonly string[]): LanOptions {
     return n;
   };
   const seconds = value('seconds', 60);
-  return { seconds, proctors: Math.floor(value('proctors', 1000)), pages: Math.floor(value('pages', 5)), throughputSeconds: value('throughput-seconds', Math.min(10, seconds)) };
+  const profileAt = args.indexOf('--cpu-prof');
+  const cpuProfileDir = profileAt >= 0 ? path.resolve(args[profileAt + 1] ?? 'cpu-profiles') : null;
+  return {
+    seconds,
+    proctors: Math.floor(value('proctors', 1000)),
+    pages: Math.floor(value('pages', 5)),
+    throughputSeconds: value('throughput-seconds', Math.min(10, seconds)),
+    cpuProfileDir,
+  };
 }
 
 /**
@@ -75,7 +85,9 @@ export const lanBench: Bench = {
     const dataDir = makeTempDir('examsite-bench-lan-');
     let product: ProductProcess | null = null;
     try {
-      product = await ProductProcess.start({ dataDir, centreKeys: [key.publicKey] });
+      // --cpu-prof DIR: the product writes a .cpuprofile there when it stops (ADR 016 was found this way).
+      const nodeArgs = o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : [];
+      product = await ProductProcess.start({ dataDir, centreKeys: [key.publicKey], nodeArgs });
       const admin = new TestClient(product.url);
       await admin.login('admin', '888');
       await admin.put('/api/settings', { siteCode: '11003', mode: 'mock' });

@@ -11,6 +11,8 @@ export interface ProductOptions {
   readonly centreKeys?: readonly string[];
   readonly centreUrl?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Options for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
+  readonly nodeArgs?: readonly string[];
   /** How long to wait for the 已启动 line. */
   readonly readyTimeoutMs?: number;
 }
@@ -80,7 +82,7 @@ export class ProductProcess {
       ...o.env,
     };
     const startedAt = performance.now();
-    const child = spawn(process.execPath, [PRODUCT_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), PRODUCT_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new ProductProcess(child, `http://127.0.0.1:${port}`, startedAt);
     try {
       // The site's own ready line (plugins log their services starting too, e.g. FTP).
