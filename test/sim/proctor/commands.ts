@@ -71,8 +71,10 @@ export const registerCommand: ProctorCommand = {
       machineId: str(ctx.options['machine-id']) || saved?.machineId || defaultMachineId(),
       clientVersion: str(ctx.options['client-version']) || undefined,
     });
-    const { token: _token, ...shown } = r;
+    // Secrets stay in the 0600 credentials file, never on the console or in a piped log.
+    const { token: _token, signingPrivateKeyPem: _key, ...shown } = r;
     void _token;
+    void _key;
     await saveCredentials(ctx.credentialsFile, client.credentials!);
     const again = r.alreadyRegistered ? '（本机此前已注册，已换发新凭证）' : '';
     return {
