@@ -5,12 +5,19 @@ import { OpenApiDocument } from './openapi';
 import { executeRoute, type AnyRouteSpec, type BodySpec, type RouteSpec } from './route';
 import { laxIntegerFields } from './strict-integer-params';
 
+const LAN_ANSWERS_KEPT = 4096;
+
 /** Every route of the product, mounted once, documented once. */
 export class HttpRegistry {
   readonly router = new Router();
   private readonly mounted = new Set<string>();
   /** Router layer names of the routes with `reach: 'lan'`. */
   private readonly lanRoutes = new Set<string>();
+  /**
+   * `METHOD path` → whether it is a LAN route: the site boundary asks on every request and
+   * a router match per heartbeat was measurable (ADR 016). Bounded: any path can be sent.
+   */
+  private readonly lanAnswers = new Map<string, boolean>();
 
   constructor(readonly openapi: OpenApiDocument) {}
 
@@ -22,6 +29,7 @@ export class HttpRegistry {
     const lax = [...laxIntegerFields(spec.params), ...laxIntegerFields(spec.query)];
     if (lax.length > 0) throw new Error(`路由 ${key} 的整数参数 ${lax.join('、')} 须用 integerParam（core/http/integer-param.ts）`);
     if (spec.reach === 'lan') this.lanRoutes.add(key);
+    this.lanAnswers.clear();
     this.router[spec.method](key, fullPath, async (ctx: Context & { params?: Record<string, string> }) => {
       await executeRoute(spec, ctx, ctx.params ?? {});
     });
@@ -31,7 +39,13 @@ export class HttpRegistry {
   /** Whether this request goes to a route open to the LAN (see SiteBoundary). */
   isLanRoute(method: string, path: string): boolean {
     if (this.lanRoutes.size === 0) return false;
-    return this.router.match(path, method).pathAndMethod.some((layer) => layer.name !== undefined && this.lanRoutes.has(layer.name));
+    const asked = `${method} ${path}`;
+    const known = this.lanAnswers.get(asked);
+    if (known !== undefined) return known;
+    const lan = this.router.match(path, method).pathAndMethod.some((layer) => layer.name !== undefined && this.lanRoutes.has(layer.name));
+    if (this.lanAnswers.size >= LAN_ANSWERS_KEPT) this.lanAnswers.clear();
+    this.lanAnswers.set(asked, lan);
+    return lan;
   }
 }
 

@@ -203,10 +203,29 @@ export class MonitorService {
     return { sessions: view, session: sessionView(chosen), rows, incidents, notices };
   }
 
+  /**
+   * A transition is written and its session checked promptly, but once per burst: after a
+   * network blip every room comes back at once, and one write plus one session check per
+   * room (each reading the session's rooms) made the heartbeat route database-bound
+   * (ADR 016). Sessions whose check is due; flushing is due when `transitionTimer` is set.
+   */
+  private readonly sessionsToCheck = new Set<number>();
+  private transitionTimer: NodeJS.Timeout | null = null;
+
   private onTransition(record: RoomRecord): void {
-    void this.flush();
-    if (record.sessionNo !== null) {
-      this.reports.checkSession(record.sessionNo, this.book).catch((err: unknown) => this.d.logger.warn({ err }, '开考/结束状态上报检查失败'));
+    if (record.sessionNo !== null) this.sessionsToCheck.add(record.sessionNo);
+    this.transitionTimer ??= setTimeout(() => void this.writeTransitions(), TRANSITION_BATCH_MS);
+  }
+
+  /** The pending transitions now (also before a stop, so none is lost). */
+  async writeTransitions(): Promise<void> {
+    if (this.transitionTimer) clearTimeout(this.transitionTimer);
+    this.transitionTimer = null;
+    const sessions = [...this.sessionsToCheck];
+    this.sessionsToCheck.clear();
+    await this.flush();
+    for (const sessionNo of sessions) {
+      await this.reports.checkSession(sessionNo, this.book).catch((err: unknown) => this.d.logger.warn({ err }, '开考/结束状态上报检查失败'));
     }
   }
 
@@ -219,6 +238,9 @@ export class MonitorService {
     if (this.d.live.anyoneWants(roomLiveTopic.id)) this.d.live.publish(roomLiveTopic, this.liveOf(roomCode));
   }
 }
+
+/** How long transitions gather before one write and one check per session. */
+const TRANSITION_BATCH_MS = 50;
 
 function endOf(s: SessionInfo): number {
   return Date.parse(s.startsAt) + s.durationMinutes * 60_000;

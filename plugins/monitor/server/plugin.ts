@@ -104,7 +104,7 @@ export function createMonitorPlugin(options: MonitorPluginOptions = {}): PluginD
           });
           lifecycle.onShutdown(async () => {
             for (const t of timers.splice(0)) clearInterval(t);
-            await service.flush();
+            await service.writeTransitions();
           });
         },
       });

@@ -84,6 +84,32 @@ describe('考场监控: heartbeats, room state and start/end reports (R6.4, R7, 
     expect(row.live.counts).to.deep.equal({ candidates: 6, loggedIn: 2, inExam: 0, submitted: 0 });
   });
 
+  it('refuses the very next heartbeat of a revoked credential (401, Chinese), though the one before passed', async () => {
+    await sendHeartbeat(p1, beat(ROOM1));
+    const revoked = await site.admin.post(`/api/registration/rooms/${ROOM1}/revoke`, {});
+    expect(revoked.status, JSON.stringify(revoked.body)).to.equal(200);
+    const e = await refused(sendHeartbeat(p1, beat(ROOM1, { counts: { candidates: 6, loggedIn: 5, inExam: 0, submitted: 0 } })));
+    expect(e.status).to.equal(401);
+    expect(e.code).to.equal('PROCTOR_REVOKED');
+    expect(e.message).to.match(/[\u4e00-\u9fa5]/);
+    const row = (await site.overview()).rows.find((r) => r.roomCode === ROOM1)!;
+    expect(row.live.counts?.loggedIn).to.equal(2);
+  });
+
+  it('rooms that start by heartbeat at once (a burst of transitions) queue "all started" exactly once, within a second', async () => {
+    const rooms = (await site.overview('?session=1')).rows.map((r) => r.roomCode);
+    const clients = await Promise.all(rooms.map((room) => (room === ROOM1 ? p1 : room === ROOM2 ? p2 : site.proctor(room))));
+    await Promise.all(rooms.map((room, i) => sendHeartbeat(clients[i]!, beat(room, { state: 'started' }))));
+    await waitFor('all started queued', async () => (await reportsOf(site, SESSION_STARTED_KIND)) === 1, 1000, 20);
+    // Every room beats again (no transition) and once more after coming back: still once.
+    await Promise.all(rooms.map((room, i) => sendHeartbeat(clients[i]!, beat(room, { state: 'started' }))));
+    site.beatClock.advance(16_000);
+    await waitFor('disconnected', async () => (await site.overview('?session=1')).rows.every((r) => r.live.connection === 'disconnected'), 3000, 50);
+    await Promise.all(rooms.map((room, i) => sendHeartbeat(clients[i]!, beat(room, { state: 'started' }))));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await reportsOf(site, SESSION_STARTED_KIND)).to.equal(1);
+  });
+
   it('shows a room late, then disconnected after 3 missed beats, then connected again (manual clock)', async () => {
     await sendHeartbeat(p1, beat(ROOM1));
     const connectionOf = async (): Promise<string> => (await site.overview()).rows.find((r) => r.roomCode === ROOM1)!.live.connection;
