@@ -28,7 +28,9 @@ export function createCollectionPlugin(): PluginDefinition {
     manifest: { id: 'collection', version: '1.0.0', host: '^0.1.0', displayName: '数据回收', stage: 'collection' },
     publicApi: collectionApi,
     // Test sites run the FTP intake on a free port, never on 2121.
-    testConfig: { ftpPort: 0 },
+    // Test sites: any free control port, and a passive range of their own per test process
+    // (parallel suites on one machine otherwise fight over 30000–30099).
+    testConfig: { ftpPort: 0, ftpPassivePorts: { min: 31000 + (process.pid % 300) * 100, max: 31000 + (process.pid % 300) * 100 + 99 } },
     register(env) {
       env.registerEntities([CollectedResultRow, ResultConflictRow, ...reportEntities]);
       env.registerMigrations([...collectionMigrations, ...reportMigrations]);
