@@ -119,7 +119,9 @@ export class DurableFileStore {
         size += chunk.length;
         if (size > maxBytes) throw tooLarge('UPLOAD_TOO_LARGE', `文件超过上限 ${formatBytes(maxBytes)}，请确认所选文件是否正确`);
         hash.update(chunk);
-        await handle.write(chunk);
+        // A nearly full disk takes part of a write without an error: write the rest, so the
+        // next write says ENOSPC (else the file is silently short, "truncated", issue 15).
+        for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
       }
       await handle.sync();
     } catch (e) {
