@@ -59,6 +59,7 @@ export class SealedBackupFile {
   private readonly opened = new Set<number>();
   private cached: { index: number; plain: Buffer } | null = null;
   private ahead: { index: number; bytes: Promise<Buffer> } | null = null;
+  private readonly readBuffers: (Buffer | undefined)[] = [undefined, undefined];
 
   private constructor(
     private readonly handle: fsp.FileHandle,
@@ -119,16 +120,19 @@ export class SealedBackupFile {
     const ahead = this.ahead;
     this.ahead = null;
     if (ahead?.index === index) return ahead.bytes;
-    // A read-ahead nobody wants (the zip reader jumped) is awaited so its error is not unhandled.
-    ahead?.bytes.catch(() => undefined);
-    return this.readSealed(index);
+    // A read-ahead nobody wants (the zip reader jumped) finishes first: its buffer may be the one this read reuses.
+    return (ahead ? ahead.bytes.then(noop, noop) : Promise.resolve()).then(() => this.readSealed(index));
   }
 
   private async readSealed(index: number): Promise<Buffer> {
     const stride = BAK_CHUNK_BYTES + BAK_CHUNK_OVERHEAD;
     const start = this.dataStart + index * stride;
     const length = Math.min(stride, this.fileSize - start);
-    const sealed = Buffer.allocUnsafe(length);
+    // Two read buffers, by the chunk's parity: the chunk being decrypted and the one read ahead.
+    // Decryption makes a new plaintext buffer, so a sealed buffer is free again once decrypted.
+    const slot = index % 2;
+    const buffer = (this.readBuffers[slot] ??= Buffer.allocUnsafe(stride));
+    const sealed = buffer.subarray(0, length);
     const { bytesRead } = await this.handle.read(sealed, 0, length, start);
     if (bytesRead !== length) throw new TrustError('BACKUP_DAMAGED', BAK_DAMAGED_MESSAGE);
     return sealed;
@@ -164,6 +168,10 @@ export class SealedBackupFile {
       });
     });
   }
+}
+
+function noop(): void {
+  // A read-ahead's own outcome does not matter once nobody wants its chunk.
 }
 
 /** yauzl's random access over the sealed chunks. */
