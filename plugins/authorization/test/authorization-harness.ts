@@ -63,6 +63,8 @@ export interface SiteOptions {
   readonly config?: Partial<ExamSiteConfigInput>;
   /** Lets the software dongle pass for a formal exam (a formal site that imports and verifies). */
   readonly labOverride?: boolean;
+  /** Start every built-in plugin (the whole product, e.g. for a browser walk) instead of load + registration + authorization. */
+  readonly allPlugins?: boolean;
 }
 
 /** Sessions relative to now: 1 starts in 3 hours (120 min), 2 tomorrow (90 min). */
@@ -88,7 +90,7 @@ export async function startAuthorizationSite(options: SiteOptions = {}): Promise
   const startServer = (): Promise<TestServer> =>
     startTestServer({
       dataDir,
-      plugins: [loadPlugin, registrationPlugin, authorizationPlugin],
+      plugins: options.allPlugins ? undefined : [loadPlugin, registrationPlugin, authorizationPlugin],
       // adminSessionIdleMinutes at its maximum (7 days): tests move the PC clock by a day or
       // more while the administrator stays logged in, and the admin session's idle limit
       // is judged on the PC clock.
