@@ -1,7 +1,7 @@
 // Geometric layout checks of what the administrator sees (issue 10 point 7), run inside the
 // page on getBoundingClientRect: no two key elements overlap, every table header cell can be
 // seen (the page never scrolls sideways; a table may, with every column reachable), and the
-// title bar's site code and 模考 label stay uncovered by toasts. Reused by the browser walk.
+// title bar's site code and 模考 label stay uncovered by toasts.
 import type { Page } from 'playwright-core';
 
 export interface LayoutProblem {

@@ -2,14 +2,16 @@
 // whole product (考前 steps 1–5, 考中 monitor, 考后 回收 and 上报) holds — no two key elements
 // overlap (step 5's 机考锁校时 box beside the session selector), no table column is cut or out
 // of reach, the page never scrolls sideways, and a toast leaves the title bar's site code and
-// 模考 label readable. Each screen is also checked for English errors, raw JSON and stack traces.
+// 模考 label readable. Each screen is also checked for English errors, raw JSON and stack traces
+// (page-checks.ts, the issue 14 walk's checks) with a screenshot in artifacts/screenshots/layout.
 // Needs the built web UI (dist/web) and /usr/bin/chromium.
 import { expect } from 'chai';
+import path from 'node:path';
 import { startAuthorizationSite, type AuthorizationSite } from '../../plugins/authorization/test/authorization-harness';
 import { ProctorClient } from '../sim/proctor/proctor-client';
 import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 import { describeProblems, layoutProblems } from './layout-check';
-import { lookAtScreen, type ScreenFinding } from './page-walk';
+import { shootAndCheck } from './page-checks';
 
 export const VIEWPORTS = [
   { width: 1024, height: 768 },
@@ -41,7 +43,7 @@ describe('layouts hold at 1024×768, 1280×800 and 1920×1080 (browser, issue 10
     // One registered room, so the registration and monitor tables carry an address.
     const rooms = await site.admin.get<{ rooms: { roomCode: string; registrationCode: string }[] }>('/api/registration/rooms');
     const room = rooms.body.rooms[0]!;
-    await new ProctorClient(site.server.url).register({ roomCode: room.roomCode, registrationCode: room.registrationCode, machineId: 'pc-layout', clientVersion: '1.0.0' });
+    await new ProctorClient(site.server.url).register({ roomCode: room.roomCode, registrationCode: room.registrationCode, machineId: `pc-${room.roomCode}`, clientVersion: '1.0.0' });
     browser = await launchBrowser({ viewport: VIEWPORTS[0] });
     await openLoggedIn(browser.page, `${site.server.url}/#/before/1`);
     await browser.page.locator('[data-test=site-code]').waitFor({ timeout: 15_000 });
@@ -56,16 +58,20 @@ describe('layouts hold at 1024×768, 1280×800 and 1920×1080 (browser, issue 10
     it(`${viewport.width}×${viewport.height}: every panel holds (no overlap, every column visible or reachable, no sideways page)`, async function () {
       const { page } = browser;
       await page.setViewportSize(viewport);
-      const findings: ScreenFinding[] = [];
+      const findings: string[] = [];
+      const shots = path.resolve(__dirname, '../../../artifacts/screenshots/layout');
       for (const panel of PANELS) {
         await page.evaluate(`location.hash = ${JSON.stringify(panel.hash)}`);
         if (panel.tab) await page.locator('.el-tabs__item', { hasText: panel.tab }).click();
         await page.locator(panel.ready).first().waitFor({ timeout: 15_000 });
         // Let the live data and Element Plus's table layout settle.
         await page.waitForTimeout(400);
-        findings.push(...(await lookAtScreen(page, `layout-${viewport.width}x${viewport.height}-${panel.name}`, { dir: process.env.EXAMSITE_SCREENSHOTS ? undefined : null })));
+        const where = `${viewport.width}×${viewport.height} ${panel.name}`;
+        findings.push(describeProblems(where, await layoutProblems(page)));
+        // The walk's checks too (English, raw JSON, stack traces), with a screenshot.
+        findings.push(...(await shootAndCheck(page, shots, panel.name)).problems.map((p) => `${where}: ${p}`));
       }
-      expect(findings.map((f) => `${f.screen}: ${f.problem}`).join('\n')).to.equal('');
+      expect(findings.filter((f) => f !== '').join('\n')).to.equal('');
     });
 
     it(`${viewport.width}×${viewport.height}: a toast leaves the title bar's site code and 模考 label uncovered`, async function () {
