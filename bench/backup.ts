@@ -9,8 +9,8 @@ import { definePlugin, type PluginDefinition } from '../core/kernel/plugin';
 import { coreServices } from '../core/services';
 import { makeTempDir, type TestServer } from '../core/testing/test-server';
 import type { TestClient } from '../core/testing/http-client';
-import { buildPackage, newCentreKey } from '../plugins/registration/test/site-harness';
-import { restarted, startSystemSite } from '../plugins/system/test/system-harness';
+import { buildPackage, newCentreKey } from '../test/integration/registration/site-harness';
+import { restarted, startSystemSite } from '../test/integration/system/system-harness';
 import type { Bench } from './run';
 
 const FILE_BYTES = 8 * 1024 * 1024;

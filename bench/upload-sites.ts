@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { makeTempDir } from '../core/testing/test-server';
-import { startFtpSite } from '../plugins/collection/test/ftp-harness';
+import { startFtpSite } from '../test/integration/collection/ftp-harness';
 import type { ProctorCredentials } from '../test/sim/proctor/credentials-file';
 
 /**

@@ -8,16 +8,20 @@ import { Duplex } from 'node:stream';
  * nothing: there is no network under them.
  */
 export class MemorySocket extends Duplex {
-  readonly remoteAddress = '127.0.0.1';
   readonly remotePort = 0;
   readonly localAddress = '127.0.0.1';
   readonly localPort = 0;
   private peer: MemorySocket | null = null;
 
-  /** Two connected ends: [client, server]. */
-  static pair(): [MemorySocket, MemorySocket] {
+  /** `remoteAddress`: who the other end seems to be (a proctor PC of the LAN, say). */
+  constructor(readonly remoteAddress = '127.0.0.1') {
+    super();
+  }
+
+  /** Two connected ends: [client, server]; the server end sees the client as `clientAddress`. */
+  static pair(clientAddress = '127.0.0.1'): [MemorySocket, MemorySocket] {
     const a = new MemorySocket();
-    const b = new MemorySocket();
+    const b = new MemorySocket(clientAddress);
     a.peer = b;
     b.peer = a;
     return [a, b];

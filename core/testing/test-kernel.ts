@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Koa from 'koa';
-import { ADMIN_GUARD_ERRORS, AdminAuthService, DEFAULT_PASSWORD, type AdminPrincipal } from '../auth/admin-auth';
+import { ADMIN_GUARD_ERRORS, AdminAuthService, DEFAULT_PASSWORD, tokenFromRequest, type AdminPrincipal } from '../auth/admin-auth';
 import { hashPassword } from '../auth/password';
 import type { AuditLog } from '../auth/audit';
 import { loadConfig, type ExamSiteConfigInput } from '../config/config';
@@ -56,7 +56,12 @@ export interface TestKernel {
   readonly dataDir: string;
   /** Requests to the kernel's routes as the injected administrator, in process. */
   readonly admin: TestClient;
-  /** For raw or streamed requests: `http.request(kernel.http.requestOptions(…))`. */
+  /** What a raw request sends to be the injected administrator (other requests are anonymous). */
+  readonly adminHeaders: Readonly<Record<string, string>>;
+  /**
+   * For raw or streamed requests: `http.request(kernel.http.requestOptions(…))`; for
+   * fetch-based clients (a proctor PC of the LAN): `kernel.http.fetchFrom('192.168.1.23')`.
+   */
   readonly http: InProcessHttp;
   /** A service by its ref: core root services and services of loaded (or faked) plugins. */
   service<T>(ref: ServiceRef<T>): Promise<T>;
@@ -66,6 +71,9 @@ export interface TestKernel {
 }
 
 export const TEST_ADMIN: AdminPrincipal = { username: 'admin', tokenHash: 'test-kernel-injected-admin' };
+
+/** The bearer the `admin` client holds: requests without it stay anonymous (401 on admin routes). */
+export const TEST_ADMIN_TOKEN = 'test-kernel-injected-admin';
 
 const FAKES_PLUGIN_ID = 'test-fakes';
 
@@ -108,12 +116,15 @@ export async function startTestKernel(options: TestKernelOptions): Promise<TestK
   const plugins = pluginFakes.length ? [...options.plugins, fakesPlugin(pluginFakes)] : options.plugins;
   const host = await startHost({ config, plugins, coreServiceOverrides: overrides, logger: createLogger(config.logLevel, 'test'), listen: false, pluginTestConfig: true });
   const http = new InProcessHttp(host.app.callback());
+  const admin = new TestClient(http.transport);
+  admin.token = TEST_ADMIN_TOKEN;
   return {
     kernel: host.kernel,
     app: host.app,
     store: host.store,
     dataDir,
-    admin: new TestClient(http.transport),
+    admin,
+    adminHeaders: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
     http,
     service: (ref) => host.kernel.get(ref),
     setupMs: performance.now() - started,
@@ -149,9 +160,10 @@ function fakesPlugin(fakes: readonly FakeService[]): PluginDefinition {
 let defaultPasswordHash: Promise<string> | null = null;
 
 /**
- * Admin auth with the administrator injected: no login, every admin route sees
- * `principal` (or refuses with 401 when null). The admin account itself is real, so a
- * test can still change the password (R1.2) through the API.
+ * Admin auth with the administrator injected: no login, every admin request that carries
+ * TEST_ADMIN_TOKEN (the `admin` client does) sees `principal`; others, or all when the
+ * principal is null, get 401 as when not logged in. The admin account itself is real, so
+ * a test can still change the password (R1.2) through the API.
  */
 class InjectedAdminAuth extends AdminAuthService {
   constructor(store: Store, audit: AuditLog, private readonly principal: AdminPrincipal | null) {
@@ -173,8 +185,8 @@ class InjectedAdminAuth extends AdminAuthService {
   override readonly guard: AuthGuard<AdminPrincipal> = {
     securityScheme: ['adminSession', 'adminCookie'],
     errors: ADMIN_GUARD_ERRORS,
-    authenticate: async () => {
-      if (!this.principal) throw unauthorized('NOT_LOGGED_IN', '请先登录');
+    authenticate: async (ctx) => {
+      if (!this.principal || tokenFromRequest(ctx) !== TEST_ADMIN_TOKEN) throw unauthorized('NOT_LOGGED_IN', '请先登录');
       return this.principal;
     },
   };

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { issueAuthorization, issueVerification } from '../sim/centre/authorization-issuer';
-import { HOUR, startAuthorizationSite, type AuthorizationSite } from '../../plugins/authorization/test/authorization-harness';
+import { HOUR, startAuthorizationSite, type AuthorizationSite } from '../integration/authorization/authorization-harness';
 import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
 

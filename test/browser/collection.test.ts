@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { uploadResultOverHttp } from '../sim/proctor/result-upload';
-import { ROOM1, ROOM2, startCollectionSite, type CollectionSite } from '../../plugins/collection/test/collection-harness';
+import { ROOM1, ROOM2, startCollectionSite, type CollectionSite } from '../integration/collection/collection-harness';
 import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
 describe('数据回收 page (browser, issue 12 point 6)', function () {

@@ -2,7 +2,7 @@
 // while the page is open and the row shows them within one second, without a reload.
 import { expect } from 'chai';
 import { acknowledgeNotice, reportIncident, sendHeartbeat, type HeartbeatRequest } from '../sim/proctor/monitor-calls';
-import { startMonitorSite, type MonitorSite } from '../../plugins/monitor/test/monitor-site';
+import { startMonitorSite, type MonitorSite } from '../integration/monitor/monitor-site';
 import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
 
 const ROOM = '11003001';

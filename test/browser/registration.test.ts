@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import { makeTempDir } from '../../core/testing/test-server';
-import { startSite, type RunningSite } from '../../plugins/registration/test/site-harness';
+import { startSite, type RunningSite } from '../integration/registration/site-harness';
 import { ProctorApiError, ProctorClient } from '../sim/proctor/proctor-client';
 import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 

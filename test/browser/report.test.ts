@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { centrePaths } from '../../core/centre';
 import { resultUploadId } from '../../plugins/collection/server/report/result-upload-step';
-import { startReportSite, type ReportSite } from '../../plugins/collection/test/report-harness';
+import { startReportSite, type ReportSite } from '../integration/collection/report-harness';
 import { ensureWebBuilt, launchBrowser, type LaunchedBrowser } from './browser';
 
 const MB = 1024 * 1024;

@@ -7,7 +7,7 @@ import { TestClient } from '../../core/testing/http-client';
 import { makeTempDir } from '../../core/testing/test-server';
 import { waitFor } from '../../core/testing/wait-for';
 import { RESULT_MANIFEST_ENTRY, RESULT_SIGNATURE_ENTRY } from '../../plugins/collection/api/result-package-format';
-import { ROOM1, ROOM2, startCollectionSite, type CollectionSite } from '../../plugins/collection/test/collection-harness';
+import { ROOM1, ROOM2, startCollectionSite, type CollectionSite } from '../integration/collection/collection-harness';
 import { PROCTOR_API_PREFIX } from '../../plugins/registration/api';
 import { BAK_DONGLE_LABEL, BAK_MANIFEST_ENTRY, bakKey } from '../../plugins/system/server/backup/bak-format';
 import { plugin as systemPlugin } from '../../plugins/system/server/plugin';

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { generateWrappingKeyPair } from '../../core/crypto/wrap';
 import { TestClient } from '../../core/testing/http-client';
 import { makeTempDir } from '../../core/testing/test-server';
-import { buildPackage, newCentreKey } from '../../plugins/registration/test/site-harness';
+import { buildPackage, newCentreKey } from './registration/site-harness';
 import { ProctorClient } from '../sim/proctor/proctor-client';
 import { answerBytesFor, subjectsOfSession, writeResultPackage, type WrittenResultPackage } from '../sim/proctor/result-package';
 import { uploadResultOverHttp } from '../sim/proctor/result-upload';

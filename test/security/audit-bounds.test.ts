@@ -5,7 +5,7 @@ import { coreServices } from '../../core/services';
 import { AuditLogRow } from '../../core/store/core-entities';
 import { TestClient } from '../../core/testing/http-client';
 import { startTestServer, type TestServer } from '../../core/testing/test-server';
-import { buildPackage, newCentreKey } from '../../plugins/registration/test/site-harness';
+import { buildPackage, newCentreKey } from '../integration/registration/site-harness';
 
 const ROOM = '11003001';
 // Enough to show the bound (a few rows, whatever the count); 10,000 took a minute each on a quiet CI.

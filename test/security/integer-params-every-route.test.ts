@@ -6,7 +6,7 @@ import { OpenApiDocument } from '../../core/http/openapi';
 import type { AnyRouteSpec } from '../../core/http/route';
 import { TestClient } from '../../core/testing/http-client';
 import { startTestServer, type TestServer } from '../../core/testing/test-server';
-import { buildPackage, newCentreKey } from '../../plugins/registration/test/site-harness';
+import { buildPackage, newCentreKey } from '../integration/registration/site-harness';
 import { ProctorClient } from '../sim/proctor/proctor-client';
 
 interface OpenApiParameter {

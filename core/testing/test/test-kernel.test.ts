@@ -100,7 +100,7 @@ describe('core/testing startTestKernel: one plugin in process, no port, fakes, i
 
     const running = k;
     const first = await new Promise<string>((resolve, reject) => {
-      const req = http.request(running.http.requestOptions('GET', '/api/events', {}), (res) => {
+      const req = http.request(running.http.requestOptions('GET', '/api/events', running.adminHeaders), (res) => {
         expect(res.headers['content-type']).to.contain('text/event-stream');
         let text = '';
         res.on('data', (c: Buffer) => {

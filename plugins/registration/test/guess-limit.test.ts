@@ -9,11 +9,11 @@ import type { ExamDataService, ReleaseInfo } from '../../load/api';
 import { GuessThrottle, type GuessLimits } from '../server/guess-throttle';
 import { RegistrationService } from '../server/registration-service';
 import { RoomRegistrationRow } from '../server/room-registration-row';
-import { startSite, type RunningSite } from './site-harness';
+import { startRegistrationKernel, type RegistrationKernel } from './registration-kernel';
 
 const ROOMS = ['11003001', '11003002', '11003003'] as const;
 
-async function auditCount(site: RunningSite, action: string): Promise<number> {
+async function auditCount(site: RegistrationKernel, action: string): Promise<number> {
   return auditEventCount(site.server, action);
 }
 
@@ -36,22 +36,22 @@ async function statuses(attempts: Promise<unknown>[]): Promise<number[]> {
  * refused-uncompared one as proctor.register.locked.
  */
 describe('registration-code guessing limit under parallel guesses (R3.4)', () => {
-  let site: RunningSite;
+  let site: RegistrationKernel;
   afterEach(async () => {
     await site?.stop();
   });
 
   it('20 parallel wrong guesses for one room: exactly the room allowance (3) is compared, the rest are locked uncompared', async () => {
-    site = await startSite({ plugin: { guessLimits: { perRoomAddress: 3, perAddress: 100, windowSeconds: 600, lockSeconds: 600 } } });
+    site = await startRegistrationKernel({ plugin: { guessLimits: { perRoomAddress: 3, perAddress: 100, windowSeconds: 600, lockSeconds: 600 } } });
     const guesses = Array.from({ length: 20 }, (_, i) =>
-      new ProctorClient(site.url).register({ roomCode: ROOMS[0], registrationCode: `WRONG${String(100 + i)}`, machineId: `pc-${i}` }),
+      site.proctor().register({ roomCode: ROOMS[0], registrationCode: `WRONG${String(100 + i)}`, machineId: `pc-${i}` }),
     );
     expect(await statuses(guesses)).to.deep.equal([...Array<number>(2).fill(401), ...Array<number>(18).fill(429)]);
     expect(await auditCount(site, 'proctor.register.failed')).to.equal(3);
     expect(await auditCount(site, 'proctor.register.locked')).to.equal(17);
     expect(await site.server.store.manager.count(RoomRegistrationRow)).to.equal(0);
     // Locked even for the right code.
-    const right = await Promise.allSettled([new ProctorClient(site.url).register({ roomCode: ROOMS[0], registrationCode: await site.code(ROOMS[0]), machineId: 'pc-ok' })]);
+    const right = await Promise.allSettled([site.proctor().register({ roomCode: ROOMS[0], registrationCode: await site.code(ROOMS[0]), machineId: 'pc-ok' })]);
     expect(right[0]!.status).to.equal('rejected');
     const err = (right[0] as PromiseRejectedResult).reason as ProctorApiError;
     expect(err.status).to.equal(429);
@@ -60,9 +60,9 @@ describe('registration-code guessing limit under parallel guesses (R3.4)', () =>
   });
 
   it('20 parallel wrong guesses across rooms from one address: exactly the address allowance (4) is compared', async () => {
-    site = await startSite({ plugin: { guessLimits: { perRoomAddress: 100, perAddress: 4, windowSeconds: 600, lockSeconds: 600 } } });
+    site = await startRegistrationKernel({ plugin: { guessLimits: { perRoomAddress: 100, perAddress: 4, windowSeconds: 600, lockSeconds: 600 } } });
     const guesses = Array.from({ length: 20 }, (_, i) =>
-      new ProctorClient(site.url).register({ roomCode: `11003${String(100 + i)}`, registrationCode: 'WRONGCDE', machineId: `pc-${i}` }),
+      site.proctor().register({ roomCode: `11003${String(100 + i)}`, registrationCode: 'WRONGCDE', machineId: `pc-${i}` }),
     );
     expect(await statuses(guesses)).to.deep.equal([...Array<number>(3).fill(401), ...Array<number>(17).fill(429)]);
     expect(await auditCount(site, 'proctor.register.failed')).to.equal(4);
@@ -70,10 +70,10 @@ describe('registration-code guessing limit under parallel guesses (R3.4)', () =>
   });
 
   it('a right code gives its point back: more successful registrations than the allowance from one address, then the count is where the failures left it', async () => {
-    site = await startSite({ plugin: { guessLimits: { perRoomAddress: 5, perAddress: 2, windowSeconds: 600, lockSeconds: 600 } } });
+    site = await startRegistrationKernel({ plugin: { guessLimits: { perRoomAddress: 5, perAddress: 2, windowSeconds: 600, lockSeconds: 600 } } });
     const holders = new Map<string, ProctorClient>();
     for (const room of ROOMS) {
-      const holder = new ProctorClient(site.url);
+      const holder = site.proctor();
       const r = await holder.register({ roomCode: room, registrationCode: await site.code(room), machineId: `pc-${room}` });
       expect(r.roomCode).to.equal(room);
       holders.set(room, holder);
@@ -81,7 +81,7 @@ describe('registration-code guessing limit under parallel guesses (R3.4)', () =>
     // The holder again, with its credential: still not counted.
     await holders.get(ROOMS[0])!.register({ roomCode: ROOMS[0], registrationCode: await site.code(ROOMS[0]), machineId: `pc-${ROOMS[0]}` });
     try {
-      await new ProctorClient(site.url).register({ roomCode: ROOMS[1], registrationCode: 'WRONGCDE', machineId: 'pc-x' });
+      await site.proctor().register({ roomCode: ROOMS[1], registrationCode: 'WRONGCDE', machineId: 'pc-x' });
       expect.fail('expected 401');
     } catch (e) {
       expect((e as ProctorApiError).status).to.equal(401);
@@ -93,11 +93,11 @@ describe('registration-code guessing limit under parallel guesses (R3.4)', () =>
 
 describe('registration refused before exam data is loaded is not a guess (R3.4)', () => {
   it('does not use up the allowance: more 409s than the allowance, never a lock', async () => {
-    const site = await startSite({ pkg: null, plugin: { guessLimits: { perRoomAddress: 2, perAddress: 2, windowSeconds: 600, lockSeconds: 600 } } });
+    const site = await startRegistrationKernel({ release: null, plugin: { guessLimits: { perRoomAddress: 2, perAddress: 2, windowSeconds: 600, lockSeconds: 600 } } });
     try {
       for (let i = 0; i < 4; i++) {
         try {
-          await new ProctorClient(site.url).register({ roomCode: '11003001', registrationCode: 'ABCDEFGH', machineId: 'pc' });
+          await site.proctor().register({ roomCode: '11003001', registrationCode: 'ABCDEFGH', machineId: 'pc' });
           expect.fail('expected 409');
         } catch (e) {
           expect((e as ProctorApiError).status, (e as Error).message).to.equal(409);

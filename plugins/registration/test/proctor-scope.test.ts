@@ -4,7 +4,7 @@ import { definePlugin } from '../../../core/kernel/plugin';
 import { AppError } from '../../../core/http/errors';
 import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
 import { proctorApiRef, proctorCredentialsRef, type ProctorApi, type ProctorCredentialCheck } from '../api';
-import { startSite, type RunningSite } from './site-harness';
+import { startRegistrationKernel, type RegistrationKernel } from './registration-kernel';
 
 const ROOM1 = '11003001';
 const ROOM2 = '11003002';
@@ -46,12 +46,12 @@ const probePlugin = definePlugin({
 });
 
 describe('proctor scope enforced by ProctorApi, not by each handler (issue 9 point 8)', () => {
-  let site: RunningSite;
+  let site: RegistrationKernel;
   let proctor: ProctorClient;
 
   before(async () => {
-    site = await startSite({ extraPlugins: [probePlugin] });
-    proctor = new ProctorClient(site.url);
+    site = await startRegistrationKernel({ extraPlugins: [probePlugin] });
+    proctor = site.proctor();
     await proctor.register({ roomCode: ROOM1, registrationCode: await site.code(ROOM1), machineId: 'pc-1', clientVersion: 't' });
   });
   after(async () => {
@@ -59,7 +59,7 @@ describe('proctor scope enforced by ProctorApi, not by each handler (issue 9 poi
   });
 
   async function status(path: string): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(`${site.url}/api/proctor/v1${path}`, { headers: { authorization: `Bearer ${proctor.credentials!.token}` } });
+    const res = await site.fetch(`/api/proctor/v1${path}`, { headers: { authorization: `Bearer ${proctor.credentials!.token}` } });
     return { status: res.status, body: await res.json() };
   }
 

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { AuditLogRow } from '../../../core/store/core-entities';
 import { auditEventCount } from '../../../core/testing/audit-events';
 import { coreServices } from '../../../core/services';
-import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
+import { ProctorApiError } from '../../../test/sim/proctor/proctor-client';
 import { REGISTRATION_CHANGED_EVENT } from '../api';
-import { buildPackage, startSite, table, type RunningSite } from './site-harness';
+import { startRegistrationKernel, table, type RegistrationKernel } from './registration-kernel';
 import { startedForEachTest } from '../../../core/testing/started-fixture';
 
 async function expectApiError(p: Promise<unknown>, status: number): Promise<ProctorApiError> {
@@ -19,16 +19,16 @@ async function expectApiError(p: Promise<unknown>, status: number): Promise<Proc
   expect.fail(`expected HTTP ${status}`);
 }
 
-async function auditActions(site: RunningSite): Promise<string[]> {
+async function auditActions(site: RegistrationKernel): Promise<string[]> {
   return (await site.server.store.manager.find(AuditLogRow, { order: { id: 'ASC' } })).map((r) => r.action);
 }
 
 describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
-  let site: RunningSite;
+  let site: RegistrationKernel;
   const ROOM1 = '11003001';
   const ROOM2 = '11003002';
 
-  startedForEachTest(() => startSite(), (v) => {
+  startedForEachTest(() => startRegistrationKernel(), (v) => {
     site = v;
   });
 
@@ -37,7 +37,7 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
     (await site.server.kernel.get(coreServices.liveEvents)).subscribe((e) => {
       if (e.type === REGISTRATION_CHANGED_EVENT) events.push(e.data);
     });
-    const proctor = new ProctorClient(site.url);
+    const proctor = site.proctor();
     const r = await proctor.register({ roomCode: ROOM1, registrationCode: await site.code(ROOM1), machineId: 'pc-room1', clientVersion: '1.2.3' });
     expect(r.token).to.match(/^[A-Za-z0-9_-]{43}$/);
     expect(r).to.include({ roomCode: ROOM1, siteCode: '11003', machineId: 'pc-room1', alreadyRegistered: false, registeredIp: '127.0.0.1' });
@@ -58,23 +58,23 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
 
   it('R3.2 the registration code is accepted whatever its letter case and surrounding spaces', async () => {
     const code = await site.code(ROOM1);
-    const r = await new ProctorClient(site.url).register({ roomCode: ROOM1, registrationCode: ` ${code.toLowerCase()} `, machineId: 'pc-1' });
+    const r = await site.proctor().register({ roomCode: ROOM1, registrationCode: ` ${code.toLowerCase()} `, machineId: 'pc-1' });
     expect(r.roomCode).to.equal(ROOM1);
   });
 
   it('R3.4 a wrong code is refused with 401 and a Chinese message, audited, nothing stored', async () => {
-    const err = await expectApiError(new ProctorClient(site.url).register({ roomCode: ROOM1, registrationCode: 'WRONGCDE', machineId: 'pc-x' }), 401);
+    const err = await expectApiError(site.proctor().register({ roomCode: ROOM1, registrationCode: 'WRONGCDE', machineId: 'pc-x' }), 401);
     expect(err.code).to.equal('REGISTRATION_CODE_WRONG');
     expect(err.message).to.equal('考场代码或注册码错误，请核对考点下发的考场注册信息（还可尝试 4 次）');
     // An unknown room gets the same answer (room codes cannot be probed).
-    const unknown = await expectApiError(new ProctorClient(site.url).register({ roomCode: '11003999', registrationCode: 'WRONGCDE', machineId: 'pc-x' }), 401);
+    const unknown = await expectApiError(site.proctor().register({ roomCode: '11003999', registrationCode: 'WRONGCDE', machineId: 'pc-x' }), 401);
     expect(unknown.code).to.equal('REGISTRATION_CODE_WRONG');
     expect((await table(site)).registeredCount).to.equal(0);
     expect(await auditEventCount(site.server, 'proctor.register.failed')).to.equal(2);
   });
 
   it('R3.4 invalid input is refused with 400 naming the field, nothing stored', async () => {
-    const res = await fetch(`${site.url}/api/proctor/v1/register`, {
+    const res = await site.fetch(`/api/proctor/v1/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ roomCode: '1100', registrationCode: 'X', machineId: 'pc 1', clientVersion: '1.0' }),
@@ -87,7 +87,7 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
   });
 
   it('R3.4 repeated wrong codes lock that address for the room (429, Retry-After), even for the right code; audited', async () => {
-    const guesser = new ProctorClient(site.url);
+    const guesser = site.proctor();
     for (let i = 0; i < 4; i++) {
       await expectApiError(guesser.register({ roomCode: ROOM1, registrationCode: `WRONG00${i}`, machineId: 'pc-evil' }), 401);
     }
@@ -99,12 +99,12 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
     expect((await table(site)).registeredCount).to.equal(0);
     expect(await auditActions(site)).to.include('proctor.register.locked');
     // Another room is not locked by this room's count.
-    const ok = await new ProctorClient(site.url).register({ roomCode: ROOM2, registrationCode: await site.code(ROOM2), machineId: 'pc-2' });
+    const ok = await site.proctor().register({ roomCode: ROOM2, registrationCode: await site.code(ROOM2), machineId: 'pc-2' });
     expect(ok.roomCode).to.equal(ROOM2);
   });
 
   it('R3.4 repeated wrong codes from one address across rooms lock that address', async () => {
-    const guesser = new ProctorClient(site.url);
+    const guesser = site.proctor();
     for (let i = 0; i < 9; i++) {
       // Unknown rooms (a scan) count against the address too.
       await expectApiError(guesser.register({ roomCode: `11003${String(100 + i)}`, registrationCode: 'WRONGCDE', machineId: 'pc-evil' }), 401);
@@ -116,10 +116,10 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
   });
 
   it('R3.4 a second machine cannot take a registered room: 409 that does not name the holder\'s IP, first registration unchanged', async () => {
-    const first = new ProctorClient(site.url);
+    const first = site.proctor();
     const r1 = await first.register({ roomCode: ROOM1, registrationCode: await site.code(ROOM1), machineId: 'pc-a' });
     const err = await expectApiError(
-      new ProctorClient(site.url).register({ roomCode: ROOM1, registrationCode: await site.code(ROOM1), machineId: 'pc-b' }),
+      site.proctor().register({ roomCode: ROOM1, registrationCode: await site.code(ROOM1), machineId: 'pc-b' }),
       409,
     );
     expect(err.code).to.equal('ROOM_ALREADY_REGISTERED');
@@ -135,17 +135,17 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
 
   it('R3.2 the holder re-registering with its credential: same registration, fresh credential, old one ends', async () => {
     const code = await site.code(ROOM1);
-    const a = new ProctorClient(site.url);
+    const a = site.proctor();
     const r1 = await a.register({ roomCode: ROOM1, registrationCode: code, machineId: 'pc-a' });
     const oldCreds = a.credentials!;
-    const b = ProctorClient.fromCredentials(oldCreds);
+    const b = site.proctor(oldCreds);
     const r2 = await b.register({ roomCode: ROOM1, registrationCode: code, machineId: 'pc-a' });
     expect(r2.alreadyRegistered).to.equal(true);
     expect(r2.registrationId).to.equal(r1.registrationId);
     expect(r2.registeredAt).to.equal(r1.registeredAt);
     expect(r2.token).to.not.equal(r1.token);
     expect((await b.whoami()).registrationId).to.equal(r1.registrationId);
-    await expectApiError(ProctorClient.fromCredentials(oldCreds).whoami(), 401);
+    await expectApiError(site.proctor(oldCreds).whoami(), 401);
     const t = await table(site);
     expect(t.registeredCount).to.equal(1);
     expect(await auditActions(site)).to.include('proctor.reregistered');
@@ -153,10 +153,10 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
 
   it('issue 10 point 2: the right code and machineId without the current credential cannot take over a registered room', async () => {
     const code = await site.code(ROOM1);
-    const holder = new ProctorClient(site.url);
+    const holder = site.proctor();
     const r1 = await holder.register({ roomCode: ROOM1, registrationCode: code, machineId: 'pc-a' });
     // machineId is no secret: anyone on the LAN may have read it. A stale credential is no better.
-    for (const thief of [new ProctorClient(site.url), ProctorClient.fromCredentials({ ...holder.credentials!, token: 'A'.repeat(43) })]) {
+    for (const thief of [site.proctor(), site.proctor({ ...holder.credentials!, token: 'A'.repeat(43) })]) {
       const err = await expectApiError(thief.register({ roomCode: ROOM1, registrationCode: code, machineId: 'pc-a' }), 409);
       expect(err.code).to.equal('ROOM_ALREADY_REGISTERED');
     }
@@ -168,7 +168,7 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
 
   it('R3.3 撤销注册: the credential fails on its next request (401) and the room registers again', async () => {
     const code = await site.code(ROOM1);
-    const proctor = new ProctorClient(site.url);
+    const proctor = site.proctor();
     await proctor.register({ roomCode: ROOM1, registrationCode: code, machineId: 'pc-a' });
     await proctor.room();
 
@@ -187,13 +187,13 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
     expect(again.body.error.message).to.equal('考场 11003001 尚未注册，无需撤销');
 
     // Another machine may now take the room.
-    const other = new ProctorClient(site.url);
+    const other = site.proctor();
     await other.register({ roomCode: ROOM1, registrationCode: code, machineId: 'pc-b' });
     expect((await other.whoami()).machineId).to.equal('pc-b');
   });
 
   it('R11 room isolation: a proctor reads only its own room (403 otherwise); no credential → 401', async () => {
-    const p1 = new ProctorClient(site.url);
+    const p1 = site.proctor();
     await p1.register({ roomCode: ROOM1, registrationCode: await site.code(ROOM1), machineId: 'pc-1' });
     const room = await p1.room();
     expect(room.roomCode).to.equal(ROOM1);
@@ -209,9 +209,9 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
     const other = await expectApiError(p1.roomByCode(ROOM2), 403);
     expect(other.message).to.equal('本机注册的是考场 11003001，无权访问考场 11003002 的数据');
 
-    const anon = await fetch(`${site.url}/api/proctor/v1/room`);
+    const anon = await site.fetch(`/api/proctor/v1/room`);
     expect(anon.status).to.equal(401);
-    const forged = await fetch(`${site.url}/api/proctor/v1/room`, { headers: { authorization: 'Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+    const forged = await site.fetch(`/api/proctor/v1/room`, { headers: { authorization: 'Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
     expect(forged.status).to.equal(401);
     // The admin session is no proctor credential.
     const asAdmin = await site.admin.get('/api/proctor/v1/room');
@@ -219,7 +219,7 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
   });
 
   it('R3.2 查看考场 and the table are admin-only', async () => {
-    const anon = await fetch(`${site.url}/api/registration/rooms`);
+    const anon = await site.fetch(`/api/registration/rooms`);
     expect(anon.status).to.equal(401);
     const view = await site.admin.get<{ roomCode: string; registrationCode: string; candidates: unknown[] }>(`/api/registration/rooms/${ROOM2}`);
     expect(view.status).to.equal(200);
@@ -232,12 +232,11 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
 
   it('R2.5 a newer release keeps registration codes and registrations: a registered proctor keeps working without registering again', async () => {
     const code1 = await site.code(ROOM1);
-    const proctor = new ProctorClient(site.url);
+    const proctor = site.proctor();
     const r = await proctor.register({ roomCode: ROOM1, registrationCode: code1, machineId: 'pc-1' });
 
-    const newer = await buildPackage(site.key, { candidatesPerRoom: 8, releaseTime: '2026-12-02T20:00:00+08:00', seed: 12 });
-    const imported = await site.admin.post('/api/load/import', newer.bytes, { 'content-type': 'application/zip' });
-    expect(imported.status, JSON.stringify(imported.body)).to.equal(200);
+    // 载入考务 stores the newer release and tells its listeners (faked here: load's own tests cover the import).
+    site.examData.publish({ releaseTime: '2026-12-02T20:00:00+08:00', rooms: 3, candidatesPerRoom: 8 });
 
     const room = await proctor.room();
     expect(room.releaseTime).to.equal('2026-12-02T20:00:00+08:00');
@@ -250,7 +249,7 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
   });
 
   it('R11.1 the proctor API is in /api/openapi.json with its bearer scheme', async () => {
-    const doc = (await (await fetch(`${site.url}/api/openapi.json`)).json()) as {
+    const doc = (await (await site.fetch(`/api/openapi.json`)).json()) as {
       paths: Record<string, Record<string, { security?: Record<string, unknown>[] }>>;
       components: { securitySchemes: Record<string, unknown> };
     };
@@ -265,9 +264,9 @@ describe('registration: proctor LAN API v1 (R3.2–R3.4, R11)', () => {
 
 describe('registration before exam data is loaded (R3.2)', () => {
   it('refuses registration with 409 and says why', async () => {
-    const site = await startSite({ pkg: null });
+    const site = await startRegistrationKernel({ release: null });
     try {
-      const err = await expectApiError(new ProctorClient(site.url).register({ roomCode: '11003001', registrationCode: 'ABCDEFGH', machineId: 'pc' }), 409);
+      const err = await expectApiError(site.proctor().register({ roomCode: '11003001', registrationCode: 'ABCDEFGH', machineId: 'pc' }), 409);
       expect(err.message).to.contain('考点尚未载入考务数据');
       const t = await table(site);
       expect(t.rooms).to.have.length(0);

@@ -1,18 +1,12 @@
 import { expect } from 'chai';
-import os from 'node:os';
 import { AuditLogRow } from '../../../core/store/core-entities';
-import { ProctorApiError, ProctorClient } from '../../../test/sim/proctor/proctor-client';
-import { startSite, type RunningSite } from './site-harness';
+import { ProctorApiError } from '../../../test/sim/proctor/proctor-client';
+import { startRegistrationKernel, type RegistrationKernel } from './registration-kernel';
 
 const ROOM = '11003001';
 
-/** This PC's first non-loopback IPv4 address: requests to it reach the site from another address than 127.0.0.1. */
-function lanAddress(): string | null {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return null;
-}
+/** A candidate PC of the exam LAN: the in-process requests of the guesser come from it. */
+const lan = '192.168.10.57';
 
 async function refusal(p: Promise<unknown>): Promise<ProctorApiError> {
   try {
@@ -39,25 +33,17 @@ interface LockRow {
  */
 describe('no lockout by a third party: registration-code guesses are throttled per address (issue 10 point 2)', function () {
   this.timeout(60_000);
-  let site: RunningSite;
-  let lan: string;
+  let site: RegistrationKernel;
 
-  before(function () {
-    const address = lanAddress();
-    if (!address) this.skip();
-    lan = address!;
-  });
   beforeEach(async () => {
-    site = await startSite({ host: '0.0.0.0' });
+    site = await startRegistrationKernel();
   });
   afterEach(async () => {
     await site?.stop();
   });
 
-  const guesserUrl = (): string => `http://${lan}:${site.server.port}`;
-
   it('the real proctor registers its room while a third address has guessed it into a lock', async () => {
-    const guesser = new ProctorClient(guesserUrl());
+    const guesser = site.proctor(null, lan);
     for (let i = 0; i < 4; i++) expect((await refusal(guesser.register({ roomCode: ROOM, registrationCode: `WRONG00${i}`, machineId: 'pc-evil' }))).status).to.equal(401);
     const locked = await refusal(guesser.register({ roomCode: ROOM, registrationCode: 'WRONG005', machineId: 'pc-evil' }));
     expect(locked.status).to.equal(429);
@@ -65,14 +51,14 @@ describe('no lockout by a third party: registration-code guesses are throttled p
     // Locked for the guesser even with the right code.
     expect((await refusal(guesser.register({ roomCode: ROOM, registrationCode: await site.code(ROOM), machineId: 'pc-evil' }))).status).to.equal(429);
 
-    const proctor = new ProctorClient(site.url);
+    const proctor = site.proctor();
     const r = await proctor.register({ roomCode: ROOM, registrationCode: await site.code(ROOM), machineId: 'pc-real' });
     expect(r).to.include({ roomCode: ROOM, registeredIp: '127.0.0.1', alreadyRegistered: false });
     expect((await proctor.whoami()).machineId).to.equal('pc-real');
   });
 
   it('the administrator sees the lock (address, room, until) and lifts it; nothing else changes', async () => {
-    const guesser = new ProctorClient(guesserUrl());
+    const guesser = site.proctor(null, lan);
     for (let i = 0; i < 5; i++) await refusal(guesser.register({ roomCode: ROOM, registrationCode: `WRONG00${i}`, machineId: 'pc-evil' }));
     const listed = await site.admin.get<{ locks: LockRow[] }>('/api/registration/locks');
     expect(listed.status).to.equal(200);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeTempDir } from '../../../core/testing/test-server';
-import { startSite, type RunningSite } from '../../../plugins/registration/test/site-harness';
+import { startSite, type RunningSite } from '../../integration/registration/site-harness';
 import { runCli } from './run-cli';
 import { proctorCommands } from './commands';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeTempDir } from '../../../core/testing/test-server';
 import { waitFor } from '../../../core/testing/wait-for';
-import { startMonitorSite, type MonitorSite } from '../../../plugins/monitor/test/monitor-site';
+import { startMonitorSite, type MonitorSite } from '../../integration/monitor/monitor-site';
 import { ROOM_STATUS_KIND, SESSION_ENDED_KIND, SESSION_STARTED_KIND } from '../../../plugins/monitor/api/centre-reports';
 import type { Notice } from '../../../plugins/monitor/api/contract';
 import { startCentreSimulator, type RunningCentreSimulator } from '../centre/centre-simulator';

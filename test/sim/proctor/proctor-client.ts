@@ -45,6 +45,8 @@ export interface ProctorClientOptions {
   readonly timeoutMs?: number;
   /** Called after register() with the new credentials (e.g. to save them). */
   readonly onCredentials?: (c: ProctorCredentials) => void | Promise<void>;
+  /** Carries the requests; default the network. A plugin test passes its kernel's in-process fetch. */
+  readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
 }
 
 export interface RegisterInput {
@@ -143,7 +145,7 @@ export class ProctorClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(this.url(path), {
+      res = await (this.options.fetch ?? fetch)(this.url(path), {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeTempDir } from '../../../core/testing/test-server';
-import { ROOM1, ROOM2, startCollectionSite, type CollectionSite } from '../../../plugins/collection/test/collection-harness';
+import { ROOM1, ROOM2, startCollectionSite, type CollectionSite } from '../../integration/collection/collection-harness';
 import { CollectedResultRow } from '../../../plugins/collection/server/result-rows';
 import { openResultPackage } from '../centre/result-opener';
 import { runCli } from './run-cli';
