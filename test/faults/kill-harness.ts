@@ -6,7 +6,7 @@ import { SWAP_JOURNAL } from '../../core/lifecycle/data-swap';
 import { generateWrappingKeyPair } from '../../core/crypto/wrap';
 import { TestClient } from '../../core/testing/http-client';
 import { makeTempDir } from '../../core/testing/test-server';
-import { buildPackage, newCentreKey } from '../../plugins/registration/test/site-harness';
+import { buildPackage, newCentreKey } from '../integration/registration/site-harness';
 import type { CentreSigningKey, BuiltPackage } from '../sim/centre/sim-types';
 import { startCentreSimulator } from '../sim/centre/centre-simulator';
 import type { ProctorCredentials } from '../sim/proctor/credentials-file';
