@@ -10,8 +10,8 @@ import type { Page } from 'playwright-core';
 import { makeTempDir, type TestServer } from '../../core/testing/test-server';
 import type { TestClient } from '../../core/testing/http-client';
 import { skipInPostgresPass } from '../../core/testing/test-database';
-import { buildPackage, newCentreKey } from '../../plugins/registration/test/site-harness';
-import { startSystemSite } from '../../plugins/system/test/system-harness';
+import { buildPackage, newCentreKey } from '../integration/registration/site-harness';
+import { startSystemSite } from '../integration/system/system-harness';
 import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
 const SITE = '11003';
