@@ -7,7 +7,7 @@
 // Needs the built web UI (dist/web) and /usr/bin/chromium.
 import { expect } from 'chai';
 import path from 'node:path';
-import { startAuthorizationSite, type AuthorizationSite } from '../../plugins/authorization/test/authorization-harness';
+import { startAuthorizationSite, type AuthorizationSite } from '../integration/authorization/authorization-harness';
 import { ProctorClient } from '../sim/proctor/proctor-client';
 import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 import { describeProblems, layoutProblems } from './layout-check';
