@@ -39,7 +39,7 @@ export const MUTATION_GROUPS = [
         methods: ['doImport', 'isSameAuthorization', 'doVerify', 'checkVerificationWindow', 'checkNotExpired', 'sameTerms', 'checkWindowMatchesSession'],
       },
     ],
-    tests: ['dist/plugins/authorization/test/authorization-verification.test.js', 'dist/plugins/authorization/test/verification-window-edges.test.js', 'dist/plugins/authorization/test/authorization-import.test.js'],
+    tests: ['dist/test/integration/authorization/authorization-verification.test.js', 'dist/test/integration/authorization/verification-window-edges.test.js', 'dist/test/integration/authorization/authorization-import.test.js'],
   },
 ];
 
