@@ -23,6 +23,7 @@ const TARGET_PAGE_P99_MS = 1000;
 /** Candidates per room of the site's data: 1,000 × 12 × 4 sessions = the 48,000 rows of the 200 × 60 × 4 load bench. */
 const CANDIDATES = 12;
 const SESSIONS = 4;
+const MAX_ROOMS = 999;
 
 interface LanOptions {
   readonly seconds: number;
@@ -64,13 +65,16 @@ export const lanBench: Bench = {
   async run(args, report) {
     const o = parseOptions(args);
     line(`machine: ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} — product, load generator (worker thread) and bench share these cores`);
-    line(`run: ${o.proctors} proctors × 1 beat/s for ${o.seconds} s per phase; throughput ${o.throughputSeconds} s each; ${o.pages} monitor pages`);
+    // A room code is the site code and 3 digits: a site has at most 999 rooms (the manifest refuses more).
+    const rooms = Math.min(o.proctors, MAX_ROOMS);
+    if (rooms < o.proctors) line(`rooms: ${rooms} (a site has at most ${MAX_ROOMS} rooms), so ${rooms} proctors instead of ${o.proctors}`);
+    line(`run: ${rooms} proctors × 1 beat/s for ${o.seconds} s per phase; throughput ${o.throughputSeconds} s each; ${o.pages} monitor pages`);
     const key = generateSigningKeyPair();
     const centreKey: CentreSigningKey = { keyId: key.keyId, publicKey: key.publicKey, privateKeyPem: key.privateKeyPem };
     const spec = (day: number, seed: number) => ({
       siteCode: '11003',
       mode: 'mock' as const,
-      rooms: o.proctors,
+      rooms,
       candidatesPerRoom: CANDIDATES,
       sessions: defaultSessions(SESSIONS),
       releaseTime: `2026-12-${String(day).padStart(2, '0')}T10:00:00+08:00`,
@@ -80,7 +84,7 @@ export const lanBench: Bench = {
     // Newer releases of the same rooms (a replacement keeps every room's registration).
     const imports: BuiltPackage[] = [];
     for (let i = 0; i < Math.max(2, Math.ceil(o.seconds / 10)); i++) imports.push(await buildSitePackage(spec(2 + i, 2 + i), centreKey));
-    line(`packages: ${o.proctors} rooms × ${CANDIDATES} candidates × ${SESSIONS} sessions = ${o.proctors * CANDIDATES * SESSIONS} candidate rows, ${(base.bytes.length / 1024 / 1024).toFixed(1)} MB each${o.proctors * CANDIDATES === 200 * 60 ? " (the row count of a 200-room × 60 × 4 package)" : ""}`);
+    line(`packages: ${rooms} rooms × ${CANDIDATES} candidates × ${SESSIONS} sessions = ${rooms * CANDIDATES * SESSIONS} candidate rows, ${(base.bytes.length / 1024 / 1024).toFixed(1)} MB each${rooms * CANDIDATES === 200 * 60 ? " (the row count of a 200-room × 60 × 4 package)" : ""}`);
 
     const dataDir = makeTempDir('examsite-bench-lan-');
     let product: ProductProcess | null = null;

@@ -6,6 +6,8 @@ import { generateSigningKeyPair } from '../../core/crypto';
 import { TestClient } from '../../core/testing/http-client';
 import { makeTempDir, startTestServer, type TestServer } from '../../core/testing/test-server';
 import { plugin as loadPlugin } from '../../plugins/load/server/plugin';
+import { plugin as sealPlugin } from '../../plugins/seal/server/plugin';
+import type { SealRunView } from '../../plugins/seal/api';
 import { buildSitePackage, defaultSessions } from '../sim/centre/package-builder';
 import type { ErrorBody } from '../../core/http/errors';
 
@@ -77,6 +79,28 @@ describe('vendor plugins loaded from the configured folder (R10.2, R10.3)', func
     expect((await client.get<{ rooms: unknown[] }>('/api/load/rooms')).body.rooms).to.have.length(0);
     const seen = await client.get<{ lists: unknown[] }>('/api/example-cert/practical');
     expect(seen.body.lists).to.have.length(0);
+  });
+
+  it('contributes a 封场检测 item that fails before its task list is loaded and passes after (issue 11 point 1)', async () => {
+    const sealServer = await startTestServer({ plugins: [loadPlugin, sealPlugin], config: { vendorPluginDir: VENDOR_DIR, centreKeys: [key.publicKey] } });
+    try {
+      const admin = new TestClient(sealServer.url);
+      await admin.login();
+      await admin.put('/api/settings', { siteCode: '11003', mode: 'mock' });
+      const itemOf = async (): Promise<SealRunView['items'][number] | undefined> =>
+        (await admin.post<SealRunView>('/api/seal/run', {})).body.items.find((i) => i.id === 'example-cert.practical-loaded');
+      expect(await itemOf()).to.deep.include({
+        title: '示例证书实操任务清单已载入',
+        passed: false,
+        reason: '已载入的考务数据中没有示例证书的实操任务清单',
+        fix: '请向证书厂商确认数据包含有 vendor/example-cert/practical.json，然后在“1 载入考务”中重新载入',
+      });
+      const good = await pkg({ certificate: '示例证书', tasks: [{ code: 'T-01', title: '网页布局', minutes: 60 }] });
+      expect((await admin.post('/api/load/import', good.bytes, { 'content-type': 'application/zip' })).status).to.equal(200);
+      expect(await itemOf()).to.deep.include({ passed: true, reason: '已载入示例证书实操任务 1 项（示例证书）', fix: null });
+    } finally {
+      await sealServer.stop();
+    }
   });
 
   it('accepts a good certificate file and shows it through the vendor route', async () => {

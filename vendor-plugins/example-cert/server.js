@@ -67,6 +67,25 @@ function createPlugin(hostApi) {
   };
   const collection = hostApi.plugins.collection;
 
+  // 封场检测 (issue 11 point 1): the site is ready for this certificate only when the
+  // loaded package carried its practical-task list.
+  const sealCheck = {
+    id: 'example-cert.practical-loaded',
+    title: '示例证书实操任务清单已载入',
+    order: 60,
+    async run() {
+      const last = accepted[accepted.length - 1];
+      return last
+        ? { passed: true, reason: `已载入示例证书实操任务 ${last.tasks.length} 项（${last.certificate}）` }
+        : {
+            passed: false,
+            reason: '已载入的考务数据中没有示例证书的实操任务清单',
+            fix: '请向证书厂商确认数据包含有 vendor/example-cert/practical.json，然后在“1 载入考务”中重新载入',
+          };
+    },
+  };
+  const seal = hostApi.plugins.seal;
+
   return definePlugin({
     manifest: {
       id: 'example-cert',
@@ -78,6 +97,7 @@ function createPlugin(hostApi) {
     register(env) {
       env.extend(load.loadContentHandlersPoint, contentHandler);
       if (collection && collection.collectionValidatorsPoint) env.extend(collection.collectionValidatorsPoint, resultValidator);
+      if (seal && seal.sealChecksPoint) env.extend(seal.sealChecksPoint, sealCheck);
       env.registerInit({
         deps: { http: coreServices.http, auth: coreServices.adminAuth, hardware: coreServices.hardwareEvents, logger: coreServices.logger },
         init({ http, auth, hardware, logger }) {

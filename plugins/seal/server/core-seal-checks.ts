@@ -4,10 +4,11 @@ import type { DongleService } from '../../../core/dongle/dongle-service';
 import type { SiteSettings } from '../../../core/settings/site-settings';
 import type { SealCheck } from '../api';
 
+/** Only what each check reads, so a test can hand in the fact it wants to see. */
 export interface CoreFactDeps {
-  readonly dongles: DongleService;
-  readonly auth: AdminAuthService;
-  readonly settings: SiteSettings;
+  readonly dongles: Pick<DongleService, 'current'>;
+  readonly auth: Pick<AdminAuthService, 'isDefaultPassword'>;
+  readonly settings: Pick<SiteSettings, 'get'>;
   readonly dataDir: string;
   readonly minFreeDiskMb: number;
 }
@@ -28,14 +29,18 @@ export function donglePresentCheck(d: Pick<CoreFactDeps, 'dongles'>): SealCheck 
   };
 }
 
-export function freeDiskCheck(d: Pick<CoreFactDeps, 'dataDir' | 'minFreeDiskMb'>): SealCheck {
+/** `freeBytes`: the probe (statfs of the data folder by default; tests inject a full disk). */
+export function freeDiskCheck(d: Pick<CoreFactDeps, 'dataDir' | 'minFreeDiskMb'> & { readonly freeBytes?: (dir: string) => Promise<number> }): SealCheck {
+  const freeBytes = d.freeBytes ?? (async (dir: string) => {
+    const s = await fsp.statfs(dir);
+    return s.bavail * s.bsize;
+  });
   return {
     id: 'core.free-disk',
     title: '磁盘剩余空间充足',
     order: 80,
     async run() {
-      const s = await fsp.statfs(d.dataDir);
-      const freeMb = Math.floor((s.bavail * s.bsize) / 1024 / 1024);
+      const freeMb = Math.floor((await freeBytes(d.dataDir)) / 1024 / 1024);
       return freeMb >= d.minFreeDiskMb
         ? { passed: true, reason: `数据目录所在磁盘剩余 ${freeMb} MB` }
         : { passed: false, reason: `数据目录所在磁盘仅剩 ${freeMb} MB，低于 ${d.minFreeDiskMb} MB`, fix: '请清理磁盘或更换数据目录后重新检测' };
