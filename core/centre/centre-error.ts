@@ -28,6 +28,8 @@ export const CENTRE_ERROR_CODES = [
 export type CentreErrorCode = (typeof CENTRE_ERROR_CODES)[number];
 
 export class CentreError extends Error {
+  /** The centre's own error code of a refusal (its body's error.code), when it gave one. */
+  readonly centreCode: string | undefined;
   /** Marks the message as safe to show to the user (core/http/errors.ts). */
   readonly userFacing = true;
 
@@ -35,10 +37,11 @@ export class CentreError extends Error {
     readonly code: CentreErrorCode,
     message: string,
     readonly httpStatus: number = 502,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; centreCode?: string },
   ) {
     super(message, options);
     this.name = 'CentreError';
+    this.centreCode = options?.centreCode;
   }
 
   /** Transport-level trouble: worth retrying later, and a sign the centre is not reachable. */

@@ -360,10 +360,14 @@ export class HttpCentreClient implements CentreClient {
   private async statusError(ex: Exchange): Promise<CentreError> {
     const status = ex.res.status;
     let reason: string | null = null;
+    let centreCode: string | undefined;
     try {
       const bytes = await this.readBytes(ex, 64 * 1024);
       const parsed = centreErrorBodySchema.safeParse(JSON.parse(bytes.toString('utf8')));
-      if (parsed.success) reason = parsed.data.error.message;
+      if (parsed.success) {
+        reason = parsed.data.error.message;
+        centreCode = parsed.data.error.code;
+      }
     } catch {
       // the status alone decides what happens; the reason is a courtesy
     }
@@ -371,8 +375,8 @@ export class HttpCentreClient implements CentreClient {
       return new CentreError('CENTRE_SERVER_ERROR', `${CENTRE_MESSAGES.serverError}（HTTP ${status}）`, 502);
     }
     const said = reason ? `：${reason}` : `（HTTP ${status}）`;
-    if (status === 404) return new CentreError('CENTRE_NOT_FOUND', `监控平台上没有所请求的数据${said}`, 404);
-    return new CentreError('CENTRE_REFUSED', `监控平台拒绝了请求${said}`, 409);
+    if (status === 404) return new CentreError('CENTRE_NOT_FOUND', `监控平台上没有所请求的数据${said}`, 404, { centreCode });
+    return new CentreError('CENTRE_REFUSED', `监控平台拒绝了请求${said}`, 409, { centreCode });
   }
 
   private mapError(e: unknown, ex: Pick<Exchange, 'timedOut'>, duringBody: boolean): Error {

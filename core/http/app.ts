@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
 import { AppError, isCodedUserError, type ErrorBody } from './errors';
+import type { GoTo } from './guidance';
 import { TrustError } from '../crypto/trust-error';
 import { trustErrorStatus } from './error-catalog';
 import type { HttpRegistry } from './http-registry';
@@ -25,10 +26,11 @@ export function errorMiddleware(logger: Logger) {
     } catch (e) {
       const requestId = String(ctx.state.requestId ?? '');
       let status = 500;
+      let goTo: GoTo | undefined;
       let code = 'INTERNAL_ERROR';
       let message = `服务器内部错误，请联系技术支持并提供请求编号 ${requestId}`;
       if (e instanceof AppError) {
-        ({ status, code, message } = e);
+        ({ status, code, message, goTo } = e);
         for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
       } else if (e instanceof TrustError) {
         status = trustErrorStatus(e.code);
@@ -51,7 +53,7 @@ export function errorMiddleware(logger: Logger) {
       if (status >= 500) logger.error({ err: e, requestId, path: ctx.path }, 'request failed');
       else logger.debug({ code, requestId, path: ctx.path }, message);
       ctx.status = status;
-      const body: ErrorBody = { error: { code, message, ...(requestId ? { requestId } : {}) } };
+      const body: ErrorBody = { error: { code, message, ...(requestId ? { requestId } : {}), ...(goTo ? { goTo } : {}) } };
       ctx.body = body;
     }
   };

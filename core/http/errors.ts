@@ -1,9 +1,13 @@
+import type { GoTo } from './guidance';
+
 /**
  * Errors a user may see. The message is Chinese and says what is wrong and what to do;
  * the code is stable for clients. Anything else becomes a generic 500 without details.
  */
 export class AppError extends Error {
   override name = 'AppError';
+  /** The step to do first, for a "请先…" refusal (the UI offers a 前往 button). */
+  goTo: GoTo | undefined;
   constructor(
     readonly status: number,
     readonly code: string,
@@ -11,6 +15,12 @@ export class AppError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+  }
+
+  /** Names the step the administrator has to do first. */
+  needs(goTo: GoTo): this {
+    this.goTo = goTo;
+    return this;
   }
 }
 
@@ -41,5 +51,5 @@ export function isCodedUserError(e: unknown): e is Error & CodedError {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; requestId?: string };
+  error: { code: string; message: string; requestId?: string; goTo?: GoTo };
 }

@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodType } from 'zod';
+import { goToSchema } from './guidance';
 import { mergeErrorResponses, toOpenApiPath, type AnyRouteSpec, type ErrorResponses, type RawResponseSpec, type ResponseHeaders } from './route';
 
 /** `error.code` limited to the codes one response can carry: generated clients get an enum, not a free string. */
@@ -9,6 +10,7 @@ function errorSchemaOf(codes: readonly string[]): ZodType {
       code: z.enum(codes as [string, ...string[]]).describe('错误代码（稳定，供程序判断）'),
       message: z.string().describe('中文错误说明：哪里不对、应该怎么做'),
       requestId: z.string().optional().describe('请求编号（与 X-Request-Id 相同），联系技术支持时提供'),
+      goTo: goToSchema.optional(),
     }),
   });
 }

@@ -2,15 +2,34 @@
 // Every call is same-origin with the session cookie; errors become ApiError with the
 // server's Chinese message, so the UI never needs to show anything technical.
 
+/** The step a "请先…" refusal names (error.goTo, core/http/guidance.ts). */
+export interface GoTo {
+  area: 'before' | 'during' | 'after';
+  step?: number;
+  label: string;
+}
+
+/** A goTo as the server sent it, or null when it is not one. */
+export function readGoTo(value: unknown): GoTo | null {
+  const v = value as Partial<GoTo> | null;
+  if (!v || typeof v !== 'object' || typeof v.label !== 'string') return null;
+  if (v.area !== 'before' && v.area !== 'during' && v.area !== 'after') return null;
+  if (v.step !== undefined && !(Number.isInteger(v.step) && v.step >= 1 && v.step <= 5)) return null;
+  return { area: v.area, label: v.label, ...(v.step !== undefined ? { step: v.step } : {}) };
+}
+
 /** An error answered by the server (or a network failure), with a Chinese message for the user. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The step to do first, when the server named one. */
+  readonly goTo: GoTo | null;
+  constructor(status: number, code: string, message: string, goTo: GoTo | null = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.goTo = goTo;
   }
 }
 
@@ -45,19 +64,21 @@ function fallbackMessage(status: number): string {
 async function toApiError(res: Response): Promise<ApiError> {
   let code = `HTTP_${res.status}`;
   let message = fallbackMessage(res.status);
+  let goTo: GoTo | null = null;
   try {
     const text = await res.text();
     if (text) {
-      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; goTo?: unknown } };
       if (body && typeof body === 'object' && body.error) {
         if (typeof body.error.code === 'string') code = body.error.code;
         if (typeof body.error.message === 'string' && body.error.message.trim()) message = body.error.message;
+        goTo = readGoTo(body.error.goTo);
       }
     }
   } catch {
     // Not JSON (proxy page, HTML error): keep the calm Chinese fallback.
   }
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, code, message, goTo);
 }
 
 async function request<T>(method: string, path: string, body?: BodyInit, headers?: Record<string, string>): Promise<T> {

@@ -83,8 +83,11 @@ export function mountAdminRoutes(http: PluginHttp, d: { auth: AdminAuthService; 
       const results = await service.downloadAll(principal.username);
       const sessions = await service.list();
       const allAuthorized = sessions.length > 0 && sessions.every((s) => s.authorized);
-      const failed = results.filter((r) => !r.ok).length;
-      const message = failed === 0 ? '考试授权成功' : `${failed} 个场次的考试授权下载失败，请手工导入对应场次的考试授权 .PTQ 文件`;
+      const failed = results.filter((r) => !r.ok);
+      // A step to do first is said once (the same for every session), not as a download failure.
+      const firstStep = failed.find((r) => r.goTo);
+      const message =
+        failed.length === 0 ? '考试授权成功' : firstStep?.message ?? `${failed.length} 个场次的考试授权下载失败，请手工导入对应场次的考试授权 .PTQ 文件`;
       return { message, allAuthorized, results, sessions };
     },
   });

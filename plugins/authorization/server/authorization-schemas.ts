@@ -1,3 +1,4 @@
+import { goToSchema } from '../../../core/http/guidance';
 import { z } from 'zod';
 import { integerParam } from '../../../core/http/integer-param';
 import { instantSchema } from '../../../core/time/instant';
@@ -61,6 +62,7 @@ export const downloadOutcomeSchema = z
         ok: z.boolean(),
         code: z.string().optional(),
         message: z.string().optional(),
+        goTo: goToSchema.optional(),
       }),
     ),
     sessions: z.array(sessionStatusSchema),

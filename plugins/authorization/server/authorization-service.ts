@@ -1,3 +1,6 @@
+import { LOAD_STEP } from '../../load/api/contract';
+import { isCentreError } from '../../../core/centre/centre-error';
+import type { GoTo } from '../../../core/http/guidance';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../../core/auth/audit';
@@ -70,7 +73,12 @@ export interface DownloadResult {
   readonly ok: boolean;
   readonly code?: string;
   readonly message?: string;
+  /** A step to do first (no manual import helps then). */
+  readonly goTo?: GoTo;
 }
+
+/** 机考锁注册 is on step 5's 机考锁校时 box. */
+export const DONGLE_REGISTRATION_STEP: GoTo = { area: 'before', step: 5, label: '第 5 步“授权验证”' };
 
 export interface CalibrationAdvice {
   readonly calibrated: boolean;
@@ -153,6 +161,17 @@ export class AuthorizationService implements AuthorizationDirectory {
         await this.serialized(() => this.doImport(bytes, 'online', actor, s.no, generation));
         results.push({ sessionNo: s.no, ok: true });
       } catch (e) {
+        if (isCentreError(e) && e.centreCode === 'DONGLE_NOT_REGISTERED') {
+          // Not a network failure: the centre does not know this dongle yet; a .PTQ file would not exist either.
+          results.push({
+            sessionNo: s.no,
+            ok: false,
+            code: 'DONGLE_NOT_REGISTERED',
+            message: `本机考锁尚未在监控平台注册，无法获取考试授权。请先完成${DONGLE_REGISTRATION_STEP.label}中的“机考锁注册”（右侧“机考锁校时”框），再回到本步骤点击“考试授权”。`,
+            goTo: DONGLE_REGISTRATION_STEP,
+          });
+          continue;
+        }
         const { code, message } = describeError(e);
         if (code === 'INTERNAL_ERROR') this.o.logger.error({ err: e, sessionNo: s.no }, '下载考试授权出错');
         results.push({ sessionNo: s.no, ok: false, code, message });
@@ -526,7 +545,7 @@ export class AuthorizationService implements AuthorizationDirectory {
 
   private async requireSessions(): Promise<SessionInfo[]> {
     const sessions = await this.o.examData.sessions();
-    if (sessions.length === 0) throw conflict('EXAM_DATA_MISSING', '尚未载入考务数据，请先完成第 1 步“导入考务”再进行考试授权');
+    if (sessions.length === 0) throw conflict('EXAM_DATA_MISSING', '尚未载入考务数据，请先完成第 1 步“导入考务”再进行考试授权').needs(LOAD_STEP);
     return sessions;
   }
 

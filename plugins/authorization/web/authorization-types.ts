@@ -31,7 +31,7 @@ export interface SessionTable {
 export interface DownloadOutcome {
   message: string;
   allAuthorized: boolean;
-  results: { sessionNo: number; ok: boolean; code?: string; message?: string }[];
+  results: { sessionNo: number; ok: boolean; code?: string; message?: string; goTo?: unknown }[];
   sessions: SessionStatus[];
 }
 

@@ -1,3 +1,4 @@
+import { LOAD_STEP } from '../../load/api/contract';
 import { promises as fsp, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import type { AuditLog } from '../../../core/auth/audit';
@@ -157,7 +158,7 @@ export class SiteInfoService {
     const siteCode = this.settings.get().siteCode;
     if (!siteCode) throw conflict('SITE_CODE_MISSING', `请先在“系统设置”中填写考点代码，再${what}`);
     const release = await this.examData.currentRelease();
-    if (!release) throw conflict('EXAM_DATA_NOT_LOADED', `尚未载入考务数据，无法${what}；请先完成“载入考务”`);
+    if (!release) throw conflict('EXAM_DATA_NOT_LOADED', `尚未载入考务数据，无法${what}；请先完成${LOAD_STEP.label}`).needs(LOAD_STEP);
     return { siteCode, release };
   }
 

@@ -268,9 +268,11 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
 
     it('refuses to export before exam data is loaded', async () => {
       site = await siteWith({ dongleFrom: sourceDir, pkg: null });
-      const r = await site.admin.post<{ error: { message: string } }>('/api/registration/export', { folder: exportFolder });
+      const r = await site.admin.post<{ error: { message: string; goTo?: unknown } }>('/api/registration/export', { folder: exportFolder });
       expect(r.status).to.equal(409);
-      expect(r.body.error.message).to.equal('尚未载入考务数据，无法导出考点信息；请先完成“载入考务”');
+      expect(r.body.error.message).to.equal('尚未载入考务数据，无法导出考点信息；请先完成第 1 步“导入考务”');
+      // The step it needs, typed (issue 10 point 8): the UI offers 前往 from it.
+      expect(r.body.error.goTo).to.deep.equal({ area: 'before', step: 1, label: '第 1 步“导入考务”' });
     });
   });
 });

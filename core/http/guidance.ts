@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/**
+ * Where a "请先…" refusal sends the administrator (issue 10 point 8): the area of the frame
+ * and, in 考前, the step; `label` names it for the button (前往第 5 步“授权验证”). Core names
+ * areas and step numbers only, never a stage.
+ */
+export const goToSchema = z
+  .object({
+    area: z.enum(['before', 'during', 'after']).describe('界面区域：考前 before、考中 during、考后 after'),
+    step: z.number().int().min(1).max(5).optional().describe('考前的步骤（1–5）'),
+    label: z.string().describe('步骤名称，如 第 5 步“授权验证”'),
+  })
+  .describe('先要完成的步骤：界面据此显示“前往”按钮');
+
+export type GoTo = z.infer<typeof goToSchema>;

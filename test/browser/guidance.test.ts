@@ -1,0 +1,50 @@
+// Browser test of issue 10 point 8 (guidance): 考试授权 before 机考锁注册 names the step to do
+// first and offers a button that goes there, instead of opening the manual .PTQ dialog as if
+// the network had failed; after 机考锁注册 there, 考试授权 succeeds.
+// Needs the built web UI (dist/web) and /usr/bin/chromium.
+import { expect } from 'chai';
+import { startAuthorizationSite, type AuthorizationSite } from '../../plugins/authorization/test/authorization-harness';
+import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
+
+describe('a "请先…" message names the step and goes there (browser, issue 10 point 8)', function () {
+  this.timeout(180_000);
+  let site: AuthorizationSite;
+  let browser: LaunchedBrowser;
+
+  before(async function () {
+    ensureWebBuilt();
+    site = await startAuthorizationSite({ registerDongle: false });
+    browser = await launchBrowser({ viewport: { width: 1024, height: 768 } });
+  });
+  after(async function () {
+    if (browser) await browser.close();
+    if (site) await site.stop();
+  });
+
+  it('考试授权 before 机考锁注册: 请先完成第 5 步… with 前往, no .PTQ dialog; after 机考锁注册 考试授权成功', async function () {
+    const { page } = browser;
+    await openLoggedIn(page, `${site.server.url}/#/before/3`);
+    const panel = page.locator('[data-test=authorization-panel]');
+    await panel.locator('[data-test=authorization-table] tbody tr').first().waitFor({ timeout: 15_000 });
+    await panel.locator('[data-test=authorize-button]').click();
+    const outcome = panel.locator('[data-test=authorization-outcome]');
+    await outcome.filter({ hasText: '机考锁' }).waitFor();
+    const text = await outcome.innerText();
+    expect(text).to.contain('请先完成第 5 步“授权验证”中的“机考锁注册”');
+    // Said once, not once per session.
+    expect(text.split('请先').length - 1).to.equal(1);
+    await page.waitForTimeout(300);
+    expect(await page.locator('.ptq-import-dialog').isVisible()).to.equal(false);
+
+    await panel.locator('[data-test=go-to-step]', { hasText: '前往第 5 步“授权验证”' }).click();
+    const box = page.locator('[data-test=verification-panel] [data-test=calibration-box]');
+    await box.waitFor({ timeout: 15_000 });
+    expect(await page.evaluate<string>('location.hash')).to.equal('#/before/5');
+    await box.locator('[data-test=register-dongle]').click();
+    await page.locator('.el-message--success', { hasText: '注册成功' }).waitFor();
+
+    await page.locator('.step-bar .step', { hasText: '考试授权' }).click();
+    await page.locator('[data-test=authorization-panel] [data-test=authorize-button]').click();
+    await page.locator('[data-test=authorization-panel] [data-test=authorization-outcome]', { hasText: '考试授权成功' }).waitFor();
+  });
+});
