@@ -3,7 +3,7 @@
 // the network had failed; after 机考锁注册 there, 考试授权 succeeds.
 // Needs the built web UI (dist/web) and /usr/bin/chromium.
 import { expect } from 'chai';
-import { startAuthorizationSite, type AuthorizationSite } from '../../plugins/authorization/test/authorization-harness';
+import { startAuthorizationSite, type AuthorizationSite } from '../integration/authorization/authorization-harness';
 import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
 describe('a "请先…" message names the step and goes there (browser, issue 10 point 8)', function () {
