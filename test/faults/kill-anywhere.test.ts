@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
-import { ACTIVITIES, emptyFigures, formatKillFigures, killOptionsFromEnv, killRun, prepareBaseline, randomForRun, type KillBaseline } from './kill-harness';
+import { emptyFigures, formatKillFigures, killOptionsFromEnv, killRun, prepareBaseline, randomForRun, type KillBaseline } from './kill-harness';
 
 /**
  * Issue 15 point 1: SIGKILL of the real product at a seeded random moment of each activity,
@@ -19,14 +19,14 @@ describe('kill anywhere: SIGKILL at random moments, invariants after each restar
     if (baseline) fs.rmSync(baseline.work, { recursive: true, force: true });
   });
 
-  it(`${options.runs} runs over ${ACTIVITIES.length} activities: nothing lost, changed, half-written or reported twice`, async () => {
+  it(`${options.runs} runs over ${options.activities.length} activities: nothing lost, changed, half-written or reported twice`, async () => {
     const f = emptyFigures();
     // eslint-disable-next-line no-console
     console.log(`      seed ${options.seed}`);
     for (let run = 0; run < options.runs; run++) {
       const rnd = randomForRun(options.seed, run);
       // Every activity in turn (so 10 runs cover all nine), the moment at random.
-      const activity = ACTIVITIES[run % ACTIVITIES.length]!;
+      const activity = options.activities[run % options.activities.length]!;
       f.runs++;
       f.perActivity[activity] = (f.perActivity[activity] ?? 0) + 1;
       const line = await killRun(baseline, activity, rnd, run, f);

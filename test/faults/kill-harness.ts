@@ -17,6 +17,9 @@ import { uploadResultOverFtp } from '../sim/proctor/result-ftp-upload';
 import { FuzzRandom } from '../fuzz/fuzz-random';
 import { ProductProcess, filesUnder } from '../integration/product-process';
 import { integrity, loadedState, readDb } from '../integration/site-state';
+import { SoftDongle } from '../../core/dongle/soft-dongle';
+import { BAK_DONGLE_LABEL, bakKey } from '../../plugins/system/server/backup/bak-format';
+import { unsealBak } from '../fuzz/bak-mutators';
 
 /**
  * Issue 15 point 1: the kill-anywhere harness. One prepared site folder (a release loaded,
@@ -383,6 +386,9 @@ async function checkAfterRestart(
       const complete = fs.readdirSync(s.backupFolder).filter((n) => n.endsWith('.bak') && !n.startsWith('.'));
       const names = listed.status === 200 ? listed.body.map((l) => l.name).sort() : [];
       if (JSON.stringify(names) !== JSON.stringify(complete.sort())) fail('halfFiles', `listed ${names.join(',')} but complete ${complete.join(',')}`);
+      // Every listed backup opens completely under the site's key (read here, not by the product).
+      const key = bakKey(await (await SoftDongle.open(dir)).deriveKey(BAK_DONGLE_LABEL), KILL_SITE);
+      for (const n of names) if (unsealBak(fs.readFileSync(path.join(s.backupFolder, n)), key) === null) fail('halfFiles', `listed backup ${n} does not open to its end`);
       if (s.answered === 200 && complete.length !== 1) fail('lost', 'an acknowledged backup is not in its folder');
       const again = await admin.post('/api/system/backups', { folder: s.backupFolder, note: 'again' });
       if (again.status !== 200) fail('resumeFailures', `the next backup: ${again.status} ${JSON.stringify(again.body)}`);
@@ -396,11 +402,15 @@ async function checkAfterRestart(
       while (pending() > 0 && Date.now() - t0 < 20_000) await sleep(50);
       const records = sim.reports(OUTBOX_KIND);
       const keys = records.map((r) => r.idempotencyKey);
-      for (const k of s.outboxKeys) {
-        const n = keys.filter((x) => x === k).length;
-        if (n === 0) fail('lost', `report ${k} never reached the centre`);
-        if (n > 1) fail('duplicateReports', `report ${k} recorded ${n} times`);
+      for (const [i, k] of s.outboxKeys.entries()) {
+        const mine = records.filter((r) => r.idempotencyKey === k);
+        if (mine.length === 0) fail('lost', `report ${k} never reached the centre`);
+        if (mine.length > 1) fail('duplicateReports', `report ${k} recorded ${mine.length} times`);
+        if (mine.some((r) => JSON.stringify(r.payload) !== JSON.stringify({ n: i }))) fail('changed', `report ${k} arrived with another payload`);
       }
+      // A report re-sent under another id would be a second report to the centre.
+      const strangers = keys.filter((k) => !s.outboxKeys.includes(k));
+      if (strangers.length) fail('duplicateReports', `reports under unknown ids: ${strangers.slice(0, 3).join(', ')}`);
       outcome = `${records.filter((r) => r.receivedCount > 1).length} re-sent and deduplicated`;
     }
   } catch (e) {
@@ -472,9 +482,15 @@ function readDbLive(dir: string): number {
   return readDb(dir, (d) => (d.prepare("SELECT COUNT(*) AS n FROM centre_outbox WHERE deliveredAt IS NULL").get() as { n: number }).n);
 }
 
-export function killOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): { runs: number; seed: number } {
+/** EXAMSITE_KILL_RUNS (default 10), EXAMSITE_KILL_SEED (default: from the clock), EXAMSITE_KILL_ACTIVITY (only that one). */
+export function killOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): { runs: number; seed: number; activities: readonly Activity[] } {
   const runs = Number(env.EXAMSITE_KILL_RUNS ?? 10);
-  return { runs: Number.isInteger(runs) && runs > 0 ? runs : 10, seed: Number(env.EXAMSITE_KILL_SEED ?? Date.now() % 1_000_000_007) >>> 0 };
+  const only = ACTIVITIES.find((a) => a === env.EXAMSITE_KILL_ACTIVITY);
+  return {
+    runs: Number.isInteger(runs) && runs > 0 ? runs : 10,
+    seed: Number(env.EXAMSITE_KILL_SEED ?? Date.now() % 1_000_000_007) >>> 0,
+    activities: only ? [only] : ACTIVITIES,
+  };
 }
 
 export function randomForRun(seed: number, runNo: number): FuzzRandom {

@@ -17,7 +17,7 @@ import { bakMutators, canonicalBak } from './bak-mutators';
 import { byteMutators, type Mutator } from './byte-mutators';
 import { campaignOptionsFromEnv, runCampaign, type FuzzTarget, type ImportAnswer } from './fuzz-campaign';
 import { AUDIT_TABLES, answers, expectClean, postFile } from './fuzz-checks';
-import { OUTBOX_RETRY_COLUMNS, filesSnapshot, tablesSnapshot } from './site-snapshot';
+import { BACKGROUND_COLUMNS, filesSnapshot, tablesSnapshot } from './site-snapshot';
 import { canonicalZip, zipMutators } from './zip-mutators';
 import { sha256Hex } from '../../core/crypto/hash';
 
@@ -90,8 +90,9 @@ describe('Hostile files: result packages and backups (issue 15 point 3)', functi
       mutators: resultMutators(proctor),
       canonical: canonicalZip,
       send,
-      snapshot: async () => `${await tablesSnapshot(site.site.server.store, AUDIT_TABLES, OUTBOX_RETRY_COLUMNS)}\n${filesSnapshot(site.site.server.dataDir)}`,
+      snapshot: async () => `${await tablesSnapshot(site.site.server.store, AUDIT_TABLES, BACKGROUND_COLUMNS)}\n${filesSnapshot(site.site.server.dataDir)}`,
       alive: () => answers(site.site.admin),
+      keptAside: (a) => (a.body as { error?: { code?: string } } | null)?.error?.code === 'RESULT_CONFLICT',
     });
 
     it('手动回收 (POST /api/collection/import): every non-equivalent mutant is refused and changes nothing', async () => {
@@ -134,7 +135,7 @@ describe('Hostile files: result packages and backups (issue 15 point 3)', functi
           restartsBefore = server.restarts;
           return postFile(admin, '/api/system/restore', Buffer.from(JSON.stringify({ file: caseFile })), 'application/json');
         },
-        snapshot: async () => `${await tablesSnapshot(server.store, AUDIT_TABLES, OUTBOX_RETRY_COLUMNS)}\n${filesSnapshot(server.dataDir)}`,
+        snapshot: async () => `${await tablesSnapshot(server.store, AUDIT_TABLES, BACKGROUND_COLUMNS)}\n${filesSnapshot(server.dataDir)}`,
         alive: () => answers(admin),
         async reset() {
           // An equivalent backup was restored: wait for the host to come back and log in again.

@@ -23,6 +23,9 @@ export type VolatileColumns = Readonly<Record<string, readonly string[]>>;
 /** The outbox sender's retry bookkeeping: it moves while a report waits, whatever is imported. */
 export const OUTBOX_RETRY_COLUMNS: VolatileColumns = { centre_outbox: ['attempts', 'nextAttemptAt', 'lastError'] };
 
+/** The retry columns, and the admin session's last use (refreshed once a minute by any request). */
+export const BACKGROUND_COLUMNS: VolatileColumns = { ...OUTBOX_RETRY_COLUMNS, core_admin_session: ['lastSeenAt'] };
+
 async function sqliteTablesSnapshot(store: Store, skipTables: readonly string[]): Promise<Record<string, unknown>> {
   const tables = (await store.manager.query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)) as { name: string }[];
   const out: Record<string, unknown> = {};
