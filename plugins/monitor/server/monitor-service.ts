@@ -1,3 +1,5 @@
+import type { DataParticipant } from '../../../core/lifecycle/data-participants';
+import { IncidentRow, NoticeAckRow, NoticeRow } from './incident-notice-rows';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../../core/auth/audit';
 import type { TrustedClock } from '../../../core/clock/trusted-clock';
@@ -110,6 +112,26 @@ export class MonitorService {
       this.publishRoom(roomCode);
     }
     return { ackedAt: outcome.ackedAt, changed: outcome.changed };
+  }
+
+  /**
+   * 系统初始化 (issue 11 point 5): snapshots, incidents, notices and acknowledgements go with
+   * the site's other data; pending transitions are dropped so none is written after the clear.
+   */
+  dataParticipant(): DataParticipant {
+    return {
+      label: '考场监控数据',
+      clear: async (em) => {
+        if (this.transitionTimer) clearTimeout(this.transitionTimer);
+        this.transitionTimer = null;
+        this.sessionsToCheck.clear();
+        for (const entity of [NoticeAckRow, NoticeRow, IncidentRow, RoomSnapshotRow]) await em.clear(entity);
+      },
+      afterClear: async () => {
+        this.book.clear();
+        await this.notes.restore();
+      },
+    };
   }
 
   /** The live state of a room as the page and other plugins see it. */

@@ -82,8 +82,10 @@ export function createMonitorPlugin(options: MonitorPluginOptions = {}): PluginD
           lifecycle: coreServices.lifecycle,
           logger: coreServices.logger,
           service: monitorServiceRef,
+          participation: coreServices.dataParticipation,
         },
-        init({ http, auth, proctorApi, outbox, lifecycle, logger, service }) {
+        init({ http, auth, proctorApi, outbox, lifecycle, logger, service, participation }) {
+          participation.participate(service.dataParticipant());
           mountProctorMonitorRoutes(proctorApi, service, intervalSeconds);
           mountAdminMonitorRoutes(http, { guard: auth.guard, monitor: service, outbox, thresholds, missingWarnAt: options.missingWarnAt ?? 3 });
           const timers: NodeJS.Timeout[] = [];

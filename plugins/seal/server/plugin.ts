@@ -38,8 +38,10 @@ export const plugin = definePlugin({
     });
     env.extendWith(roomSealStatusPoint, { deps: { store: coreServices.store }, factory: ({ store }) => new RoomSealStatusFromRuns(store) });
     env.registerInit({
-      deps: { http: coreServices.http, auth: coreServices.adminAuth, seal: sealServiceRef },
-      init({ http, auth, seal }, extensions) {
+      deps: { http: coreServices.http, auth: coreServices.adminAuth, seal: sealServiceRef, participation: coreServices.dataParticipation },
+      init({ http, auth, seal, participation }, extensions) {
+        // 系统初始化 clears the stored runs (and so the registration table's 封场检测 column).
+        participation.participate({ label: '封场检测记录', clear: async (em) => em.clear(SealRunRow) });
         seal.useChecks(extensions.get(sealChecksPoint));
         mountSealRoutes(http, auth.guard, seal);
       },
