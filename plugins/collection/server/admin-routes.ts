@@ -1,3 +1,4 @@
+import { csvCell } from '../../../core/http/csv';
 import { promises as fsp } from 'node:fs';
 import { z } from 'zod';
 import { integerParam } from '../../../core/http/integer-param';
@@ -130,10 +131,6 @@ export function mountCollectionAdminRoutes(
   });
 }
 
-function csvCell(v: string | number): string {
-  const s = String(v);
-  return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** Which room and session the (not yet verified) manifest names; the intake then checks everything. */
 async function claimedRoomSession(file: string, fileName: string): Promise<{ roomCode: string; sessionNo: number }> {

@@ -1,3 +1,4 @@
+import { csvCell } from '../../../../core/http/csv';
 import type { AuditLog, AuditQuery } from '../../../../core/auth/audit';
 import { describeChainState, type AuditChainState } from '../../../../core/auth/audit-chain';
 import { formatChinaTime, parseChinaTime } from '../../../../core/time/china-time';
@@ -12,11 +13,6 @@ import { EVENT_KIND_PATTERNS, actorLabel, describeDetail, eventKindOf, eventName
 /** Rows an export holds at most (the page pages; an export of a whole exam day is far below). */
 const EXPORT_LIMIT = 100_000;
 
-function csvCell(v: string | number): string {
-  const s = String(v);
-  // Quote separators; a leading = + - @ would be a formula in Excel.
-  return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** 事件日志 (issue 13 point 6): the audit log for people (page, CSV) and for the centre (signed JSON). */
 export class EventLogService {
