@@ -1,29 +1,18 @@
 import { expect } from 'chai';
+import { fetchServedOpenApi, type ServedOpenApi } from '../../core/testing/served-openapi';
 import { TestClient } from '../../core/testing/http-client';
 import { startTestServer, type TestServer } from '../../core/testing/test-server';
-
-interface Operation {
-  security?: Record<string, string[]>[];
-  responses: Record<string, unknown>;
-  requestBody?: unknown;
-}
-interface OpenApi {
-  paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, { type: string; in?: string; name?: string; scheme?: string }> };
-}
 
 // The whole product's document (every built-in plugin), as third-party generators see it.
 describe('the served OpenAPI document for generated clients (issue 10 point 5)', function () {
   this.timeout(60000);
   let server: TestServer;
   let text: string;
-  let doc: OpenApi & { servers?: unknown[] };
+  let doc: ServedOpenApi;
 
   before(async () => {
     server = await startTestServer();
-    const r = await fetch(`${server.url}/api/openapi.json`);
-    text = await r.text();
-    doc = JSON.parse(text) as typeof doc;
+    ({ text, doc } = await fetchServedOpenApi(server.url));
   });
   after(async () => server.stop());
 

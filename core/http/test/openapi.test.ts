@@ -1,16 +1,6 @@
 import { expect } from 'chai';
-import { TestClient } from '../../testing/http-client';
+import { fetchServedOpenApi, type ServedOpenApi as OpenApi } from '../../testing/served-openapi';
 import { startTestServer, type TestServer } from '../../testing/test-server';
-
-interface Operation {
-  security?: Record<string, string[]>[];
-  responses: Record<string, unknown>;
-  requestBody?: unknown;
-}
-interface OpenApi {
-  paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, { type: string; in?: string; name?: string; scheme?: string }> };
-}
 interface RouterLayer {
   path: string;
   methods: string[];
@@ -34,9 +24,7 @@ describe('GET /api/openapi.json documents every route (R11.1)', function () {
 
   before(async () => {
     server = await startTestServer();
-    const r = await new TestClient(server.url).get<OpenApi>('/api/openapi.json');
-    expect(r.status).to.equal(200);
-    doc = r.body;
+    doc = (await fetchServedOpenApi(server.url)).doc;
   });
   after(async () => server.stop());
 
