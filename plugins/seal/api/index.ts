@@ -1,6 +1,5 @@
 import { createExtensionPoint } from '../../../core/kernel/refs';
 import { z } from 'zod';
-import { instantSchema } from '../../../core/time/instant';
 
 export * from './contract';
 
@@ -32,7 +31,10 @@ const sealCheckSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9.-]{2,63}$/, '封场检测项目编号只能由小写字母、数字、点和连字符组成'),
   title: z.string().min(1).max(40),
   order: z.number().int().min(0).max(1000).optional(),
-  fixAt: instantSchema.max(64).optional(),
+  fixAt: z
+    .string()
+    .regex(/^#\/(before\/[1-5]|during|after)$/, '封场检测项目的 fixAt 应为界面中的位置，如 #/before/2、#/during 或 #/after')
+    .optional(),
   run: z.custom<SealCheck['run']>((v) => typeof v === 'function', 'run 应为返回检测结果的函数'),
 });
 
