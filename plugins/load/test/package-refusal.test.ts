@@ -209,6 +209,26 @@ describe('载入考务: refused packages change nothing (R2.5)', function () {
     await expectRefused(tampered.bytes, /^考场文件 rooms\/11003001\.json 内容错误：考生 \d+ 的科目 \S+ 不属于场次 1$/, 'PACKAGE_ROOM_INVALID');
   });
 
+  // Issue 10 point 11: each manifest check with an input only it refuses (exact message and code).
+  const manifestChecks: { what: string; edit: NonNullable<NonNullable<Parameters<typeof buildPackage>[2]>['editManifest']>; message: string }[] = [
+    { what: 'a room of another site', edit: (m) => void (m.rooms[0]!.roomCode = '11004001'), message: '数据包清单中考场代码 11004001 不属于考点 11003' },
+    { what: 'a room listed twice', edit: (m) => void m.rooms.push({ ...m.rooms[0]! }), message: '数据包清单中考场代码 11003001 重复' },
+    { what: 'a session listed twice', edit: (m) => void m.sessions.push({ ...m.sessions[0]! }), message: '数据包清单中场次 1 重复' },
+    { what: 'a file listed twice', edit: (m) => void m.files.push({ ...m.files[0]! }), message: `数据包清单中文件 ${'${name}'} 重复列出` },
+  ];
+  for (const c of manifestChecks) {
+    it(`a signed manifest with ${c.what}`, async () => {
+      let listedTwice = '';
+      const pkg = await buildPackage(h.key, newer, {
+        editManifest: (m) => {
+          listedTwice = m.files[0]!.name;
+          c.edit(m);
+        },
+      });
+      await expectRefused(pkg.bytes, c.message.replace('${name}', listedTwice), 'PACKAGE_MANIFEST_INVALID');
+    });
+  }
+
   it('a signed manifest listing a room file (or session file) its room (session) list leaves out (found by the fuzzer)', async () => {
     const noRoom = await buildPackage(h.key, newer, { editManifest: (m) => void m.rooms.splice(2, 1) });
     await expectRefused(noRoom.bytes, '数据包清单列出了考场文件 rooms/11003003.json，但考场列表中没有该考场', 'PACKAGE_MANIFEST_INVALID');
