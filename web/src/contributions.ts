@@ -46,6 +46,23 @@ export interface StatusBarItem {
   component: Component;
 }
 
+/**
+ * Names a dialog one plugin offers to the panels of others (e.g. the system stage's 系统备份 on
+ * the 封场检测 panel, manual §3.4). Declared in the offering plugin's browser-safe api/, so the
+ * panel that opens it imports the name, never the offering plugin's web code.
+ */
+export interface SharedDialogRef {
+  readonly id: string;
+  /** The button's text, e.g. 系统备份. */
+  readonly label: string;
+}
+
+/** The dialog component behind a SharedDialogRef (prop modelValue: boolean, emits update:modelValue). */
+export interface SharedDialog {
+  id: string;
+  component: Component;
+}
+
 export interface WebPluginContribution {
   pluginId: string;
   stepPanels?: StepPanel[];
@@ -55,6 +72,8 @@ export interface WebPluginContribution {
   /** Actions in the 系统设置 dialog (e.g. 初始化). */
   settingsActions?: MenuAction[];
   statusBarItems?: StatusBarItem[];
+  /** Dialogs other plugins' panels open by id (SharedDialogButton). */
+  sharedDialogs?: SharedDialog[];
 }
 
 /** What a vendor module's activate(host) receives; also set as window.ExamSiteHost. */
@@ -103,6 +122,7 @@ export function registerContribution(c: WebPluginContribution): void {
     moreMenu: rawComponents(c.moreMenu),
     settingsActions: rawComponents(c.settingsActions),
     statusBarItems: rawComponents(c.statusBarItems),
+    sharedDialogs: rawComponents(c.sharedDialogs),
   };
   const i = registered.findIndex((r) => r.pluginId === c.pluginId);
   if (i >= 0) registered.splice(i, 1, clean);
@@ -116,7 +136,13 @@ export const contributions = {
   moreMenu: computed(() => byOrder(registered.flatMap((c) => c.moreMenu ?? []))),
   settingsActions: computed(() => byOrder(registered.flatMap((c) => c.settingsActions ?? []))),
   statusBarItems: computed(() => registered.flatMap((c) => c.statusBarItems ?? [])),
+  sharedDialogs: computed(() => registered.flatMap((c) => c.sharedDialogs ?? [])),
 };
+
+/** The contributed dialog named `ref`, or null while no loaded plugin offers it. */
+export function sharedDialog(ref: SharedDialogRef): SharedDialog | null {
+  return contributions.sharedDialogs.value.find((d) => d.id === ref.id) ?? null;
+}
 
 function byOrder<T extends { order?: number }>(items: T[]): T[] {
   return items

@@ -1,17 +1,16 @@
 // 系统管理 (R9): 更多 → 系统备份 / 系统恢复 / 系统初始化 / 事件日志 / 退出系统; 系统设置 → 初始化.
 //
-// Another panel (e.g. 封场检测, manual §3.4) opens the backup dialog by importing it:
-//   import { BackupDialog } from '../../system/web';   // from plugins/<stage>/web/
-//   <BackupDialog v-model="backupOpen" />
+// Another stage's panel (e.g. 封场检测, manual §3.4) opens 系统备份 through the shell, by the
+// name in ../api/dialogs.ts, never by importing this folder:
+//   <SharedDialogButton :dialog="backupDialog" />   (@web/components/SharedDialogButton.vue)
 import type { WebPluginContribution } from '@web/contributions';
+import { backupDialog } from '../api/dialogs';
 import BackupDialog from './BackupDialog.vue';
 import EventLogDialog from './EventLogDialog.vue';
 import ExitDialog from './ExitDialog.vue';
 import InitializeDialog from './InitializeDialog.vue';
 import RestoreDialog from './RestoreDialog.vue';
 import StopWarning from './StopWarning.vue';
-
-export { BackupDialog, RestoreDialog, InitializeDialog };
 
 export const webContribution: WebPluginContribution = {
   pluginId: 'system',
@@ -24,4 +23,5 @@ export const webContribution: WebPluginContribution = {
   ],
   settingsActions: [{ label: '初始化', component: InitializeDialog }],
   statusBarItems: [{ component: StopWarning }],
+  sharedDialogs: [{ id: backupDialog.id, component: BackupDialog }],
 };
