@@ -5,6 +5,7 @@ import { forgeZip, unforge, type ForgedEntry } from '../../../core/testing/zip-f
 import type { ErrorBody } from '../../../core/http/errors';
 import { AuditLogRow } from '../../../core/store/core-entities';
 import { startedForSuite } from '../../../core/testing/started-fixture';
+import { signBytes } from '../../../core/crypto';
 
 /**
  * R2.5 / §5: every way a package can be wrong is refused with a Chinese message that says
@@ -234,6 +235,50 @@ describe('载入考务: refused packages change nothing (R2.5)', function () {
     await expectRefused(noRoom.bytes, '数据包清单列出了考场文件 rooms/11003003.json，但考场列表中没有该考场', 'PACKAGE_MANIFEST_INVALID');
     const noSession = await buildPackage(h.key, newer, { editManifest: (m) => void m.sessions.splice(1, 1) });
     await expectRefused(noSession.bytes, /^数据包清单列出了试题文件 content\/session-2\.bin，但场次列表中没有该场次$|场次 2/, 'PACKAGE_MANIFEST_INVALID');
+  });
+
+  // Issue 10 point 11: the entry checks before the signature, each with an input only it refuses.
+  for (const missing of ['manifest.json', 'manifest.sig']) {
+    it(`no ${missing} entry`, async () => {
+      const bytes = await reforged((entries) => entries.filter((e) => e.name !== missing));
+      await expectRefused(bytes, `数据包缺少 ${missing}，不是有效的考场数据包，请使用监控平台下发的原始数据包`, 'PACKAGE_MANIFEST_MISSING');
+    });
+  }
+
+  // Just over each cap, otherwise genuine: the manifest padded with JSON whitespace to 4 MiB + 1
+  // and signed again (so only the size check can refuse it), the signature padded to 4 KiB + 1.
+  // Both stored uncompressed, so the zip-bomb ratio check does not refuse them first.
+  const padTo = (data: Buffer, size: number): Buffer => Buffer.concat([data, Buffer.alloc(size - data.length, 0x20)]);
+  it('a signed manifest.json one byte over its size cap', async () => {
+    const bytes = await reforged((entries) => {
+      const manifest = padTo(entries.find((e) => e.name === 'manifest.json')!.data, 4 * 1024 * 1024 + 1);
+      const sig = { v: 1, alg: 'Ed25519', keyId: h.key.keyId, sig: signBytes(manifest, h.key.privateKeyPem).toString('base64') };
+      return entries.map((e) =>
+        e.name === 'manifest.json' ? { ...e, method: 0, data: manifest } : e.name === 'manifest.sig' ? { ...e, data: Buffer.from(JSON.stringify(sig)) } : e,
+      );
+    });
+    await expectRefused(bytes, '数据包清单或签名文件过大，不是有效的考场数据包', 'PACKAGE_MANIFEST_INVALID');
+  });
+
+  it('a manifest.sig one byte over its size cap', async () => {
+    const bytes = await reforged((entries) => entries.map((e) => (e.name === 'manifest.sig' ? { ...e, method: 0, data: padTo(e.data, 4 * 1024 + 1) } : e)));
+    await expectRefused(bytes, '数据包清单或签名文件过大，不是有效的考场数据包', 'PACKAGE_MANIFEST_INVALID');
+  });
+
+  it('a signed manifest listing a room whose file it does not list', async () => {
+    const pkg = await buildPackage(h.key, newer, {
+      editManifest: (m) => void (m.files = m.files.filter((f) => f.name !== 'rooms/11003002.json')),
+      editFiles: (files) => files.delete('rooms/11003002.json'),
+    });
+    await expectRefused(pkg.bytes, '数据包清单没有列出考场 11003002 的文件 rooms/11003002.json', 'PACKAGE_MANIFEST_INVALID');
+  });
+
+  it('a signed manifest listing a session whose question file it does not list', async () => {
+    const pkg = await buildPackage(h.key, newer, {
+      editManifest: (m) => void (m.files = m.files.filter((f) => f.name !== 'content/session-2.bin')),
+      editFiles: (files) => files.delete('content/session-2.bin'),
+    });
+    await expectRefused(pkg.bytes, '数据包清单没有列出场次 2 的试题文件 content/session-2.bin', 'PACKAGE_MANIFEST_INVALID');
   });
 
   it('a package before the site code is set', async () => {
