@@ -3,6 +3,7 @@ import { createHardwareEvent, dongleEvents } from '../events/hardware-events';
 import { centreReply, defineCentreEndpoint } from '../centre/centre-endpoint';
 import { AppError } from '../http/errors';
 import { runState, statusItemsPoint } from '../http/status-items';
+import { workflowStepsPoint } from '../http/workflow-steps';
 import { publicGuard } from '../auth/admin-auth';
 import { definePlugin } from '../kernel/plugin';
 import { createExtensionPoint, createServiceRef } from '../kernel/refs';
@@ -23,7 +24,7 @@ export interface VendorHostApi {
   readonly dongleEvents: typeof dongleEvents;
   readonly createHardwareEvent: typeof createHardwareEvent;
   /** The host's own extension points (contribute with `env.extend` / `env.extendWith`). */
-  readonly hostPoints: { readonly statusItems: typeof statusItemsPoint };
+  readonly hostPoints: { readonly statusItems: typeof statusItemsPoint; readonly workflowSteps: typeof workflowStepsPoint };
   readonly runState: typeof runState;
   /** A vendor's own centre endpoints, called through `coreServices.centre`. */
   readonly defineCentreEndpoint: typeof defineCentreEndpoint;
@@ -49,7 +50,7 @@ export function hostApiForVendors(builtins: Readonly<Record<string, { publicApi?
     createExtensionPoint,
     dongleEvents,
     createHardwareEvent,
-    hostPoints: Object.freeze({ statusItems: statusItemsPoint }),
+    hostPoints: Object.freeze({ statusItems: statusItemsPoint, workflowSteps: workflowStepsPoint }),
     runState,
     defineCentreEndpoint,
     centreReply,

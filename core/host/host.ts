@@ -22,6 +22,8 @@ import { serveVendorWeb, serveWeb } from '../http/static-files';
 import { SiteBoundary } from '../http/site-boundary';
 import { StatusService } from '../http/status';
 import { statusItemsPoint } from '../http/status-items';
+import { mountWorkflowProgressRoute, WorkflowProgress, workflowStepsPoint } from '../http/workflow-steps';
+import { workflowProgressTopic } from '../http/workflow-progress-topic';
 import { Kernel, pluginService, rootService, type CoreServiceFactory } from '../kernel/kernel';
 import { discoverBuiltinPlugins, discoverWorkflow, type LoadedPlugin } from '../kernel/loader';
 import type { PluginDefinition } from '../kernel/plugin';
@@ -177,7 +179,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     logger: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
     coreServices: factories,
     workflow: discoverWorkflow(builtinRoot),
-    hostPoints: [statusItemsPoint],
+    hostPoints: [statusItemsPoint, workflowStepsPoint],
   });
 
   const loaded: LoadedPlugin[] = options.plugins
@@ -222,6 +224,11 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     });
     await kernel.start();
     status.setItems(await kernel.hostContributions(statusItemsPoint));
+    const progress = new WorkflowProgress(live);
+    progress.setFacts(await kernel.hostContributions(workflowStepsPoint));
+    progress.start();
+    shutdownHooks.push(() => progress.stop());
+    mountWorkflowProgressRoute(new PluginHttp(registry, '/api'), auth.guard, progress);
 
     const vendorWeb = vendors.webDirs();
     mountVendorStatusRoute(new PluginHttp(registry, '/api'), auth.guard, vendors);
@@ -245,6 +252,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     });
     const events = sseHandler(live, (send, topics) => {
       if (!topics || topics.has(statusTopic.id)) void status.snapshot().then((s) => send(statusTopic.id, s));
+      if (!topics || topics.has(workflowProgressTopic.id)) void progress.snapshot().then((p) => send(workflowProgressTopic.id, p));
     });
     new PluginHttp(registry, '/api').route({
       method: 'get',

@@ -14,3 +14,17 @@ export const goToSchema = z
   .describe('先要完成的步骤：界面据此显示“前往”按钮');
 
 export type GoTo = z.infer<typeof goToSchema>;
+
+/** A step of 考前's five-step bar. */
+export type StepNumber = 1 | 2 | 3 | 4 | 5;
+
+/** A goTo of a 考前 step (its number is always there: the step bar's progress uses it too). */
+export interface StepGoTo extends GoTo {
+  readonly area: 'before';
+  readonly step: StepNumber;
+}
+
+/** `beforeStep(1, '导入考务')` → 前往第 1 步“导入考务”. */
+export function beforeStep(step: StepNumber, name: string): StepGoTo {
+  return { area: 'before', step, label: `第 ${step} 步“${name}”` };
+}

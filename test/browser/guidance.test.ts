@@ -48,3 +48,37 @@ describe('a "请先…" message names the step and goes there (browser, issue 10
     await page.locator('[data-test=authorization-panel] [data-test=authorization-outcome]', { hasText: '考试授权成功' }).waitFor();
   });
 });
+
+describe('the step bar marks done steps and the next one, live (browser, issue 10 point 8)', function () {
+  this.timeout(180_000);
+  let site: AuthorizationSite;
+  let browser: LaunchedBrowser;
+
+  before(async function () {
+    ensureWebBuilt();
+    site = await startAuthorizationSite({ loadData: false });
+    browser = await launchBrowser({ viewport: { width: 1024, height: 768 } });
+  });
+  after(async function () {
+    if (browser) await browser.close();
+    if (site) await site.stop();
+  });
+
+  it('nothing done: 第 1 步 is next; after 载入 it turns √ and 第 2 步 is next, without reloading the page', async function () {
+    const { page } = browser;
+    await openLoggedIn(page, `${site.server.url}/#/before/3`);
+    const step = (n: number) => page.locator(`.step-bar .step[data-step="${n}"]`);
+    await step(1).and(page.locator('[data-next=true]')).waitFor({ timeout: 15_000 });
+    expect(await step(1).innerText()).to.contain('下一步');
+    expect(await page.locator('.step-bar [data-done=true]').count()).to.equal(0);
+
+    // Loaded from elsewhere (the API): the open page follows through the live topic.
+    const loaded = await site.admin.post('/api/load/download');
+    expect(loaded.status).to.equal(200);
+    await step(1).and(page.locator('[data-done=true]')).waitFor({ timeout: 10_000 });
+    expect((await step(1).locator('.num').innerText()).trim()).to.equal('√');
+    await step(2).and(page.locator('[data-next=true]')).waitFor({ timeout: 10_000 });
+    expect(await step(1).getAttribute('data-next')).to.equal(null);
+    expect(await page.locator('.step-bar [data-next=true]').count()).to.equal(1);
+  });
+});

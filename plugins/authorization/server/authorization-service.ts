@@ -1,4 +1,5 @@
 import { LOAD_STEP } from '../../load/api/contract';
+import { VERIFICATION_STEP } from '../api/contract';
 import { isCentreError } from '../../../core/centre/centre-error';
 import type { GoTo } from '../../../core/http/guidance';
 import { timingSafeEqual } from 'node:crypto';
@@ -77,8 +78,6 @@ export interface DownloadResult {
   readonly goTo?: GoTo;
 }
 
-/** 机考锁注册 is on step 5's 机考锁校时 box. */
-export const DONGLE_REGISTRATION_STEP: GoTo = { area: 'before', step: 5, label: '第 5 步“授权验证”' };
 
 export interface CalibrationAdvice {
   readonly calibrated: boolean;
@@ -167,8 +166,8 @@ export class AuthorizationService implements AuthorizationDirectory {
             sessionNo: s.no,
             ok: false,
             code: 'DONGLE_NOT_REGISTERED',
-            message: `本机考锁尚未在监控平台注册，无法获取考试授权。请先完成${DONGLE_REGISTRATION_STEP.label}中的“机考锁注册”（右侧“机考锁校时”框），再回到本步骤点击“考试授权”。`,
-            goTo: DONGLE_REGISTRATION_STEP,
+            message: `本机考锁尚未在监控平台注册，无法获取考试授权。请先完成${VERIFICATION_STEP.label}中的“机考锁注册”（右侧“机考锁校时”框），再回到本步骤点击“考试授权”。`,
+            goTo: VERIFICATION_STEP,
           });
           continue;
         }

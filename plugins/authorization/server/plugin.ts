@@ -6,7 +6,8 @@ import { proctorApiRef } from '../../registration/api';
 import { sealChecksPoint } from '../../seal/api';
 import { allAuthorizedCheck, clockCalibratedCheck } from './seal-checks';
 import * as publicApi from '../api';
-import { authorizationDirectoryRef } from '../api';
+import { AUTHORIZATION_STEP, authorizationDirectoryRef, VERIFICATION_STEP } from '../api';
+import { workflowStepsPoint } from '../../../core/http/workflow-steps';
 import { authorizationMigrations } from './authorization-migrations';
 import { mountAdminRoutes } from './admin-routes';
 import { AuthorizationService } from './authorization-service';
@@ -25,6 +26,31 @@ export const plugin = definePlugin({
     env.registerMigrations(authorizationMigrations);
     env.extendWith(sealChecksPoint, { deps: { authorizations: authorizationDirectoryRef }, factory: ({ authorizations }) => allAuthorizedCheck(authorizations) });
     env.extendWith(sealChecksPoint, { deps: { clock: coreServices.clock }, factory: ({ clock }) => clockCalibratedCheck(clock) });
+    // The step bar: 3 is done when every session is authorized; 5 when the dongle's clock is
+    // calibrated and every session passed 授权验证.
+    env.extendWith(workflowStepsPoint, {
+      deps: { authorizations: authorizationDirectoryRef },
+      factory: ({ authorizations }) => ({
+        id: 'authorization.all-authorized',
+        step: AUTHORIZATION_STEP.step,
+        done: async () => (await allAuthorizedCheck(authorizations).run()).passed,
+      }),
+    });
+    env.extendWith(workflowStepsPoint, {
+      deps: { clock: coreServices.clock },
+      factory: ({ clock }) => ({ id: 'authorization.clock-calibrated', step: VERIFICATION_STEP.step, done: async () => (await clockCalibratedCheck(clock).run()).passed }),
+    });
+    env.extendWith(workflowStepsPoint, {
+      deps: { authorizations: authorizationDirectoryRef },
+      factory: ({ authorizations }) => ({
+        id: 'authorization.all-verified',
+        step: VERIFICATION_STEP.step,
+        done: async () => {
+          const sessions = await authorizations.list();
+          return sessions.length > 0 && sessions.every((s) => s.verified);
+        },
+      }),
+    });
 
     env.provideService(authorizationServiceRef, {
       deps: {

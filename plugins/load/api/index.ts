@@ -116,6 +116,6 @@ export const loadContentHandlersPoint = createExtensionPoint<PackageContentHandl
 );
 
 
-export { loadChangedTopic, type LoadChangedEvent } from './contract';
+export { LOAD_STEP, loadChangedTopic, type LoadChangedEvent } from './contract';
 /** Id of `loadChangedTopic`. */
 export const LOAD_CHANGED_EVENT = loadChangedTopic.id;

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { definePlugin } from '../../../core/kernel/plugin';
 import { coreServices } from '../../../core/services';
 import { MODE_LABEL } from '../../../core/settings/site-settings';
-import { examDataServiceRef, loadContentHandlersPoint } from '../api';
+import { examDataServiceRef, LOAD_STEP, loadContentHandlersPoint } from '../api';
+import { workflowStepsPoint } from '../../../core/http/workflow-steps';
 import * as publicApi from '../api';
 import { DEFAULT_PACKAGE_LIMITS } from '../api/package-format';
 import { sealChecksPoint } from '../../seal/api';
@@ -24,6 +25,11 @@ export const plugin = definePlugin({
     env.registerMigrations(loadMigrations);
     env.declareExtensionPoint(loadContentHandlersPoint);
     env.extendWith(sealChecksPoint, { deps: { examData: examDataServiceRef }, factory: ({ examData }) => loadSealCheck(examData) });
+    // Step 1 is done when what 封场检测 asks of it holds: the data loaded and passed 校验.
+    env.extendWith(workflowStepsPoint, {
+      deps: { examData: examDataServiceRef },
+      factory: ({ examData }) => ({ id: 'load.data-verified', step: LOAD_STEP.step, done: async () => (await loadSealCheck(examData).run()).passed }),
+    });
 
     env.provideService(examDataStoreRef, {
       deps: { store: coreServices.store, files: coreServices.files },

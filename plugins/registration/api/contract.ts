@@ -1,6 +1,10 @@
 // Browser-safe contract of the 考场注册 stage: imported by its server code and by any web panel.
 import { z } from 'zod';
 import { createLiveTopic } from '../../../core/events/live-topic';
+import { beforeStep } from '../../../core/http/guidance';
+
+/** Where rooms are registered: the step bar's step 2 and the step a "请先完成考场注册" points to. */
+export const REGISTRATION_STEP = beforeStep(2, '考场注册');
 
 export const registrationChangedSchema = z.object({
   /** The room that changed; null when many changed at once (restore, initialization). */

@@ -83,7 +83,7 @@ export interface RegistrationDirectory {
   onChanged(listener: (roomCode: string) => void): () => void;
 }
 
-export { registrationChangedTopic, registrationLocksTopic, type RegistrationChangedEvent } from './contract';
+export { REGISTRATION_STEP, registrationChangedTopic, registrationLocksTopic, type RegistrationChangedEvent } from './contract';
 /** Id of `registrationChangedTopic`. */
 export const REGISTRATION_CHANGED_EVENT = registrationChangedTopic.id;
 

@@ -5,7 +5,8 @@ import { examDataServiceRef } from '../../load/api';
 import { sealChecksPoint } from '../../seal/api';
 import { registrationSealCheck } from './seal-check';
 import * as registrationApi from '../api';
-import { proctorApiRef, proctorCredentialsRef, registrationDirectoryRef, roomSealStatusPoint } from '../api';
+import { proctorApiRef, proctorCredentialsRef, REGISTRATION_STEP, registrationDirectoryRef, roomSealStatusPoint } from '../api';
+import { workflowStepsPoint } from '../../../core/http/workflow-steps';
 import { ProctorCredentialVerifier } from './proctor-credential-check';
 import { mountAdminRoutes } from './admin-routes';
 import { DEFAULT_GUESS_LIMITS, GuessThrottle, type GuessLimits } from './guess-throttle';
@@ -38,6 +39,14 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
       env.extendWith(sealChecksPoint, {
         deps: { examData: examDataServiceRef, registrations: registrationDirectoryRef },
         factory: ({ examData, registrations }) => registrationSealCheck(examData, registrations),
+      });
+      env.extendWith(workflowStepsPoint, {
+        deps: { examData: examDataServiceRef, registrations: registrationDirectoryRef },
+        factory: ({ examData, registrations }) => ({
+          id: 'registration.all-registered',
+          step: REGISTRATION_STEP.step,
+          done: async () => (await registrationSealCheck(examData, registrations).run()).passed,
+        }),
       });
 
       env.provideService(registrationServiceRef, {

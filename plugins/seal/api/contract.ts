@@ -2,6 +2,10 @@
 import { z } from 'zod';
 import { createLiveTopic } from '../../../core/events/live-topic';
 import { instantSchema } from '../../../core/time/instant';
+import { beforeStep } from '../../../core/http/guidance';
+
+/** 封场检测 is step 4 of the step bar. */
+export const SEAL_STEP = beforeStep(4, '封场检测');
 
 export const sealItemResultSchema = z.object({
   id: z.string(),

@@ -3,7 +3,8 @@ import { createServiceRef } from '../../../core/kernel/refs';
 import { coreServices } from '../../../core/services';
 import { roomSealStatusPoint } from '../../registration/api';
 import * as sealApi from '../api';
-import { sealChecksPoint } from '../api';
+import { SEAL_STEP, sealChecksPoint } from '../api';
+import { workflowStepsPoint } from '../../../core/http/workflow-steps';
 import { donglePresentCheck, freeDiskCheck, passwordChangedCheck } from './core-seal-checks';
 import { sealMigrations } from './seal-migrations';
 import { RoomSealStatusFromRuns } from './room-seal-status';
@@ -35,6 +36,10 @@ export const plugin = definePlugin({
       deps: { store: coreServices.store, outbox: coreServices.outbox, live: coreServices.liveEvents, settings: coreServices.settings, clock: coreServices.clock },
       factory: ({ store, outbox, live, settings, clock }) =>
         new SealService({ store, outbox, live, settings, now: async () => (await clock.now().catch(() => null)) ?? new Date() }),
+    });
+    env.extendWith(workflowStepsPoint, {
+      deps: { seal: sealServiceRef },
+      factory: ({ seal }) => ({ id: 'seal.last-run-passed', step: SEAL_STEP.step, done: async () => (await seal.lastRun())?.passed === true }),
     });
     env.extendWith(roomSealStatusPoint, { deps: { store: coreServices.store }, factory: ({ store }) => new RoomSealStatusFromRuns(store) });
     env.registerInit({
