@@ -8,11 +8,12 @@ import type { ProctorCredentials } from '../test/sim/proctor/credentials-file';
 
 /**
  * The server side of `npm run bench -- upload`, in its own process so its peak RSS is the
- * server's alone. `sink`: a plain Node stream-to-disk TCP sink (the baseline); `ftp`: the
- * product (real collection plugin and ResultIntake) with every room registered. Answers on IPC with what the
+ * server's alone. `sink`: a plain Node stream-to-disk TCP sink (the baseline); `site`: the
+ * product (real collection plugin: tus over HTTP, FTP, ResultIntake) with every room registered. Answers on IPC with what the
  * clients need; `peak` asks for VmHWM.
  */
 export interface UploadSiteReady {
+  /** The sink's TCP port, or the site's FTP port. */
   readonly port: number;
   readonly tokens: Record<string, string>;
   /** Per room the registered proctor's credentials (with its signing key), so the client can write real packages. */
@@ -59,15 +60,18 @@ async function main(): Promise<void> {
     };
   }
   process.send?.({ ready });
+  const shutDown = (): void => {
+    void stop().finally(() => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  };
   process.on('message', (m: { peak?: boolean; stop?: boolean }) => {
     if (m.peak) process.send?.({ peak: peakRssBytes() });
-    if (m.stop) {
-      void stop().finally(() => {
-        fs.rmSync(dataDir, { recursive: true, force: true });
-        process.exit(0);
-      });
-    }
+    if (m.stop) shutDown();
   });
+  // The bench killed us after a failed leg: still leave no data folder (gigabytes) behind.
+  process.once('SIGTERM', shutDown);
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
 import * as tus from 'tus-js-client';
 import type { ProctorClient } from './proctor-client';
 import { ProctorApiError } from './proctor-client';
@@ -32,20 +32,22 @@ export interface UploadOptions {
 export async function uploadResultOverHttp(client: ProctorClient, sessionNo: number, file: string, options: UploadOptions): Promise<UploadAnswer> {
   const creds = client.credentials;
   if (!creds) throw new ProctorApiError(0, 'NOT_REGISTERED', '本机尚未注册，请先执行 register');
-  const bytes = await fsp.readFile(file);
+  const size = (await fsp.stat(file)).size;
   return new Promise<UploadAnswer>((resolve, reject) => {
-    const upload = new tus.Upload(bytes, {
+    // A file ReadStream: tus-js-client reads each chunk (and a resumed offset) as a range of
+    // the file, never the whole package in memory (50 × 100 MB in one bench process).
+    const upload = new tus.Upload(createReadStream(file), {
       endpoint: client.url(`/rooms/${creds.roomCode}/sessions/${sessionNo}/results`),
       uploadUrl: options.uploadUrl ?? null,
       headers: client.authHeader(),
       metadata: { sha256: options.sha256, filename: file.split(/[\\/]/).pop() ?? 'result.zip' },
-      uploadSize: bytes.length,
+      uploadSize: size,
       chunkSize: options.chunkSize ?? 8 * 1024 * 1024,
       retryDelays: options.retryDelays ?? [0, 500, 2000],
       storeFingerprintForResuming: false,
       onProgress: options.onProgress ?? null,
       onChunkComplete: (_chunk, accepted) => {
-        if (options.stopAfterBytes !== undefined && accepted >= options.stopAfterBytes && accepted < bytes.length) {
+        if (options.stopAfterBytes !== undefined && accepted >= options.stopAfterBytes && accepted < size) {
           void upload.abort().then(() => reject(new ProctorApiError(0, 'ABORTED', `上传在 ${accepted} 字节处中断`)));
         }
       },
