@@ -5,7 +5,10 @@ import { makeTempDir, type TestServer } from '../../../core/testing/test-server'
 import type { TestClient } from '../../../core/testing/http-client';
 import { ProctorClient } from '../../sim/proctor/proctor-client';
 import { buildPackage, newCentreKey } from '../registration/site-harness';
-import { bakPrefix } from '../../../plugins/system/server/backup/bak-format';
+import { BAK_DONGLE_LABEL, BAK_MANIFEST_ENTRY, bakKey, bakPrefix } from '../../../plugins/system/server/backup/bak-format';
+import { SoftDongle } from '../../../core/dongle/soft-dongle';
+import { forgeZip, unforge } from '../../../core/testing/zip-forge';
+import { sealBak, unsealBak } from '../../fuzz/bak-mutators';
 import { readBakHeader } from '../../../plugins/system/server/backup/sealed-backup-file';
 import { restarted, startSystemSite } from './system-harness';
 import { skipInPostgresPass } from '../../../core/testing/test-database';
@@ -134,6 +137,25 @@ describe('系统备份 / 系统恢复 (R9.1, R9.2; issue 13 points 1, 2)', funct
 
     await expectRefused(path.join(backupDir, 'missing.bak'), 'BACKUP_FILE_MISSING', '不存在');
     for (const f of [tampered, truncated, newer]) fs.rmSync(f);
+  });
+
+  it('refuses a backup whose manifest, resealed with the site\'s own key, leaves out the folder of files it carries (fuzz cases #608, #831)', async () => {
+    const key = bakKey(await (await SoftDongle.open(site.server.dataDir)).deriveKey(BAK_DONGLE_LABEL), SITE);
+    const bytes = fs.readFileSync(backup.file);
+    const opened = unsealBak(bytes, key);
+    expect(opened, 'the backup opens under the site key').to.not.equal(null);
+    const entries = unforge(opened!.zip);
+    const manifestEntry = entries.find((e) => e.name === BAK_MANIFEST_ENTRY)!;
+    const manifest = JSON.parse(manifestEntry.data.toString('utf8')) as { folders: string[]; entries: { name: string }[] };
+    expect(manifest.entries.some((e) => e.name.startsWith('files/plugins/load/content/'))).to.equal(true);
+    manifest.folders = manifest.folders.filter((f) => f !== 'plugins/load/content');
+    const forged = entries.map((e) => (e === manifestEntry ? { name: e.name, data: Buffer.from(JSON.stringify(manifest, null, 1)) } : e));
+    const file = path.join(backupDir, 'folder-left-out.bak');
+    fs.writeFileSync(file, sealBak(opened!.header, forgeZip(forged), key));
+    const files = contentFiles(site.server.dataDir);
+    await expectRefused(file, 'BACKUP_DAMAGED', '已损坏');
+    expect(contentFiles(site.server.dataDir)).to.deep.equal(files);
+    fs.rmSync(file);
   });
 
   it('refuses a backup of another site and one sealed with another dongle', async () => {

@@ -3,7 +3,7 @@ import { Writable, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type yauzl from 'yauzl';
 import { TrustError } from '../../../../core/crypto/trust-error';
-import { BAK_MANIFEST_ENTRY, bakManifestSchema, safeEntryName, type BakHeader, type BakManifest } from './bak-format';
+import { BAK_DB_ENTRY, BAK_FILES_PREFIX, BAK_MANIFEST_ENTRY, bakManifestSchema, safeEntryName, type BakHeader, type BakManifest } from './bak-format';
 import { BAK_DAMAGED_MESSAGE, SealedBackupFile } from './sealed-backup-file';
 
 /** Where one entry's bytes go while they are checked (restore: a staged file). */
@@ -33,7 +33,7 @@ export async function verifyBackup(
     const manifestEntry = entries.get(BAK_MANIFEST_ENTRY);
     if (!manifestEntry || manifestEntry.uncompressedSize > MANIFEST_MAX_BYTES) throw damaged();
     const manifest = parseManifest(await readAll(await openEntry(zip, manifestEntry)));
-    if (manifest.siteCode !== header.siteCode || manifest.mode !== header.mode || manifest.createdAt !== header.createdAt) throw damaged();
+    if (!agreesWithHeader(manifest, header) || !coherent(manifest)) throw damaged();
     // Refusals that need the manifest (a newer schema, unknown data) come before any byte is staged.
     staging?.accept(manifest);
     const listed = new Map(manifest.entries.map((e) => [e.name, e]));
@@ -41,7 +41,7 @@ export async function verifyBackup(
     for (const [name, entry] of entries) {
       if (name === BAK_MANIFEST_ENTRY) continue;
       const expected = listed.get(name);
-      if (!expected || !safeEntryName(name) || entry.uncompressedSize !== expected.size) throw damaged();
+      if (!expected || !safeEntryName(name) || !withinListedFolder(name, manifest) || entry.uncompressedSize !== expected.size) throw damaged();
       const hash = createHash('sha256');
       const hashing = new Transform({
         transform(chunk: Buffer, _enc, done) {
@@ -66,6 +66,25 @@ export async function verifyBackup(
     zip?.close();
     await sealed.close();
   }
+}
+
+function agreesWithHeader(m: BakManifest, h: BakHeader): boolean {
+  return m.siteCode === h.siteCode && m.mode === h.mode && m.createdAt === h.createdAt && m.note === h.note && m.productVersion === h.productVersion;
+}
+
+/** The writer lists each folder and each migration once, every folder a safe relative path. */
+function coherent(m: BakManifest): boolean {
+  const folders = new Set(m.folders);
+  return folders.size === m.folders.length && m.folders.every(safeEntryName) && new Set(m.database.migrations).size === m.database.migrations.length;
+}
+
+/**
+ * The database, or a file of a folder the manifest lists: a manifest that leaves out the
+ * folder of files it carries (found by the fuzzer, resealed with the site's key) does not
+ * describe this backup, even though the restore would place the files by its own list.
+ */
+function withinListedFolder(name: string, m: BakManifest): boolean {
+  return name === BAK_DB_ENTRY || (name.startsWith(BAK_FILES_PREFIX) && m.folders.some((f) => name.startsWith(`${BAK_FILES_PREFIX}${f}/`)));
 }
 
 function damaged(): TrustError {
