@@ -1,3 +1,4 @@
+import type { GoTo } from '../http/guidance';
 /**
  * The one error type for refused trust decisions: bad signatures, foreign or expired inputs,
  * a missing or unsuitable dongle. Its message is Chinese and user-facing (what is wrong and
@@ -34,6 +35,14 @@ export class TrustError extends Error {
   ) {
     super(message, options);
     this.name = 'TrustError';
+  }
+
+  /** The step to do first, for a "请先…" refusal (the UI offers a 前往 button). */
+  goTo: GoTo | undefined;
+
+  needs(goTo: GoTo): this {
+    this.goTo = goTo;
+    return this;
   }
 }
 

@@ -36,6 +36,7 @@ export function errorMiddleware(logger: Logger) {
         status = trustErrorStatus(e.code);
         code = e.code;
         message = e.message;
+        goTo = e.goTo;
       } else if (isCodedUserError(e)) {
         status = e.httpStatus ?? 400;
         code = e.code;

@@ -10,6 +10,11 @@ export const goToSchema = z
     area: z.enum(['before', 'during', 'after']).describe('界面区域：考前 before、考中 during、考后 after'),
     step: z.number().int().min(1).max(5).optional().describe('考前的步骤（1–5）'),
     label: z.string().describe('步骤名称，如 第 5 步“授权验证”'),
+    anchor: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,40}$/)
+      .optional()
+      .describe('该处要突出显示的区域（界面元素的 data-anchor），如 clock-calibration'),
   })
   .describe('先要完成的步骤：界面据此显示“前往”按钮');
 

@@ -3,26 +3,34 @@
 // the network had failed; after 机考锁注册 there, 考试授权 succeeds.
 // Needs the built web UI (dist/web) and /usr/bin/chromium.
 import { expect } from 'chai';
-import { startAuthorizationSite, type AuthorizationSite } from '../integration/authorization/authorization-harness';
+import { startAuthorizationSite, type AuthorizationSite, type SiteOptions } from '../integration/authorization/authorization-harness';
 import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
-describe('a "请先…" message names the step and goes there (browser, issue 10 point 8)', function () {
-  this.timeout(180_000);
-  let site: AuthorizationSite;
-  let browser: LaunchedBrowser;
-
+/** A site of load + registration + authorization and a browser at 1024×768, for one suite. */
+function siteInBrowser(options: SiteOptions = {}): () => { site: AuthorizationSite; browser: LaunchedBrowser } {
+  let site: AuthorizationSite | undefined;
+  let browser: LaunchedBrowser | undefined;
   before(async function () {
     ensureWebBuilt();
-    site = await startAuthorizationSite({ registerDongle: false });
+    site = await startAuthorizationSite(options);
     browser = await launchBrowser({ viewport: { width: 1024, height: 768 } });
   });
   after(async function () {
     if (browser) await browser.close();
     if (site) await site.stop();
   });
+  return () => {
+    if (!site || !browser) throw new Error('the suite did not start');
+    return { site, browser };
+  };
+}
+
+describe('a "请先…" message names the step and goes there (browser, issue 10 point 8)', function () {
+  this.timeout(180_000);
+  const fixture = siteInBrowser({ registerDongle: false });
 
   it('考试授权 before 机考锁注册: 请先完成第 5 步… with 前往, no .PTQ dialog; after 机考锁注册 考试授权成功', async function () {
-    const { page } = browser;
+    const { site, browser: { page } } = fixture();
     await openLoggedIn(page, `${site.server.url}/#/before/3`);
     const panel = page.locator('[data-test=authorization-panel]');
     await panel.locator('[data-test=authorization-table] tbody tr').first().waitFor({ timeout: 15_000 });
@@ -51,21 +59,10 @@ describe('a "请先…" message names the step and goes there (browser, issue 10
 
 describe('the step bar marks done steps and the next one, live (browser, issue 10 point 8)', function () {
   this.timeout(180_000);
-  let site: AuthorizationSite;
-  let browser: LaunchedBrowser;
-
-  before(async function () {
-    ensureWebBuilt();
-    site = await startAuthorizationSite({ loadData: false });
-    browser = await launchBrowser({ viewport: { width: 1024, height: 768 } });
-  });
-  after(async function () {
-    if (browser) await browser.close();
-    if (site) await site.stop();
-  });
+  const fixture = siteInBrowser({ loadData: false });
 
   it('nothing done: 第 1 步 is next; after 载入 it turns √ and 第 2 步 is next, without reloading the page', async function () {
-    const { page } = browser;
+    const { site, browser: { page } } = fixture();
     await openLoggedIn(page, `${site.server.url}/#/before/3`);
     const step = (n: number) => page.locator(`.step-bar .step[data-step="${n}"]`);
     await step(1).and(page.locator('[data-next=true]')).waitFor({ timeout: 15_000 });
@@ -80,5 +77,50 @@ describe('the step bar marks done steps and the next one, live (browser, issue 1
     await step(2).and(page.locator('[data-next=true]')).waitFor({ timeout: 10_000 });
     expect(await step(1).getAttribute('data-next')).to.equal(null);
     expect(await page.locator('.step-bar [data-next=true]').count()).to.equal(1);
+  });
+});
+
+describe('授权验证 refusals lead to the step to do first (browser, issue 10 point 8)', function () {
+  this.timeout(180_000);
+  const fixture = siteInBrowser();
+
+  it('SESSION_NOT_AUTHORIZED → 前往第 3 步; CLOCK_UNCALIBRATED → 前往 the 机考锁校时 box, marked', async function () {
+    const { site, browser: { page } } = fixture();
+    await openLoggedIn(page, `${site.server.url}/#/before/5`);
+    const panel = page.locator('[data-test=verification-panel]');
+    const outcome = panel.locator('[data-test=verification-outcome]');
+    await panel.locator('[data-test=selected-session]').waitFor({ timeout: 15_000 });
+    await panel.locator('[data-test=verify-button]').click();
+    await outcome.filter({ hasText: '尚未完成考试授权' }).waitFor();
+    expect(await outcome.innerText()).to.contain('请先完成第 3 步“考试授权”');
+    await outcome.locator('[data-test=go-to-step]', { hasText: '前往第 3 步“考试授权”' }).click();
+    await page.locator('[data-test=authorization-panel]').waitFor();
+    expect(await page.evaluate<string>('location.hash')).to.equal('#/before/3');
+
+    const authorized = await site.admin.post('/api/authorization/download');
+    expect(authorized.status).to.equal(200);
+    await page.locator('.step-bar .step[data-step="5"]').click();
+    await panel.locator('[data-test=selected-session]').waitFor();
+    await panel.locator('[data-test=verify-button]').click();
+    await outcome.filter({ hasText: '机考锁时钟尚未校时' }).waitFor();
+    expect(await outcome.innerText()).to.contain('请先在第 5 步“授权验证”的“机考锁校时”框中完成校时');
+    await outcome.locator('[data-test=go-to-step]', { hasText: '前往第 5 步“授权验证”的“机考锁校时”' }).click();
+    await page.locator('[data-test=calibration-box].go-to-mark').waitFor({ timeout: 5_000 });
+  });
+
+  it('考场注册 without exam data: the notice offers 前往第 1 步“导入考务”', async function () {
+    const { browser: { page } } = fixture();
+    // 系统初始化 is not loaded here: a fresh site without data shows the notice.
+    const fresh = await startAuthorizationSite({ loadData: false });
+    try {
+      await openLoggedIn(page, `${fresh.server.url}/#/before/2`);
+      const notice = page.locator('[data-test=panel-notice]', { hasText: '尚未载入考务数据' });
+      await notice.waitFor({ timeout: 15_000 });
+      expect(await notice.innerText()).to.contain('请先在第 1 步“导入考务”中载入考场数据包');
+      await notice.locator('[data-test=go-to-step]', { hasText: '前往第 1 步“导入考务”' }).click();
+      await page.waitForFunction('location.hash === "#/before/1"');
+    } finally {
+      await fresh.stop();
+    }
   });
 });

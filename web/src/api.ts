@@ -7,6 +7,8 @@ export interface GoTo {
   area: 'before' | 'during' | 'after';
   step?: number;
   label: string;
+  /** The place on that page to show (an element's data-anchor). */
+  anchor?: string;
 }
 
 /** A goTo as the server sent it, or null when it is not one. */
@@ -15,7 +17,8 @@ export function readGoTo(value: unknown): GoTo | null {
   if (!v || typeof v !== 'object' || typeof v.label !== 'string') return null;
   if (v.area !== 'before' && v.area !== 'during' && v.area !== 'after') return null;
   if (v.step !== undefined && !(Number.isInteger(v.step) && v.step >= 1 && v.step <= 5)) return null;
-  return { area: v.area, label: v.label, ...(v.step !== undefined ? { step: v.step } : {}) };
+  const anchor = typeof v.anchor === 'string' && /^[a-z][a-z0-9-]{1,40}$/.test(v.anchor) ? v.anchor : undefined;
+  return { area: v.area, label: v.label, ...(v.step !== undefined ? { step: v.step } : {}), ...(anchor ? { anchor } : {}) };
 }
 
 /** An error answered by the server (or a network failure), with a Chinese message for the user. */

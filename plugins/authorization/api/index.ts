@@ -50,6 +50,6 @@ export const authorizationDirectoryRef = createServiceRef<AuthorizationDirectory
   '各场次的考试授权与授权验证状态',
 );
 
-export { AUTHORIZATION_STEP, VERIFICATION_STEP, authorizationChangedTopic, type AuthorizationChangedEvent } from './contract';
+export { AUTHORIZATION_STEP, CLOCK_CALIBRATION_PLACE, VERIFICATION_STEP, authorizationChangedTopic, type AuthorizationChangedEvent } from './contract';
 /** Id of `authorizationChangedTopic`. */
 export const AUTHORIZATION_CHANGED_EVENT = authorizationChangedTopic.id;

@@ -1,5 +1,5 @@
 import { LOAD_STEP } from '../../load/api/contract';
-import { VERIFICATION_STEP } from '../api/contract';
+import { AUTHORIZATION_STEP, CLOCK_CALIBRATION_PLACE, VERIFICATION_STEP } from '../api/contract';
 import { isCentreError } from '../../../core/centre/centre-error';
 import type { GoTo } from '../../../core/http/guidance';
 import { timingSafeEqual } from 'node:crypto';
@@ -9,7 +9,7 @@ import type { CentreClient } from '../../../core/centre/centre-client';
 import { authorizationCentreEndpoints } from '../api/centre-endpoints';
 import type { TrustedClock } from '../../../core/clock/trusted-clock';
 import { openBytes } from '../../../core/crypto/seal';
-import { TrustError } from '../../../core/crypto/trust-error';
+import { isTrustError, TrustError } from '../../../core/crypto/trust-error';
 import type { WrappedKey } from '../../../core/crypto/wrap';
 import type { Dongle } from '../../../core/dongle/dongle';
 import type { DongleService } from '../../../core/dongle/dongle-service';
@@ -167,7 +167,7 @@ export class AuthorizationService implements AuthorizationDirectory {
             ok: false,
             code: 'DONGLE_NOT_REGISTERED',
             message: `本机考锁尚未在监控平台注册，无法获取考试授权。请先完成${VERIFICATION_STEP.label}中的“机考锁注册”（右侧“机考锁校时”框），再回到本步骤点击“考试授权”。`,
-            goTo: VERIFICATION_STEP,
+            goTo: CLOCK_CALIBRATION_PLACE,
           });
           continue;
         }
@@ -561,15 +561,27 @@ export class AuthorizationService implements AuthorizationDirectory {
     if (!status) throw new TrustError('VERIFICATION_WRONG_SESSION', `考务数据中没有第 ${sessionNo} 场次，请选择当前考试的场次`);
     const row = await this.o.store.manager.findOneBy(SessionAuthorizationRow, { mode: site.mode, sessionNo });
     if (!status.authorized || !row) {
-      throw new TrustError('SESSION_NOT_AUTHORIZED', `第 ${sessionNo} 场次尚未完成考试授权${status.note ? `（${status.note}）` : ''}；请先完成第 3 步“考试授权”`);
+      throw new TrustError('SESSION_NOT_AUTHORIZED', `第 ${sessionNo} 场次尚未完成考试授权${status.note ? `（${status.note}）` : ''}；请先完成${AUTHORIZATION_STEP.label}`).needs(
+        AUTHORIZATION_STEP,
+      );
     }
     return row;
+  }
+
+  /** The trusted time; uncalibrated, the refusal names the 机考锁校时 box and leads there. */
+  private async trustedNowForVerification(): Promise<Date> {
+    try {
+      return await this.o.clock.requireNow();
+    } catch (e) {
+      if (!isTrustError(e, 'CLOCK_UNCALIBRATED')) throw e;
+      throw new TrustError('CLOCK_UNCALIBRATED', `机考锁时钟尚未校时，无法进行授权验证；请先在${CLOCK_CALIBRATION_PLACE.label}框中完成校时`).needs(CLOCK_CALIBRATION_PLACE);
+    }
   }
 
   /** Trusted clock only: inside [start − lead, end) and before the authorization's expiry. */
   private async checkVerificationWindow(site: SiteContext, sessionNo: number): Promise<{ nowMs: number; endsAtMs: number }> {
     const row = await this.requireAuthorized(site, sessionNo);
-    const nowMs = (await this.o.clock.requireNow()).getTime();
+    const nowMs = (await this.trustedNowForVerification()).getTime();
     const startsAtMs = Date.parse(row.windowStartsAt);
     const endsAtMs = Date.parse(row.windowEndsAt);
     const opensAtMs = startsAtMs - this.o.verificationLeadMinutes * 60_000;

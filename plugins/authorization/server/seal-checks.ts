@@ -1,3 +1,4 @@
+import { LOAD_STEP } from '../../load/api/contract';
 import type { TrustedClock } from '../../../core/clock/trusted-clock';
 import type { SealCheck } from '../../seal/api';
 import type { AuthorizationDirectory } from '../api';
@@ -11,7 +12,7 @@ export function allAuthorizedCheck(authorizations: AuthorizationDirectory): Seal
     fixAt: '#/before/3',
     async run() {
       const sessions = await authorizations.list();
-      if (sessions.length === 0) return { passed: false, reason: '没有场次（尚未载入考务数据）', fix: '请先载入考务数据' };
+      if (sessions.length === 0) return { passed: false, reason: '没有场次（尚未载入考务数据）', fix: `请先完成${LOAD_STEP.label}`, goTo: LOAD_STEP };
       const missing = sessions.filter((s) => !s.authorized).map((s) => `第 ${s.sessionNo} 场`);
       return missing.length === 0
         ? { passed: true, reason: `${sessions.length} 个场次均已授权` }

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { createLiveTopic } from '../../../core/events/live-topic';
 import { instantSchema } from '../../../core/time/instant';
+import type { GoTo } from '../../../core/http/guidance';
 
 // 考后上报 (R8.5): the view the admin UI renders, shared by server and web (no server imports).
+
+/** 数据上报's 第一步 (备份到外部存储): where "请先完成第一步" leads (ReportDialog marks it). */
+export const REPORT_BACKUP_PLACE: GoTo = { area: 'after', label: '考后“数据上报”的第一步“备份到外部存储”', anchor: 'report-backup' };
 
 /** Live event (SSE) carrying the whole ReportView whenever a step moves. */
 export const REPORT_CHANGED_EVENT = 'collection.report';

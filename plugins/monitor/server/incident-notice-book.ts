@@ -1,3 +1,4 @@
+import { LOAD_STEP } from '../../load/api/contract';
 import type { AuditLog } from '../../../core/auth/audit';
 import { badRequest, notFound } from '../../../core/http/errors';
 import type { Store } from '../../../core/store/store';
@@ -79,7 +80,7 @@ export class IncidentNoticeBook {
   /** `roomCode` null: every room of the loaded data. */
   async sendNotice(actor: string, roomCode: string | null, text: string, at: string): Promise<Notice> {
     const rooms = (await this.d.examData.listRooms()).map((r) => r.roomCode);
-    if (rooms.length === 0) throw badRequest('NO_ROOMS', '尚未载入考场数据，没有可以接收通知的考场；请先载入考场数据包');
+    if (rooms.length === 0) throw badRequest('NO_ROOMS', `尚未载入考场数据，没有可以接收通知的考场；请先完成${LOAD_STEP.label}`).needs(LOAD_STEP);
     if (roomCode !== null && !rooms.includes(roomCode)) throw badRequest('ROOM_UNKNOWN', `没有考场 ${roomCode}，请从考场列表中选择`);
     const targets = roomCode === null ? rooms : [roomCode];
     const id = await this.d.store.write(async (em) => {

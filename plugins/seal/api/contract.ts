@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { createLiveTopic } from '../../../core/events/live-topic';
 import { instantSchema } from '../../../core/time/instant';
-import { beforeStep } from '../../../core/http/guidance';
+import { beforeStep, goToSchema } from '../../../core/http/guidance';
 
 /** 封场检测 is step 4 of the step bar. */
 export const SEAL_STEP = beforeStep(4, '封场检测');
@@ -17,6 +17,8 @@ export const sealItemResultSchema = z.object({
   fix: z.string().nullable(),
   /** The step (1–5 of 考前) or page that fixes it, e.g. "#/before/2". */
   fixAt: z.string().nullable(),
+  /** A step to do first (the check's own step cannot help yet), with its 前往 button. */
+  goTo: goToSchema.nullable(),
 });
 export type SealItemResult = z.infer<typeof sealItemResultSchema>;
 

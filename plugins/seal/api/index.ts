@@ -1,3 +1,4 @@
+import type { GoTo } from '../../../core/http/guidance';
 import { createExtensionPoint } from '../../../core/kernel/refs';
 import { z } from 'zod';
 
@@ -12,6 +13,8 @@ export interface SealCheckOutcome {
   readonly fix?: string;
   /** Per room, when the fact is per room (e.g. every room registered); feeds the 封场检测 column. */
   readonly rooms?: Readonly<Record<string, { readonly passed: boolean; readonly reason?: string }>>;
+  /** When the fix is "请先…" another step (e.g. 第 1 步“导入考务” before rooms can register). */
+  readonly goTo?: GoTo;
 }
 
 /** One item of the 封场检测 list, contributed by the plugin that owns the fact. */

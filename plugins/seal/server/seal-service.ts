@@ -40,7 +40,7 @@ export class SealService {
       } catch (err) {
         outcome = { passed: false, reason: `检测出错：${err instanceof Error ? err.message : String(err)}`, fix: '请稍后重新检测；如仍出错请查看日志' };
       }
-      items.push({ id: check.id, title: check.title, passed: outcome.passed, reason: outcome.reason, fix: outcome.passed ? null : (outcome.fix ?? null), fixAt: check.fixAt ?? null });
+      items.push({ id: check.id, title: check.title, passed: outcome.passed, reason: outcome.reason, fix: outcome.passed ? null : (outcome.fix ?? null), fixAt: check.fixAt ?? null, goTo: outcome.passed ? null : (outcome.goTo ?? null) });
       for (const [roomCode, r] of Object.entries(outcome.rooms ?? {})) {
         const entry = rooms.get(roomCode) ?? { passed: true, reasons: [] };
         if (!r.passed) {
@@ -79,7 +79,8 @@ export class SealService {
       id: row.id,
       ranAt: row.ranAt,
       passed: row.passed,
-      items: JSON.parse(row.items) as SealItemResult[],
+      // Runs stored before goTo existed have none.
+      items: (JSON.parse(row.items) as SealItemResult[]).map((i) => ({ ...i, goTo: i.goTo ?? null })),
       rooms: JSON.parse(row.rooms) as RoomResult[],
       report: entry ? { state: entry.state, deliveredAt: entry.deliveredAt } : null,
     };

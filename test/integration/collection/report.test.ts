@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { centrePaths } from '../../../core/centre';
 import type { ErrorBody } from '../../../core/http/errors';
+import { REPORT_BACKUP_PLACE } from '../../../plugins/collection/api/report-contract';
 import { BACKUP_MANIFEST_NAME, backupManifestSchema } from '../../../plugins/collection/server/report/backup-manifest';
 import { resultUploadId } from '../../../plugins/collection/server/report/result-upload-step';
 import { startReportSite, type ReportSite } from './report-harness';
@@ -40,6 +41,7 @@ describe('考后上报 two steps (issue 12 point 7, R8.5)', function () {
     const refused = await site.admin.post<ErrorBody>('/api/collection/report/sessions/1/upload');
     expect(refused.status).to.equal(409);
     expect(refused.body.error.message).to.include('请先完成第一步');
+    expect(refused.body.error.goTo, 'the refusal leads to 第一步 (issue 10 point 8)').to.deep.equal(REPORT_BACKUP_PLACE);
     for (const [folder, words] of [
       ['relative/usb', '不是完整路径'],
       [path.join(site.drive, 'not-there'), '不存在'],

@@ -1,3 +1,5 @@
+import type { ErrorBody } from '../../../core/http/errors';
+import { LOAD_STEP } from '../../../plugins/load/api/contract';
 import { expect } from 'chai';
 import { coreServices } from '../../../core/services';
 import { acknowledgeNotice, reportIncident, sendHeartbeat } from '../../sim/proctor/monitor-calls';
@@ -40,5 +42,10 @@ describe('考场监控 and 封场检测 data are cleared by 系统初始化 (dat
     expect(page.notices).to.deep.equal([]);
     expect(page.rows.find((r) => r.roomCode === ROOM1)!.live.connection).to.equal('unknown');
     expect((await site.admin.get<SealPanel>('/api/seal')).body.lastRun).to.equal(null);
+    // No rooms left: a notice is refused with the step to do first (issue 10 point 8).
+    await participants.clearAll('admin', { only: (owner) => owner === 'load' });
+    const refused = await site.admin.post<ErrorBody>('/api/monitor/notices', { roomCode: null, text: '开考延迟10分钟' });
+    expect(refused.status).to.equal(400);
+    expect(refused.body.error).to.deep.include({ code: 'NO_ROOMS', message: '尚未载入考场数据，没有可以接收通知的考场；请先完成第 1 步“导入考务”', goTo: LOAD_STEP });
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { sendHeartbeat } from '../../sim/proctor/monitor-calls';
 import { startMonitorSite, type MonitorSite } from '../monitor/monitor-site';
 import type { SealRunView } from '../../../plugins/seal/api';
+import { REGISTRATION_STEP } from '../../../plugins/registration/api/contract';
 
 const ROOMS = ['11003001', '11003002', '11003003'];
 
@@ -51,7 +52,10 @@ describe('封场检测: the checklist contributed by the owners of each fact (R5
     expect(item(run, 'registration.all-registered')).to.include({ passed: false, reason: `3 个考场未注册：${ROOMS.join('、')}`, fix: '请在各考场监考机上完成考场注册' });
     expect(item(run, 'authorization.all-authorized')).to.include({ passed: false, fix: '请在“3 考试授权”中下载或导入考试授权' });
     expect(item(run, 'authorization.clock-calibrated')).to.include({ passed: false, fixAt: '#/before/5' });
-    expect(item(run, 'monitor.proctors-online')).to.include({ passed: false, reason: '还没有已注册的监考机' });
+    expect(item(run, 'monitor.proctors-online')).to.include({ passed: false, reason: '还没有已注册的监考机', fix: '请先完成第 2 步“考场注册”' });
+    // "请先…" another step: a typed goTo with its 前往 button (issue 10 point 8); the others have none.
+    expect(item(run, 'monitor.proctors-online').goTo).to.deep.equal(REGISTRATION_STEP);
+    expect(item(run, 'registration.all-registered').goTo).to.equal(null);
     expect(run.report, 'a failing run is not reported').to.equal(null);
 
     const panel = await site.admin.get<{ lastRun: SealRunView }>('/api/seal');

@@ -1,3 +1,4 @@
+import { REPORT_BACKUP_PLACE } from '../../api/report-contract';
 import type { AuditLog } from '../../../../core/auth/audit';
 import type { CentreClient } from '../../../../core/centre';
 import { conflict, notFound } from '../../../../core/http/errors';
@@ -102,7 +103,7 @@ export class ResultReport {
         coverage.notCovered > 0 && coverage.latest
           ? `有 ${coverage.notCovered} 个结果包是在备份之后回收的，请重新执行第一步（备份到外部存储）后再上报`
           : '请先完成第一步：把回收的结果备份到外部存储设备并通过校验，再上报',
-      );
+      ).needs(REPORT_BACKUP_PLACE);
     }
     const rooms = await this.deps.examData.roomsOfSession(sessionNo);
     if (rooms.length === 0) throw notFound('SESSION_UNKNOWN', `没有第 ${sessionNo} 场的考务数据`);
