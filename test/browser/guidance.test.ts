@@ -124,3 +124,25 @@ describe('授权验证 refusals lead to the step to do first (browser, issue 10 
     }
   });
 });
+
+describe('an offline 校验 after 校验通过 √ (browser, issue 10 point 8)', function () {
+  this.timeout(180_000);
+  const fixture = siteInBrowser();
+
+  it('says the earlier pass stands, never 校验失败 beside 校验通过 √', async function () {
+    const { site, browser: { page } } = fixture();
+    await openLoggedIn(page, `${site.server.url}/#/before/1`);
+    const footer = page.locator('[data-test=load-footer]');
+    await footer.filter({ hasText: '校验通过 √' }).waitFor({ timeout: 15_000 });
+    site.sim.setFault({ mode: 'down' });
+    await footer.getByRole('button', { name: '校验' }).click();
+    const notice = page.locator('[data-test=load-action-error]');
+    await notice.waitFor();
+    const text = await notice.innerText();
+    expect(text).to.contain('暂时未能重新校验');
+    expect(text).to.contain('结果仍然有效');
+    expect(await notice.getAttribute('class')).to.contain('el-alert--info');
+    expect(await page.locator('[data-test=load-panel]').innerText()).to.not.contain('校验失败');
+    expect(await footer.innerText()).to.contain('校验通过 √');
+  });
+});

@@ -175,6 +175,11 @@ export class LoadService {
     try {
       latest = (await this.d.centre.call(loadCentreEndpoints.latestRelease, { siteCode: release.siteCode, mode: release.mode })).payload;
     } catch (e) {
+      // An earlier 校验通过 stands: not reaching the centre now is no failure of the data.
+      if (isCentreError(e) && release.verified) {
+        const since = release.verifiedAt ? `于 ${formatChinaTime(release.verifiedAt)} ` : '';
+        throw new AppError(502, 'CHECK_FAILED', `暂时未能重新校验：${e.message}。已载入的数据${since}已校验通过，结果仍然有效`);
+      }
       if (isCentreError(e)) throw new AppError(502, 'CHECK_FAILED', `考场数据发布时间校验失败：${e.message}`);
       throw e;
     }
