@@ -18,6 +18,7 @@ import type { TrustedClock } from './clock/trusted-clock';
 import type { DataParticipants, DataParticipation } from './lifecycle/data-participants';
 import type { HostControl } from './lifecycle/host-control';
 import type { DurableFileStore } from './files/durable-file-store';
+import type { SiteCertificate } from './net/site-certificate';
 
 /**
  * Where a plugin keeps its files: `<dataDir>/plugins/<pluginId>/` (`dir`), with resumable
@@ -61,4 +62,6 @@ export const coreServices = {
   /** Every plugin's data participant, for the system stage (初始化, 备份, 恢复). */
   dataParticipants: createServiceRef<DataParticipants>('core.dataParticipants', '各插件的数据参与者'),
   hostControl: createServiceRef<HostControl>('core.hostControl', '进程内重启与退出'),
+  /** The site's TLS certificate (HTTPS on the site port, FTP AUTH TLS); proctors pin its fingerprint. */
+  siteCertificate: createServiceRef<SiteCertificate>('core.siteCertificate', '考点 TLS 证书（监考机按指纹校验）'),
 };

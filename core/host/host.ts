@@ -14,6 +14,7 @@ import { eventsQuerySchema, statusTopic } from '../http/status-topic';
 import { AppError } from '../http/errors';
 import { mountCoreRoutes } from '../http/core-routes';
 import { siteLanUrl } from '../net/site-address';
+import { loadOrCreateSiteCertificate } from '../net/site-certificate';
 import type { StartSummary } from './start-banner';
 import { HttpRegistry, PluginHttp } from '../http/http-registry';
 import { OpenApiDocument } from '../http/openapi';
@@ -161,6 +162,7 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
       DurableFileStore.openAt(path.join(cfg.dataDir, 'plugins', scope.manifest.id), s),
     ),
     rootService(coreServices.hostControl, {}, () => control),
+    rootService(coreServices.siteCertificate, {}, () => loadOrCreateSiteCertificate(config.dataDir)),
     rootService(coreServices.dataParticipants, {}, () => participants),
     pluginService(coreServices.dataParticipation, {}, (_d, scope): DataParticipation => ({
       participate: (p) => participants.add(scope.manifest.id, p),
@@ -287,7 +289,8 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
       windowMs: config.requestRateWindowSeconds * 1000,
       headersTimeoutMs: config.requestHeadersTimeoutSeconds * 1000,
     };
-    const listener = options.listen === false ? null : await listenHttp(app, config.host, config.port, limits);
+    const certificate = await kernel.get(coreServices.siteCertificate);
+    const listener = options.listen === false ? null : await listenHttp(app, config.host, config.port, limits, certificate);
     const port = listener?.port ?? 0;
     status.setLan('running', port);
     status.startTicker();
@@ -309,6 +312,8 @@ export async function bootHost(options: HostOptions, control: HostControl): Prom
     const summary: StartSummary = {
       uiUrl: url,
       lanUrl: siteLanUrl(config.publicHost, port, shownHost),
+      lanTlsUrl: siteLanUrl(config.publicHost, port, shownHost, 'https'),
+      tlsFingerprint256: certificate.fingerprint256,
       dataDir: config.dataDir,
       mode: site.mode,
       siteCode: site.siteCode,

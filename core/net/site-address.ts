@@ -8,9 +8,12 @@ export function siteLanHost(publicHost: string, fallbackHost: string): string {
   return publicHost.trim() || firstLanIpv4() || fallbackHost;
 }
 
-/** `http://<siteLanHost>:<port>`: the address proctors are told (sheets, start banner). */
-export function siteLanUrl(publicHost: string, port: number, fallbackHost: string): string {
-  return `http://${siteLanHost(publicHost, fallbackHost)}:${port}`;
+/**
+ * `http://<siteLanHost>:<port>`: the address proctors are told (sheets, start banner); with
+ * `https`, the same port over TLS with the site certificate (core/net/site-certificate.ts).
+ */
+export function siteLanUrl(publicHost: string, port: number, fallbackHost: string, scheme: 'http' | 'https' = 'http'): string {
+  return `${scheme}://${siteLanHost(publicHost, fallbackHost)}:${port}`;
 }
 
 function firstLanIpv4(): string | null {

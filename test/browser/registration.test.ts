@@ -49,6 +49,11 @@ describe('考场注册 panel (browser, R3.2, R3.3)', function () {
       expect(bodyText).to.contain(room);
       expect(bodyText).to.contain(code);
     }
+    // Issue 15 point 4: the https address with its fingerprint, the plain one marked 未加密.
+    const addresses = await panel.locator('[data-test=site-addresses]').innerText();
+    expect(addresses).to.match(/监考机连接地址（加密）：https:\/\/\S+:\d+/);
+    expect(addresses).to.match(/证书指纹（SHA-256）：([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+    expect(addresses).to.match(/未加密\s*http:\/\/\S+:\d+\s*仅供不支持 TLS 的监考软件使用/);
 
     // Wait until the live stream is connected, then a proctor registers over the LAN.
     await page.locator('[data-test=status-bar] >> text=通讯: 运行').waitFor({ timeout: 15_000 });

@@ -42,8 +42,14 @@ describe('the exam LAN from a candidate PC: admin refused, guessing throttled, F
   const credsOf = (room: string): string => path.join(work, `proctor-${room}.json`);
   const figures: string[] = [];
 
+  let pin = '';
   const register = (room: { roomCode: string; registrationCode: string }): Promise<{ roomCode: string }> =>
     lan!.runIn(lan!.proctor, PROCTOR_CLI, ['register', '--site', base, '--room', room.roomCode, '--code', room.registrationCode, '--credentials', credsOf(room.roomCode), '--json']);
+  /** Over TLS on the same port, pinning the fingerprint the registration panel shows. */
+  const registerOverTls = (room: { roomCode: string; registrationCode: string }, withPin: string): Promise<{ roomCode: string }> =>
+    lan!.runIn(lan!.proctor, PROCTOR_CLI, [
+      'register', '--site', base.replace(/^http:/, 'https:'), '--pin', withPin, '--room', room.roomCode, '--code', room.registrationCode, '--credentials', credsOf(room.roomCode), '--json',
+    ]);
 
   before(async function () {
     const why = lanUnavailable();
@@ -64,7 +70,9 @@ describe('the exam LAN from a candidate PC: admin refused, guessing throttled, F
     const admin = await adminOf(product);
     expect((await admin.put('/api/settings', { siteCode: SITE, mode: 'mock' })).status).to.equal(200);
     expect((await admin.post('/api/load/import', pkg.bytes, { 'content-type': 'application/zip' })).status).to.equal(200);
-    rooms = (await admin.get<{ rooms: { roomCode: string; registrationCode: string }[] }>('/api/registration/rooms')).body.rooms;
+    const table = (await admin.get<{ tlsFingerprint256: string; rooms: { roomCode: string; registrationCode: string }[] }>('/api/registration/rooms')).body;
+    rooms = table.rooms;
+    pin = table.tlsFingerprint256;
     // The real proctor PC of the first room registers over the LAN.
     expect((await register(rooms[0]!)).roomCode).to.equal(rooms[0]!.roomCode);
   });
@@ -108,6 +116,31 @@ describe('the exam LAN from a candidate PC: admin refused, guessing throttled, F
     expect(Number(portReply)).to.be.within(500, 599);
     expect(Number(eprtReply)).to.be.within(500, 599);
     expect(got.replies).to.not.include('230');
+  });
+
+  it('registers the proctor PC of the third room over TLS with the pinned certificate; a wrong pin is refused', async () => {
+    const wrongPin = pin.replace(/^../, pin.startsWith('00') ? '11' : '00');
+    const refused = await registerOverTls(rooms[2]!, wrongPin).then(
+      () => null,
+      (e: Error) => e.message,
+    );
+    expect(refused, 'wrong pin refused').to.contain('证书指纹不一致');
+    expect((await registerOverTls(rooms[2]!, pin)).roomCode).to.equal(rooms[2]!.roomCode);
+    const beats = await lan!.runIn<Beats>(lan!.proctor, PROBE, ['beats', credsOf(rooms[2]!.roomCode), '1000']);
+    figures.push(`TLS proctor ${rooms[2]!.roomCode}: heartbeats ${beats.count}, max ${beats.max?.toFixed(1)} ms, errors ${beats.errors.length}`);
+    expect(beats.errors).to.deep.equal([]);
+  });
+
+  it('keeps answering the TLS proctor PC within 1 s while the candidate PC holds 300 slow TLS handshakes', async function () {
+    if (!fs.existsSync(credsOf(rooms[2]!.roomCode))) this.skip();
+    const [flood, beats] = await Promise.all([
+      lan!.runIn<Flood>(lan!.candidate, PROBE, ['flood', base, 'slow-tls', '300', '8000']),
+      new Promise((r) => setTimeout(r, 1500)).then(() => lan!.runIn<Beats>(lan!.proctor, PROBE, ['beats', credsOf(rooms[2]!.roomCode), '5000'])),
+    ]);
+    figures.push(`slow-tls × 300: ${JSON.stringify(flood)}; TLS proctor heartbeats ${beats.count}, p99 ${beats.p99?.toFixed(1)} ms, max ${beats.max?.toFixed(1)} ms, errors ${beats.errors.length}`);
+    expect(beats.errors).to.deep.equal([]);
+    expect(beats.count).to.be.greaterThan(5);
+    expect(beats.max!, 'slowest heartbeat (ms)').to.be.below(1000);
   });
 
   for (const [kind, count] of [

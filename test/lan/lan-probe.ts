@@ -102,7 +102,8 @@ async function ftp(host: string, port: number, room: string): Promise<Json> {
 
 /**
  * Holds `count` connections in one abuse pattern for `holdMs`: slow headers (a byte of the
- * header every 5 s), a slow body (declared 1 MB, a byte a second) or idle sockets. Counts
+ * header every 5 s), a slow TLS handshake (the same on the TLS side of the port), a slow body
+ * (declared 1 MB, a byte a second) or idle sockets. Counts
  * how many the site closed itself before the end.
  */
 async function flood(base: string, kind: string, count: number, holdMs: number): Promise<Json> {
@@ -122,6 +123,10 @@ async function flood(base: string, kind: string, count: number, holdMs: number):
       if (kind === 'slow-headers') {
         s.write(`GET /api/public/info HTTP/1.1\r\nHost: ${u.host}\r\n`);
         timers.push(setInterval(() => s.writable && s.write('X'), 5000));
+      } else if (kind === 'slow-tls') {
+        // A TLS handshake record header announcing 512 bytes, then a byte every 5 s.
+        s.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+        timers.push(setInterval(() => s.writable && s.write(Buffer.from([0])), 5000));
       } else if (kind === 'slow-body') {
         s.write(`POST /api/proctor/v1/register HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{`);
         timers.push(setInterval(() => s.writable && s.write(' '), 1000));

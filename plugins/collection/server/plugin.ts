@@ -79,6 +79,7 @@ export function createCollectionPlugin(): PluginDefinition {
           centre: coreServices.centre,
           live: coreServices.liveEvents,
           participation: coreServices.dataParticipation,
+          certificate: coreServices.siteCertificate,
         },
         async init(deps, extensions) {
           const { http, auth, store, files, examData, outbox, settings, proctorApi, intake } = deps;

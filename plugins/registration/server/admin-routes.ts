@@ -14,6 +14,8 @@ import { proctorCandidateSchema, proctorSessionSchema, roomCodeSchema } from './
 import type { RegistrationService } from './registration-service';
 import { KDINFO_FILE_NAME, siteInfoHtmlName, type SiteInfoService } from './site-info-service';
 import { siteLanUrl } from '../../../core/net/site-address';
+import type { SiteCertificate } from '../../../core/net/site-certificate';
+import type { SiteAddresses } from './site-info-sheet';
 import { withTrustRefusals } from './trust-refusal';
 import { instantSchema } from '../../../core/time/instant';
 
@@ -45,7 +47,9 @@ const tableRowSchema = z
 const tableSchema = z
   .object({
     siteCode: z.string().nullable(),
-    siteUrl: z.string().describe('监考机访问考点的局域网地址'),
+    siteUrl: z.string().describe('监考机访问考点的局域网地址（未加密，仅供不支持 TLS 的监考软件）'),
+    siteTlsUrl: z.string().describe('同一端口的加密地址（TLS，监考机按证书指纹校验）'),
+    tlsFingerprint256: z.string().describe('考点证书的 SHA-256 指纹（AB:CD:… 形式）'),
     dataLoaded: z.boolean(),
     registeredCount: z.number().int(),
     unregisteredCount: z.number().int(),
@@ -84,11 +88,15 @@ const clearLockBodySchema = z
 
 const exportBodySchema = z.object({ folder: z.string().trim().min(1, '请选择导出目录').max(1024, '导出目录路径过长') }).strict();
 
-/** The site's LAN URL with the port this request came in on (config.port may be 0 in tests). */
-export function siteUrlFor(ctx: Context, publicHost: string): string {
+/** The site's LAN addresses with the port this request came in on (config.port may be 0 in tests). */
+export function siteAddressesFor(ctx: Context, publicHost: string, certificate: SiteCertificate): SiteAddresses {
   const port = ctx.req.socket.localPort ?? 9190;
   const requestHost = (ctx.hostname || '127.0.0.1').replace(/^\[|\]$/g, '');
-  return siteLanUrl(publicHost, port, requestHost);
+  return {
+    secure: siteLanUrl(publicHost, port, requestHost, 'https'),
+    fingerprint256: certificate.fingerprint256,
+    plain: siteLanUrl(publicHost, port, requestHost),
+  };
 }
 
 function noteOf(reg: { machineId: string; clientVersion: string } | null, sealCheck: RoomSealStatus | null): string {
@@ -112,9 +120,11 @@ export function mountAdminRoutes(
     settings: SiteSettings;
     sealSources: readonly RoomSealStatusSource[];
     publicHost: string;
+    certificate: SiteCertificate;
   },
 ): void {
-  const { auth, registrations, siteInfo, examData, settings, sealSources, publicHost } = deps;
+  const { auth, registrations, siteInfo, examData, settings, sealSources, publicHost, certificate } = deps;
+  const addressesOf = (koa: Context): SiteAddresses => siteAddressesFor(koa, publicHost, certificate);
   const guard = auth.guard;
 
   const sealStatusOf = async (roomCodes: string[]): Promise<Record<string, RoomSealStatus>> => {
@@ -144,9 +154,12 @@ export function mountAdminRoutes(
         return { roomCode: room.roomCode, registrationCode: room.registrationCode, registration, sealCheck, note: noteOf(registration, sealCheck) };
       });
       const registeredCount = rows.filter((r) => r.registration).length;
+      const addresses = addressesOf(koa);
       return {
         siteCode: settings.get().siteCode,
-        siteUrl: siteUrlFor(koa, publicHost),
+        siteUrl: addresses.plain,
+        siteTlsUrl: addresses.secure,
+        tlsFingerprint256: addresses.fingerprint256,
         dataLoaded: release !== null,
         registeredCount,
         unregisteredCount: rows.length - registeredCount,
@@ -244,7 +257,7 @@ export function mountAdminRoutes(
       400: refusal('导出目录无效', 'EXPORT_FOLDER_INVALID', 'EXPORT_FOLDER_MISSING', 'EXPORT_FOLDER_READONLY'),
     }),
     handler: ({ body, koa, principal }) =>
-      withTrustRefusals(() => siteInfo.exportTo(body.folder, siteUrlFor(koa, publicHost), principal.username)),
+      withTrustRefusals(() => siteInfo.exportTo(body.folder, addressesOf(koa), principal.username)),
   });
 
   http.route({
@@ -258,7 +271,7 @@ export function mountAdminRoutes(
     rawResponses: [{ status: 200, description: '考点信息 HTML（附件）', contentTypes: ['text/html'], headers: ATTACHMENT_HEADERS }],
     errors: SITE_INFO_ERRORS,
     handler: async ({ koa }) => {
-      const { siteCode, html } = await siteInfo.sheet(siteUrlFor(koa, publicHost));
+      const { siteCode, html } = await siteInfo.sheet(addressesOf(koa));
       koa.set('Content-Type', 'text/html; charset=utf-8');
       koa.set('Content-Disposition', attachmentName(siteInfoHtmlName(siteCode)));
       koa.set('Cache-Control', 'no-store');

@@ -91,8 +91,9 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
           registrations: registrationServiceRef,
           proctorApi: proctorLanApiRef,
           participation: coreServices.dataParticipation,
+          certificate: coreServices.siteCertificate,
         },
-        async init({ http, config, auth, audit, store, settings, dongles, examData, registrations, proctorApi, participation }, extensions) {
+        async init({ http, config, auth, audit, store, settings, dongles, examData, registrations, proctorApi, participation, certificate }, extensions) {
           participation.participate(registrations.dataParticipant());
           const siteInfo = new SiteInfoService(examData, registrations, settings, dongles, audit, store);
           mountProctorRoutes(proctorApi, { registrations, examData, settings });
@@ -104,6 +105,7 @@ export function createRegistrationPlugin(options: RegistrationPluginOptions = {}
             settings,
             sealSources: extensions.get(roomSealStatusPoint),
             publicHost: config.publicHost,
+            certificate,
           });
         },
       });

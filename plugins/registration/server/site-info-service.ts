@@ -12,7 +12,7 @@ import type { Store } from '../../../core/store/store';
 import type { ExamDataService, ReleaseInfo } from '../../load/api';
 import { KDINFO_DAMAGED_MESSAGE, KDINFO_DONGLE_LABEL, kdinfoKey, openKdinfo, sealKdinfo, type KdinfoBody } from './kdinfo';
 import type { RegistrationService, RestoreOutcome } from './registration-service';
-import { renderSiteInfoSheet } from './site-info-sheet';
+import { renderSiteInfoSheet, type SiteAddresses } from './site-info-sheet';
 import { formatChinaTime } from '../../../core/time/china-time';
 
 export interface ExportResult {
@@ -42,14 +42,14 @@ export class SiteInfoService {
     private readonly store: Store,
   ) {}
 
-  async sheet(siteUrl: string): Promise<{ siteCode: string; html: string }> {
+  async sheet(addresses: SiteAddresses): Promise<{ siteCode: string; html: string }> {
     const { siteCode, release } = await this.preconditions('导出考点信息');
     const rooms = await this.examData.listRooms();
     const registered = new Map((await this.registrations.list()).map((r) => [r.roomCode, r.ip]));
     const html = await renderSiteInfoSheet({
       siteCode,
       modeLabel: MODE_LABEL[this.settings.get().mode],
-      siteUrl,
+      addresses,
       releaseTime: release.releaseTime,
       exportedAt: isoNow(),
       rooms: await Promise.all(
@@ -100,9 +100,9 @@ export class SiteInfoService {
   }
 
   /** Writes the sheet and KDINFO into a folder on the site PC (temp name, fsync, rename). */
-  async exportTo(folder: string, siteUrl: string, actor: string): Promise<ExportResult> {
+  async exportTo(folder: string, addresses: SiteAddresses, actor: string): Promise<ExportResult> {
     const dir = await checkExportFolder(folder);
-    const { siteCode, html } = await this.sheet(siteUrl);
+    const { siteCode, html } = await this.sheet(addresses);
     const kd = await this.kdinfo();
     const htmlFile = path.join(dir, siteInfoHtmlName(siteCode));
     const kdinfoFile = path.join(dir, KDINFO_FILE_NAME);

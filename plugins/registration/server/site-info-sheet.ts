@@ -10,25 +10,42 @@ export interface SiteInfoRoom {
   readonly registeredIp: string | null;
 }
 
+/** Where proctor PCs reach the site (issue 15 point 4): over TLS, pinned, and plain for software without TLS. */
+export interface SiteAddresses {
+  /** https://<LAN address>:<port>: the site certificate, pinned by its fingerprint. */
+  readonly secure: string;
+  /** SHA-256 of the site certificate (AB:CD:… as Node and browsers show it). */
+  readonly fingerprint256: string;
+  /** http://<LAN address>:<port>, the same port without encryption. */
+  readonly plain: string;
+}
+
 export interface SiteInfoSheetInput {
   readonly siteCode: string;
   readonly modeLabel: string;
-  /** http://<LAN address>:<port> the proctor PCs use. */
-  readonly siteUrl: string;
+  readonly addresses: SiteAddresses;
   readonly releaseTime: string;
   readonly exportedAt: string;
   readonly rooms: readonly SiteInfoRoom[];
 }
 
-/** What a room's QR code encodes: everything a proctor PC needs to register. */
+/** What a room's QR code encodes: everything a proctor PC needs to register (docs/proctor-protocol.md). */
 export interface RegistrationQrPayload {
+  /** The https:// address; `pin` is the certificate fingerprint a client must see there. */
   readonly site: string;
+  readonly pin: string;
+  /** The unencrypted address, for proctor software that cannot do TLS. */
+  readonly plainSite: string;
   readonly roomCode: string;
   readonly registrationCode: string;
 }
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function registrationQrPayload(addresses: SiteAddresses, room: SiteInfoRoom): RegistrationQrPayload {
+  return { site: addresses.secure, pin: addresses.fingerprint256, plainSite: addresses.plain, roomCode: room.roomCode, registrationCode: room.registrationCode };
 }
 
 async function qrSvg(payload: RegistrationQrPayload): Promise<string> {
@@ -43,14 +60,16 @@ async function qrSvg(payload: RegistrationQrPayload): Promise<string> {
 export async function renderSiteInfoSheet(input: SiteInfoSheetInput): Promise<string> {
   const cards: string[] = [];
   for (const room of input.rooms) {
-    const svg = await qrSvg({ site: input.siteUrl, roomCode: room.roomCode, registrationCode: room.registrationCode });
+    const a = input.addresses;
+    const svg = await qrSvg(registrationQrPayload(a, room));
     cards.push(`<section class="card">
   <div class="qr">${svg}</div>
   <dl>
     <dt>考场代码</dt><dd class="code">${escapeHtml(room.roomCode)}</dd>
     <dt>考场</dt><dd>${escapeHtml(room.roomLabel)}</dd>
     <dt>注册码</dt><dd class="code">${escapeHtml(room.registrationCode)}</dd>
-    <dt>考点地址</dt><dd>${escapeHtml(input.siteUrl)}</dd>
+    <dt>考点地址</dt><dd>${escapeHtml(a.secure)}</dd>
+    <dt>证书指纹</dt><dd class="pin">${escapeHtml(a.fingerprint256)}</dd>
     <dt>注册IP</dt><dd>${escapeHtml(room.registeredIp ?? '未注册')}</dd>
   </dl>
 </section>`);
@@ -75,17 +94,23 @@ export async function renderSiteInfoSheet(input: SiteInfoSheetInput): Promise<st
   dd { margin: 0; word-break: break-all; }
   dd.code { font-family: Consolas, "Courier New", monospace; font-size: 14pt; font-weight: bold; letter-spacing: 1px; }
   .note { font-size: 9pt; margin-top: 6mm; color: #333; }
+  .tls { font-size: 10pt; margin: 0 0 6mm; }
+  .pin { font-family: Consolas, "Courier New", monospace; font-size: 8pt; word-break: break-all; }
+  .plain { color: #a00; }
   @media print { .no-print { display: none; } }
 </style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
 <div class="meta">
-  <span>考点地址：${escapeHtml(input.siteUrl)}</span>
+  <span>考点地址（加密）：${escapeHtml(input.addresses.secure)}</span>
   <span>考试模式：${escapeHtml(input.modeLabel)}</span>
   <span>考场数据发布时间：${escapeHtml(formatChinaTime(input.releaseTime))}</span>
   <span>导出时间：${escapeHtml(formatChinaTime(input.exportedAt))}</span>
 </div>
+<p class="tls">证书指纹（SHA-256）：<span class="pin">${escapeHtml(input.addresses.fingerprint256)}</span><br>
+监考机连接考点时须核对此指纹，不一致即拒绝连接（可能有其他电脑冒充考点）。<br>
+<span class="plain">未加密地址：${escapeHtml(input.addresses.plain)}（仅供不支持 TLS 的监考软件使用，通信内容不加密）</span></p>
 <div class="cards">
 ${cards.join('\n')}
 </div>

@@ -18,7 +18,11 @@ export interface RegistrationRow {
 
 export interface RegistrationTable {
   siteCode: string | null;
+  /** Plain HTTP: only for proctor software that cannot do TLS. */
   siteUrl: string;
+  /** The same port over TLS; proctors pin tlsFingerprint256. */
+  siteTlsUrl: string;
+  tlsFingerprint256: string;
   dataLoaded: boolean;
   registeredCount: number;
   unregisteredCount: number;

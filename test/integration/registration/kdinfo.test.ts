@@ -88,7 +88,9 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
       expect(html).to.contain(`>${code}<`);
     }
     expect(html.match(/<svg/g)).to.have.length(3);
-    expect(html).to.match(/考点地址：http:\/\/[\d.]+:\d+/);
+    expect(html).to.match(/考点地址（加密）：https:\/\/[\d.]+:\d+/);
+    expect(html).to.match(/证书指纹（SHA-256）：<span class="pin">([0-9A-F]{2}:){31}[0-9A-F]{2}</);
+    expect(html).to.match(/未加密地址：http:\/\/[\d.]+:\d+（仅供不支持 TLS 的监考软件使用/);
     expect(html).to.contain('@page { size: A4');
     expect(html).to.contain('>127.0.0.1<'); // 注册IP of a registered room
     expect(kdinfo.subarray(0, 8).toString('ascii')).to.equal('EXKDINFO');

@@ -1,5 +1,6 @@
 import { DEFAULT_CREDENTIALS_FILE, deleteCredentials, loadCredentials, saveCredentials } from './credentials-file';
 import { ProctorClient, defaultMachineId } from './proctor-client';
+import { parsePin } from './pinned-tls';
 import { ackCommand, endCommand, heartbeatCommand, incidentCommand, startCommand } from './monitor-commands';
 import { contentCommand, keyCommand } from './session-key-commands';
 import { simulateCommand } from './simulate-command';
@@ -54,7 +55,8 @@ export const registerCommand: ProctorCommand = {
   name: 'register',
   summary: '用考场代码和注册码注册到考点，凭证保存到本地文件',
   options: {
-    site: { type: 'string', description: '考点地址，如 http://192.168.1.10:9190', required: true },
+    site: { type: 'string', description: '考点地址，如 https://192.168.1.10:9190（加密，须给出 --pin）或 http://192.168.1.10:9190（未加密）', required: true },
+    pin: { type: 'string', description: '考点证书 SHA-256 指纹（考点信息单上印有），https:// 地址必填' },
     room: { type: 'string', description: '考场代码（8 位）', required: true },
     code: { type: 'string', description: '注册码', required: true },
     'machine-id': { type: 'string', description: '本机标识（默认由主机名和网卡地址生成）' },
@@ -64,7 +66,8 @@ export const registerCommand: ProctorCommand = {
     const saved = await loadCredentials(ctx.credentialsFile).catch(() => null);
     // The saved credential proves this PC holds the room: re-registering a registered room needs it.
     const site = str(ctx.options.site).replace(/\/+$/, '');
-    const client = new ProctorClient(site, saved && saved.siteUrl === site ? saved : null);
+    const pinText = str(ctx.options.pin);
+    const client = new ProctorClient(site, saved && saved.siteUrl === site ? saved : null, pinText ? { pin: parsePin(pinText) } : {});
     const r = await client.register({
       roomCode: str(ctx.options.room),
       registrationCode: str(ctx.options.code),

@@ -12,6 +12,8 @@ export interface ProctorCredentials {
   readonly token: string;
   /** The PC's result-signing key (Ed25519, PKCS#8 PEM); its public half was sent at registration. */
   readonly signingPrivateKeyPem?: string;
+  /** The site certificate's SHA-256 fingerprint, pinned for an https:// siteUrl (pinned-tls.ts). */
+  readonly tlsFingerprint256?: string;
 }
 
 export const DEFAULT_CREDENTIALS_FILE = 'proctor-credentials.json';

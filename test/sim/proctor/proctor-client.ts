@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { generateSigningKeyPair, signingPublicKeyOf } from '../../../core/crypto/signing';
 import os from 'node:os';
 import type { ProctorCredentials } from './credentials-file';
+import { CertificatePinError, PinnedAgent, pinnedFetch } from './pinned-tls';
 import {
   PROCTOR_API_PREFIX,
   type ErrorResponse,
@@ -47,6 +48,11 @@ export interface ProctorClientOptions {
   readonly onCredentials?: (c: ProctorCredentials) => void | Promise<void>;
   /** Carries the requests; default the network. A plugin test passes its kernel's in-process fetch. */
   readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /**
+   * The site certificate's SHA-256 fingerprint (canonical form, pinned-tls.ts parsePin), needed
+   * for an https:// site: the client talks only to a site showing exactly that certificate.
+   */
+  readonly pin?: string;
 }
 
 export interface RegisterInput {
@@ -62,6 +68,9 @@ export interface RegisterInput {
  */
 export class ProctorClient {
   private creds: ProctorCredentials | null;
+  /** The pinned TLS connections of an https:// site (also for the tus uploads); null over plain HTTP. */
+  readonly agent: PinnedAgent | null;
+  private readonly transport: (input: string, init: RequestInit) => Promise<Response>;
 
   constructor(
     readonly siteUrl: string,
@@ -70,10 +79,31 @@ export class ProctorClient {
   ) {
     this.siteUrl = siteUrl.replace(/\/+$/, '');
     this.creds = credentials;
+    const pin = options.pin ?? credentials?.tlsFingerprint256;
+    if (this.siteUrl.startsWith('https:') && !options.fetch) {
+      if (!pin) {
+        throw new ProctorApiError(0, 'TLS_PIN_MISSING', '使用 https:// 考点地址时须同时给出考点证书指纹（--pin，见考点信息单或二维码），否则无法确认连接的是本考点');
+      }
+      this.agent = new PinnedAgent(pin);
+      this.transport = pinnedFetch(this.agent);
+    } else {
+      this.agent = null;
+      this.transport = options.fetch ?? fetch;
+    }
   }
 
   static fromCredentials(credentials: ProctorCredentials, options?: ProctorClientOptions): ProctorClient {
     return new ProctorClient(credentials.siteUrl, credentials, options);
+  }
+
+  /** A request to the site over this client's transport (pinned TLS for https://), as fetch answers. */
+  async fetch(input: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.transport(input, init);
+    } catch (e) {
+      if (e instanceof CertificatePinError) throw new ProctorApiError(0, 'TLS_PIN_MISMATCH', e.message);
+      throw new ProctorApiError(0, 'NETWORK', `无法连接考点 ${this.siteUrl}（${(e as Error).message}），请检查网络和考点地址`);
+    }
   }
 
   get credentials(): ProctorCredentials | null {
@@ -105,6 +135,7 @@ export class ProctorClient {
       registeredAt: r.registeredAt,
       token: r.token,
       signingPrivateKeyPem: signingKey,
+      ...(this.agent ? { tlsFingerprint256: this.agent.pin } : {}),
     };
     this.creds = creds;
     await this.options.onCredentials?.(creds);
@@ -143,17 +174,12 @@ export class ProctorClient {
   private async send<T>(method: string, path: string, body: unknown, authenticated: boolean): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', ...(authenticated ? this.authHeader() : {}) };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await (this.options.fetch ?? fetch)(this.url(path), {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
-      });
-    } catch (e) {
-      throw new ProctorApiError(0, 'NETWORK', `无法连接考点 ${this.siteUrl}（${(e as Error).message}），请检查网络和考点地址`);
-    }
+    const res = await this.fetch(this.url(path), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
+    });
     const text = await res.text();
     let parsed: unknown;
     try {

@@ -24,7 +24,9 @@ export async function uploadResultOverFtp(client: ProctorClient, sessionNo: numb
   if (intent.state === 'accepted' && intent.receipt) return { receipt: intent.receipt };
   const ftp = new Client(60_000);
   try {
-    await ftp.access({ host: new URL(creds.siteUrl).hostname, port: intent.ftpPort, user: creds.roomCode, password: creds.token });
+    // An https:// site: explicit TLS (AUTH TLS, PROT P) before the credential goes out, pinned like HTTPS.
+    const secure = client.agent ? { secure: true, secureOptions: client.agent.tlsOptionsForOtherServices() } : {};
+    await ftp.access({ host: new URL(creds.siteUrl).hostname, port: intent.ftpPort, user: creds.roomCode, password: creds.token, ...secure });
     if (intent.offset > 0) await ftp.send(`REST ${intent.offset}`);
     await ftp.uploadFrom(createReadStream(file, { start: intent.offset, highWaterMark: 1024 * 1024 }), intent.fileName);
   } catch (e) {

@@ -44,6 +44,8 @@ export async function uploadResultOverHttp(client: ProctorClient, sessionNo: num
       uploadSize: size,
       chunkSize: options.chunkSize ?? 8 * 1024 * 1024,
       retryDelays: options.retryDelays ?? [0, 500, 2000],
+      // https:// sites: every PATCH goes over the pinned connections (pinned-tls.ts).
+      ...(client.agent ? { httpStack: new tus.DefaultHttpStack({ agent: client.agent }) } : {}),
       storeFingerprintForResuming: false,
       onProgress: options.onProgress ?? null,
       onChunkComplete: (_chunk, accepted) => {

@@ -69,12 +69,7 @@ export async function fetchSessionKey(client: ProctorClient, sessionNo: number):
 
 /** GET /api/proctor/v1/sessions/{no}/content: the encrypted content, checked against X-Content-SHA256. */
 export async function fetchSessionContent(client: ProctorClient, sessionNo: number): Promise<SessionContent> {
-  let res: Response;
-  try {
-    res = await fetch(client.url(`/sessions/${sessionNo}/content`), { headers: client.authHeader(), signal: AbortSignal.timeout(60_000) });
-  } catch (e) {
-    throw new ProctorApiError(0, 'NETWORK', `无法连接考点 ${client.siteUrl}（${(e as Error).message}），请检查网络和考点地址`);
-  }
+  const res = await client.fetch(client.url(`/sessions/${sessionNo}/content`), { headers: client.authHeader(), signal: AbortSignal.timeout(60_000) });
   const body = Buffer.from(await res.arrayBuffer());
   if (!res.ok) {
     let code = `HTTP_${res.status}`;

@@ -3,6 +3,7 @@ import type { ExamSiteConfig } from '../../../../core/config/config';
 import type { StatusService } from '../../../../core/http/status';
 import { runState, type StatusItem, type StatusItemState } from '../../../../core/http/status-items';
 import type { Lifecycle, PluginFiles } from '../../../../core/services';
+import type { SiteCertificate } from '../../../../core/net/site-certificate';
 import type { ProctorApi, ProctorCredentialCheck } from '../../../registration/api';
 import type { FtpConfig } from './ftp-config';
 import { siteLanHost } from '../../../../core/net/site-address';
@@ -29,6 +30,8 @@ export class FtpStatusItem implements StatusItem {
 export interface FtpIntakeDeps {
   readonly config: ExamSiteConfig;
   readonly ftp: FtpConfig;
+  /** Offered for explicit TLS (AUTH TLS), the certificate HTTPS shows. */
+  readonly certificate: SiteCertificate;
   readonly logger: Logger;
   readonly files: PluginFiles;
   readonly status: StatusService;
@@ -62,6 +65,7 @@ export async function startFtpIntake(deps: FtpIntakeDeps): Promise<FtpResultServ
     port: ftp.ftpPort,
     passivePorts: ftp.ftpPassivePorts,
     passiveHost: passiveHostOf(config),
+    tls: deps.certificate,
     files,
     intents,
     credentials: deps.credentials,

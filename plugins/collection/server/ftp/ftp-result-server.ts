@@ -17,6 +17,8 @@ export interface FtpResultServerOptions {
   readonly passivePorts: { readonly min: number; readonly max: number };
   /** The address put in PASV replies for proctors on the LAN. */
   readonly passiveHost: string;
+  /** The site certificate, for explicit TLS (AUTH TLS, PROT P); plain FTP stays available. */
+  readonly tls: { readonly keyPem: string; readonly certPem: string } | null;
   /** The collection plugin's durable files (the sinks of the uploads). */
   readonly files: DurableFileStore;
   readonly intents: FtpIntents;
@@ -67,6 +69,8 @@ export class FtpResultServer {
       pasv_min: o.passivePorts.min,
       pasv_max: o.passivePorts.max,
       anonymous: false,
+      // ftp:// with tls: explicit TLS on the same port (AUTH TLS), issue 15 point 4.
+      tls: o.tls ? { key: o.tls.keyPem, cert: o.tls.certPem, minVersion: 'TLSv1.2' } : false,
       blacklist: ['PORT', 'EPRT', 'STOU', 'RETR', 'DELE', 'RMD', 'MKD', 'RNFR', 'RNTO', 'SITE'],
       greeting: ['考点管理系统 FTP 结果包上传：用户名为考场代码，密码为监考机凭证'],
       log: o.logger,
