@@ -32,6 +32,8 @@ interface LanOptions {
   readonly throughputSeconds: number;
   /** Folder for the product's CPU profile (node --cpu-prof), null: no profile. */
   readonly cpuProfileDir: string | null;
+  /** --throughput-only: only the closed-loop comparison (a profile of the heartbeat path alone). */
+  readonly throughputOnly: boolean;
 }
 
 function parseOptions(args: readonly string[]): LanOptions {
@@ -51,6 +53,7 @@ function parseOptions(args: readonly string[]): LanOptions {
     pages: Math.floor(value('pages', 5)),
     throughputSeconds: value('throughput-seconds', Math.min(10, seconds)),
     cpuProfileDir,
+    throughputOnly: args.includes('--throughput-only'),
   };
 }
 
@@ -102,18 +105,28 @@ export const lanBench: Bench = {
       await generate({ url: product.url, path: HEARTBEAT_PATH, proctors, mode: 'open', seconds: 2, periodMs: 1000 }); // warm-up
 
       // Throughput: the same generator, closed loop, against a bare Koa JSON endpoint and the heartbeat.
+      // CPU time per answered request as well: wall-clock rates swing with the machine's load.
       const koa = await startBareKoa();
-      let koaRps: number;
+      let koaRun: Measured;
       try {
-        koaRps = rps(await generate({ url: koa.url, path: '/beat', proctors, mode: 'closed', connections: 32, seconds: o.throughputSeconds }), o.throughputSeconds);
+        koaRun = await measured(koa.child.pid!, () => generate({ url: koa.url, path: '/beat', proctors, mode: 'closed', connections: 32, seconds: o.throughputSeconds }));
       } finally {
         koa.child.kill('SIGKILL');
       }
-      const productRps = rps(await generate({ url: product.url, path: HEARTBEAT_PATH, proctors, mode: 'closed', connections: 32, seconds: o.throughputSeconds }), o.throughputSeconds);
+      const productRun = await measured(product.child.pid!, () => generate({ url: product!.url, path: HEARTBEAT_PATH, proctors, mode: 'closed', connections: 32, seconds: o.throughputSeconds }));
+      const koaRps = rps(koaRun.result, o.throughputSeconds);
+      const productRps = rps(productRun.result, o.throughputSeconds);
       const ratio = productRps / koaRps;
+      const koaCpu = cpuMsPerRequest(koaRun);
+      const productCpu = cpuMsPerRequest(productRun);
+      line(`CPU per answered request, closed loop: heartbeat ${(productCpu * 1000).toFixed(0)} µs vs bare Koa ${(koaCpu * 1000).toFixed(0)} µs = ${((koaCpu / productCpu) * 100).toFixed(0)} % of bare Koa's rate per CPU second (load average ${os.loadavg()[0]!.toFixed(1)})`);
+      if (o.throughputOnly) {
+        line(`throughput, closed loop with 32 connections: heartbeat ${rpsText(productRps)} vs bare Koa JSON ${rpsText(koaRps)} = ${(ratio * 100).toFixed(0)} %`);
+        return;
+      }
 
       // Phase 1: the plain load.
-      const plain = await measured(product, () => generate({ url: product!.url, path: HEARTBEAT_PATH, proctors, mode: 'open', seconds: o.seconds, periodMs: 1000 }));
+      const plain = await measured(product!.child.pid!, () => generate({ url: product!.url, path: HEARTBEAT_PATH, proctors, mode: 'open', seconds: o.seconds, periodMs: 1000 }));
 
       // Phase 2: the same while packages are imported back to back.
       const importWindows: { start: number; end: number; ms: number; status: number }[] = [];
@@ -128,7 +141,7 @@ export const lanBench: Bench = {
           await sleep(200);
         }
       })();
-      const during = await measured(product, () => generate({ url: product!.url, path: HEARTBEAT_PATH, proctors, mode: 'open', seconds: o.seconds, periodMs: 1000 }));
+      const during = await measured(product!.child.pid!, () => generate({ url: product!.url, path: HEARTBEAT_PATH, proctors, mode: 'open', seconds: o.seconds, periodMs: 1000 }));
       stopImports = true;
       await importing;
 
@@ -136,7 +149,7 @@ export const lanBench: Bench = {
       const pages = await openPages(product.url, admin, o.pages);
       let withPages: Measured;
       try {
-        withPages = await measured(product, () => generate({ url: product!.url, path: HEARTBEAT_PATH, proctors, mode: 'open', seconds: o.seconds, periodMs: 1000 }));
+        withPages = await measured(product!.child.pid!, () => generate({ url: product!.url, path: HEARTBEAT_PATH, proctors, mode: 'open', seconds: o.seconds, periodMs: 1000 }));
       } finally {
         for (const p of pages) p.close();
       }
@@ -219,12 +232,13 @@ function generate(job: LoadJob): Promise<LoadResult> {
 interface Measured {
   readonly result: LoadResult;
   readonly cpuPercent: number;
+  /** utime + stime of the run (10 ms resolution). */
+  readonly cpuMs: number;
   readonly peakRssMb: number;
 }
 
 /** Runs `work` while sampling the product's CPU time and resident memory from /proc. */
-async function measured(product: ProductProcess, work: () => Promise<LoadResult>): Promise<Measured> {
-  const pid = product.child.pid!;
+async function measured(pid: number, work: () => Promise<LoadResult>): Promise<Measured> {
   const cpu0 = cpuTicks(pid);
   const t0 = performance.now();
   let peak = rssMb(pid);
@@ -232,10 +246,16 @@ async function measured(product: ProductProcess, work: () => Promise<LoadResult>
   try {
     const result = await work();
     const seconds = (performance.now() - t0) / 1000;
-    return { result, cpuPercent: ((cpuTicks(pid) - cpu0) / 100 / seconds) * 100, peakRssMb: Math.max(peak, rssMb(pid)) };
+    const cpuMs = (cpuTicks(pid) - cpu0) * 10;
+    return { result, cpuPercent: (cpuMs / 1000 / seconds) * 100, cpuMs, peakRssMb: Math.max(peak, rssMb(pid)) };
   } finally {
     clearInterval(sampler);
   }
+}
+
+/** The process's CPU milliseconds per answered request of a measured run. */
+function cpuMsPerRequest(m: Measured): number {
+  return m.cpuMs / Math.max(1, rps(m.result, 1));
 }
 
 /** utime + stime of the process, in clock ticks (USER_HZ = 100 on Linux). */

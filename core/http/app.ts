@@ -211,6 +211,7 @@ export function createKoaApp(options: {
   app.use(loginRedirectForNavigation());
   app.use(errorMiddleware(options.logger));
   for (const m of options.before) app.use(m);
+  app.use(options.registry.exactRouteMiddleware());
   app.use(options.registry.router.routes());
   app.use(options.registry.router.allowedMethods());
   for (const m of options.after) app.use(m);

@@ -18,6 +18,12 @@ export class HttpRegistry {
    * a router match per heartbeat was measurable (ADR 016). Bounded: any path can be sent.
    */
   private readonly lanAnswers = new Map<string, boolean>();
+  /**
+   * `METHOD path` → route, for routes without parameters that no earlier route also matches:
+   * answered without the router's per-request walk over every route and its middleware chain
+   * (issue 11 point 9: the heartbeat is one of them). The router still answers the rest.
+   */
+  private readonly exactRoutes = new Map<string, AnyRouteSpec>();
 
   constructor(readonly openapi: OpenApiDocument) {}
 
@@ -30,10 +36,21 @@ export class HttpRegistry {
     if (lax.length > 0) throw new Error(`路由 ${key} 的整数参数 ${lax.join('、')} 须用 integerParam（core/http/integer-param.ts）`);
     if (spec.reach === 'lan') this.lanRoutes.add(key);
     this.lanAnswers.clear();
+    const method = spec.method.toUpperCase();
+    if (!/[:*(]/.test(fullPath) && this.router.match(fullPath, method).pathAndMethod.length === 0) this.exactRoutes.set(`${method} ${fullPath}`, spec);
     this.router[spec.method](key, fullPath, async (ctx: Context & { params?: Record<string, string> }) => {
       await executeRoute(spec, ctx, ctx.params ?? {});
     });
     this.openapi.add(fullPath, spec);
+  }
+
+  /** Koa middleware in front of the router: runs a parameterless route found by one map lookup. */
+  exactRouteMiddleware() {
+    return async (ctx: Context, next: () => Promise<unknown>): Promise<void> => {
+      const spec = this.exactRoutes.get(`${ctx.method} ${ctx.path}`);
+      if (spec) await executeRoute(spec, ctx, {});
+      else await next();
+    };
   }
 
   /** Whether this request goes to a route open to the LAN (see SiteBoundary). */

@@ -15,7 +15,7 @@ import type {
   SubjectInfo,
 } from '../api';
 import { PACKAGE_FORMAT_VERSION, registrationCodeSchema } from '../api/package-format';
-import { bulkInsert } from './bulk-insert';
+import { bulkInsert, deleteAllRows, nextTurn } from './bulk-insert';
 import type { ContentFileStore } from './content-file-store';
 import { LoadCandidateRow, LoadReleaseRow, LoadRoomRow, LoadSessionRow } from './entities';
 import { packageRefused } from './package/package-refusal';
@@ -24,6 +24,8 @@ import { newRegistrationCode } from './registration-code';
 import { formatChinaTime } from '../../../core/time/china-time';
 
 const RELEASE_ID = 1;
+/** Rooms whose rows are built between two turns of the event loop during a replacement. */
+const ROOMS_PER_TURN = 50;
 
 export interface ReplaceOptions {
   readonly source: 'online' | 'manual';
@@ -50,23 +52,38 @@ export class ExamDataStore implements ExamDataService {
    * commit, or a committed session would point at a deleted file. One change at a time.
    */
   private readonly changes = new WriteQueue();
+  /**
+   * Open while a package's rows are being replaced. On SQLite the replacement yields to the
+   * event loop between batches (heartbeats must not stall, issue 11 point 9) and reads share
+   * the writing connection, so they would see half-written rows: the reads below wait until
+   * the replacement has committed or rolled back.
+   */
+  private replacing: Promise<void> | null = null;
 
   constructor(
     private readonly store: Store,
     readonly content: ContentFileStore,
   ) {}
 
+  /** Waits for a replacement in progress (see `replacing`). */
+  private async settled(): Promise<void> {
+    if (this.replacing) await this.replacing;
+  }
+
   async currentRelease(): Promise<ReleaseInfo | null> {
+    await this.settled();
     const row = await this.store.manager.findOneBy(LoadReleaseRow, { id: RELEASE_ID });
     return row ? toReleaseInfo(row) : null;
   }
 
   /** The stored row with the last check message, for the panel. */
   async releaseRow(): Promise<LoadReleaseRow | null> {
+    await this.settled();
     return this.store.manager.findOneBy(LoadReleaseRow, { id: RELEASE_ID });
   }
 
   async listRooms(): Promise<RoomSummary[]> {
+    await this.settled();
     const rows = await this.store.manager.find(LoadRoomRow, { order: { roomCode: 'ASC' } });
     return rows.map((r) => ({
       roomCode: r.roomCode,
@@ -79,6 +96,7 @@ export class ExamDataStore implements ExamDataService {
 
   /** Rows of the 导入考务 table. */
   async listRoomsWithNames(): Promise<{ roomCode: string; roomName: string; sessionCount: number; candidateCount: number; loadedAt: string }[]> {
+    await this.settled();
     const rows = await this.store.manager.find(LoadRoomRow, { order: { roomCode: 'ASC' } });
     return rows.map((r) => ({
       roomCode: r.roomCode,
@@ -90,6 +108,7 @@ export class ExamDataStore implements ExamDataService {
   }
 
   async room(roomCode: string): Promise<RoomData | null> {
+    await this.settled();
     const row = await this.store.manager.findOneBy(LoadRoomRow, { roomCode });
     if (!row) return null;
     const nos = parseSessionNos(row);
@@ -109,6 +128,7 @@ export class ExamDataStore implements ExamDataService {
   }
 
   async sessions(): Promise<SessionInfo[]> {
+    await this.settled();
     const rows = await this.store.manager.find(LoadSessionRow, { order: { no: 'ASC' } });
     return rows.map((r) => ({
       no: r.no,
@@ -120,11 +140,13 @@ export class ExamDataStore implements ExamDataService {
   }
 
   async roomsOfSession(sessionNo: number): Promise<string[]> {
+    await this.settled();
     const rows = await this.store.manager.find(LoadRoomRow, { order: { roomCode: 'ASC' } });
     return rows.filter((r) => parseSessionNos(r).includes(sessionNo)).map((r) => r.roomCode);
   }
 
   async encryptedContent(sessionNo: number): Promise<{ bytes: Buffer; sha256: string } | null> {
+    await this.settled();
     const row = await this.store.manager.findOneBy(LoadSessionRow, { no: sessionNo });
     if (!row) return null;
     const bytes = await this.content.get(row.contentSha256);
@@ -132,6 +154,7 @@ export class ExamDataStore implements ExamDataService {
   }
 
   async registrationCodeOf(roomCode: string): Promise<string | null> {
+    await this.settled();
     const row = await this.store.manager.findOne(LoadRoomRow, { where: { roomCode }, select: { roomCode: true, registrationCode: true } });
     return row?.registrationCode ?? null;
   }
@@ -171,12 +194,21 @@ export class ExamDataStore implements ExamDataService {
     const written: string[] = [];
     for (const c of pkg.contents) if (await this.content.put(c.bytes, c.sha256)) written.push(c.sha256);
     let outcome: ReplaceOutcome & { obsolete: string[] };
+    // Opened when the transaction really starts (a write queued before it may still read), closed once it ended.
+    let close!: () => void;
+    const gate = new Promise<void>((resolve) => (close = resolve));
     try {
-      outcome = await this.store.write((em) => this.replaceIn(em, pkg, options));
+      outcome = await this.store.write((em) => {
+        this.replacing = gate;
+        return this.replaceIn(em, pkg, options);
+      });
     } catch (e) {
       // Files this attempt created are referenced by nothing now.
       await this.content.remove(written);
       throw e;
+    } finally {
+      if (this.replacing === gate) this.replacing = null;
+      close();
     }
     await this.content.remove(outcome.obsolete);
     const event: ExamDataChanged = { releaseTime: outcome.release.releaseTime, roomCodes: outcome.roomCodes };
@@ -202,14 +234,14 @@ export class ExamDataStore implements ExamDataService {
     const codeOf = new Map(oldRooms.map((r) => [r.roomCode, r.registrationCode]));
     const taken = new Set(codeOf.values());
 
-    await em.createQueryBuilder().delete().from(LoadCandidateRow).execute();
-    await em.createQueryBuilder().delete().from(LoadSessionRow).execute();
-    await em.createQueryBuilder().delete().from(LoadRoomRow).execute();
+    for (const entity of [LoadCandidateRow, LoadSessionRow, LoadRoomRow]) await deleteAllRows(em, em.connection.getMetadata(entity).tableName);
 
     let kept = 0;
     const roomRows: LoadRoomRow[] = [];
     const candidateRows: LoadCandidateRow[] = [];
-    pkg.rooms.forEach((file, i) => {
+    for (const [i, file] of pkg.rooms.entries()) {
+      // A turn of the event loop now and then: 1,000 rooms of candidates are built here.
+      if (i > 0 && i % ROOMS_PER_TURN === 0) await nextTurn();
       const meta = m.rooms[i]!;
       let code = codeOf.get(file.roomCode);
       if (code) kept++;
@@ -244,7 +276,7 @@ export class ExamDataStore implements ExamDataService {
         registrationCode: code,
         loadedAt: options.now,
       });
-    });
+    }
     const contentOf = new Map(pkg.contents.map((c) => [c.sessionNo, c]));
     const sessionRows: LoadSessionRow[] = m.sessions.map((s) => ({
       no: s.no,
@@ -322,6 +354,7 @@ export class ExamDataStore implements ExamDataService {
 
   /** Content files referenced by the database (for the start-up sweep). */
   async referencedContent(): Promise<Set<string>> {
+    await this.settled();
     const rows = await this.store.manager.find(LoadSessionRow, { select: { no: true, contentSha256: true } });
     return new Set(rows.map((r) => r.contentSha256));
   }
@@ -335,7 +368,8 @@ async function insertRows<T extends object>(em: EntityManager, entity: new () =>
     em,
     meta.tableName,
     columns.map((c) => c.db),
-    rows.map((r) => columns.map((c) => (r as Record<string, unknown>)[c.prop])),
+    rows,
+    (r) => columns.map((c) => (r as Record<string, unknown>)[c.prop]),
   );
 }
 

@@ -183,4 +183,27 @@ describe('载入考务: manual import and stored data (R2.2–R2.5)', function (
     const status = await h.server.kernel.get(coreServices.settings);
     expect(status.get().mode).to.equal('mock');
   });
+
+  it('issue 11 point 9: reads made while 400 rooms replace 3 (the import yields to the event loop) see the old rooms or the new ones, never a part', async () => {
+    const first = await h.importZip((await buildPackage(h.key)).bytes);
+    expect(first.status, JSON.stringify(first.body)).to.equal(200);
+    const big = await buildPackage(h.key, { rooms: 400, seed: 8, releaseTime: '2026-12-02T10:00:00+08:00' });
+    const seen: number[] = [];
+    let importing = true;
+    // A reader on every turn of the event loop, as the admin pages and the proctors' registrations are.
+    const reader = (async () => {
+      while (importing) {
+        seen.push((await h.data.listRooms()).length);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const r = await h.importZip(big.bytes);
+    importing = false;
+    await reader;
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    expect(r.body).to.deep.include({ roomCount: 400 });
+    expect(seen.length, 'the event loop turned during the import').to.be.greaterThan(5);
+    expect([...new Set(seen)].filter((n) => n !== 3 && n !== 400), 'room counts seen mid-import').to.deep.equal([]);
+    expect((await h.data.listRooms()).length).to.equal(400);
+  });
 });
