@@ -18,6 +18,8 @@ import { fakePackageBuilder, rejectionOf, SAMPLE_SPEC } from '../../core/centre/
 import { expectTrustError } from '../../core/testing/expect-trust';
 
 const INCOMPLETE = '监控平台返回的数据不完整，请稍后重试';
+/** A 校验 request's nonce (the answer must carry it). */
+const NONCE = 'site-nonce-0123456789';
 
 function expectCentreError(e: Error, code: string, message?: RegExp | string): CentreError {
   expect(e, e.stack).to.be.instanceOf(CentreError);
@@ -100,18 +102,42 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
   });
 
   it('returns the signed latest release (校验) after checking the signature', async () => {
-    const r = await client.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock' });
-    expect(r.payload).to.deep.equal({ kind: 'package-release', v: 1, siteCode: '11003', mode: 'mock', releaseTime: SAMPLE_SPEC.releaseTime, manifestSha256: sim.state.release('11003', 'mock')?.manifestSha256 });
+    const r = await client.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock', nonce: NONCE });
+    expect(r.payload).to.deep.equal({ kind: 'package-release', v: 1, siteCode: '11003', mode: 'mock', releaseTime: SAMPLE_SPEC.releaseTime, manifestSha256: sim.state.release('11003', 'mock')?.manifestSha256, nonce: NONCE });
     // A request the endpoint's schema refuses never leaves the site.
-    expectCentreError(await rejectionOf(client.call(loadCentreEndpoints.latestRelease, { siteCode: '1', mode: 'mock' })), 'CENTRE_REQUEST_INVALID', '考点代码应为 5 位数字');
+    expectCentreError(await rejectionOf(client.call(loadCentreEndpoints.latestRelease, { siteCode: '1', mode: 'mock', nonce: NONCE })), 'CENTRE_REQUEST_INVALID', '考点代码应为 5 位数字');
+  });
+
+  it('refuses an old signed latest-release answer replayed for a new 校验 (nonce bound, issue 10 point 4)', async () => {
+    // A genuine answer, signed by the centre for an earlier request …
+    const recorded = await fetch(`${sim.url}/v1/sites/11003/package/release?mode=mock&nonce=${NONCE}`);
+    expect(recorded.status).to.equal(200);
+    const body = Buffer.from(await recorded.arrayBuffer());
+    // … replayed on the network for the next request, whatever it asks.
+    const replayer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+    await new Promise<void>((r) => replayer.listen(0, '127.0.0.1', r));
+    try {
+      const port = (replayer.address() as AddressInfo).port;
+      const onPath = new HttpCentreClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000, trustedKeys: sim.keys.split(','), retryDelayMs: 20 });
+      const e = await rejectionOf(onPath.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock', nonce: 'next-request-nonce-42' }));
+      expectTrustError(e, 'RELEASE_NONCE_MISMATCH');
+      expect(e.message).to.equal('监控平台的发布信息应答与本次校验请求不匹配（可能是旧的或被截获的应答），本次校验不予采信；请稍后重新校验');
+      // The very same answer is accepted for the request it was signed for.
+      expect((await onPath.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock', nonce: NONCE })).payload.nonce).to.equal(NONCE);
+    } finally {
+      await new Promise<void>((r) => replayer.close(() => r()));
+    }
+    // A request without a nonce never leaves the site, and the simulator refuses one too.
+    expectCentreError(await rejectionOf(client.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock', nonce: '' })), 'CENTRE_REQUEST_INVALID', 'nonce');
+    expect((await fetch(`${sim.url}/v1/sites/11003/package/release?mode=mock`)).status).to.equal(400);
   });
 
   it('refuses a tampered signed reply (SIGNATURE_INVALID) and one signed by an unknown key (KEY_UNKNOWN)', async () => {
     sim.setFault({ mode: 'tamper' });
-    expectTrustError(await rejectionOf(client.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock' })), 'SIGNATURE_INVALID');
+    expectTrustError(await rejectionOf(client.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock', nonce: NONCE })), 'SIGNATURE_INVALID');
     sim.setFault({ mode: 'none' });
     const foreign = new HttpCentreClient({ baseUrl: sim.url, timeoutMs: 2000, trustedKeys: [generateSigningKeyPair().publicKey] });
-    expectTrustError(await rejectionOf(foreign.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock' })), 'KEY_UNKNOWN');
+    expectTrustError(await rejectionOf(foreign.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock', nonce: NONCE })), 'KEY_UNKNOWN');
   });
 
   it('registers a dongle (机考锁注册): same keys again is fine, other keys for the same id are refused', async () => {
@@ -176,7 +202,7 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
 
   it('a truncated reply is the Chinese CentreError "数据不完整" (after the GET retries)', async () => {
     sim.setFault({ mode: 'truncate' });
-    expectCentreError(await rejectionOf(client.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock' })), 'CENTRE_BAD_REPLY', INCOMPLETE);
+    expectCentreError(await rejectionOf(client.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock', nonce: NONCE })), 'CENTRE_BAD_REPLY', INCOMPLETE);
     expectCentreError(await rejectionOf(client.call(loadCentreEndpoints.sitePackage, { siteCode: '11003', mode: 'mock' })), 'CENTRE_BAD_REPLY', INCOMPLETE);
     expectCentreError(await rejectionOf(client.ping()), 'CENTRE_BAD_REPLY', INCOMPLETE);
   });
@@ -206,7 +232,7 @@ describe('centre client against the centre simulator (R12.1, R12.2)', () => {
     try {
       const c = new HttpCentreClient({ baseUrl: `http://127.0.0.1:${(liar.address() as AddressInfo).port}`, timeoutMs: 1000, trustedKeys: [], getRetries: 0 });
       expectCentreError(await rejectionOf(c.ping()), 'CENTRE_BAD_REPLY', '格式不符合约定');
-      expectCentreError(await rejectionOf(c.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock' })), 'CENTRE_BAD_REPLY', INCOMPLETE);
+      expectCentreError(await rejectionOf(c.call(loadCentreEndpoints.latestRelease, { siteCode: '11003', mode: 'mock', nonce: NONCE })), 'CENTRE_BAD_REPLY', INCOMPLETE);
       const report = { idempotencyKey: 'my-key-0001', kind: 'seal-check', siteCode: '11003', mode: 'mock' as const, createdAt: new Date().toISOString(), payload: {} };
       expectCentreError(await rejectionOf(c.sendReport(report)), 'CENTRE_BAD_REPLY', '回执与所发上报不对应');
     } finally {

@@ -72,7 +72,7 @@ describe('centre simulator CLI (R12.2)', () => {
       const r = await run('publish', '--data', dataDir, '--spec', spec);
       expect(r.code, r.err).to.equal(0);
       const client = new HttpCentreClient({ baseUrl: sim.url, timeoutMs: 5000, trustedKeys: [sim.keys] });
-      const release = await client.call(loadCentreEndpoints.latestRelease, { siteCode: '11005', mode: 'formal' });
+      const release = await client.call(loadCentreEndpoints.latestRelease, { siteCode: '11005', mode: 'formal', nonce: 'cli-test-nonce-0123456' });
       expect(release.payload.releaseTime).to.equal(SAMPLE_SPEC.releaseTime);
       const pkg = await client.call(loadCentreEndpoints.sitePackage, { siteCode: '11005', mode: 'formal' });
       expect(pkg.bytes.subarray(0, 2).toString()).to.equal('PK');
@@ -81,7 +81,7 @@ describe('centre simulator CLI (R12.2)', () => {
       fs.writeFileSync(badSpec, JSON.stringify({ ...SAMPLE_SPEC, siteCode: '1' }));
       const bad = await run('publish', '--data', dataDir, '--spec', badSpec);
       expect(bad.code).to.equal(1);
-      expect((await client.call(loadCentreEndpoints.latestRelease, { siteCode: '11005', mode: 'formal' })).payload.manifestSha256).to.equal(release.payload.manifestSha256);
+      expect((await client.call(loadCentreEndpoints.latestRelease, { siteCode: '11005', mode: 'formal', nonce: 'cli-test-nonce-0123456' })).payload.manifestSha256).to.equal(release.payload.manifestSha256);
     } finally {
       await sim.stop();
     }

@@ -11,8 +11,15 @@ export const packageReleasePayloadSchema = z.object({
   mode: examModeSchema,
   releaseTime: isoInstantSchema,
   manifestSha256: sha256HexSchema,
+  /** The site's request nonce, signed into the answer: an answer to another request is refused. */
+  nonce: z.string().max(128).optional(),
 });
 export type PackageReleasePayload = z.output<typeof packageReleasePayloadSchema>;
+
+/** 校验 asks with a fresh nonce (base64url, 16–128 characters) the answer must carry. */
+export const latestReleaseRequestSchema = siteQuerySchema.extend({
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'nonce 应为 16–128 个 base64url 字符'),
+});
 
 /** The header a package download carries its (informative) release time in. */
 export const RELEASE_TIME_HEADER = 'x-release-time';
@@ -43,11 +50,18 @@ export const loadCentreEndpoints = {
     description: '发布信息',
     method: 'GET',
     path: (q) => `/sites/${q.siteCode}/package/release`,
-    request: siteQuerySchema,
-    query: (q) => ({ mode: q.mode }),
+    request: latestReleaseRequestSchema,
+    query: (q) => ({ mode: q.mode, nonce: q.nonce }),
     reply: centreReply.signed(packageReleasePayloadSchema, '发布信息'),
     retry: true,
     check: (q, { payload: r }) => {
+      // An old signed answer replayed on the network must not make an older package pass 校验.
+      if (r.nonce !== q.nonce) {
+        throw new TrustError(
+          'RELEASE_NONCE_MISMATCH',
+          '监控平台的发布信息应答与本次校验请求不匹配（可能是旧的或被截获的应答），本次校验不予采信；请稍后重新校验',
+        );
+      }
       if (r.siteCode !== q.siteCode || r.mode !== q.mode) {
         throw new TrustError(
           'RELEASE_FOREIGN',

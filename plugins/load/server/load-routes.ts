@@ -215,7 +215,7 @@ export function mountLoadRoutes(d: LoadRouteDeps): void {
     tags,
     guard,
     response: checkSchema,
-    errors: mergeErrorResponses(trustErrors('SIGNATURE_INVALID', 'KEY_UNKNOWN', 'ENVELOPE_MALFORMED', 'TOKEN_NONCE_MISMATCH', 'RELEASE_FOREIGN'), {
+    errors: mergeErrorResponses(trustErrors('SIGNATURE_INVALID', 'KEY_UNKNOWN', 'ENVELOPE_MALFORMED', 'TOKEN_NONCE_MISMATCH', 'RELEASE_FOREIGN', 'RELEASE_NONCE_MISMATCH'), {
       409: refusal('尚未载入考务数据', 'NOTHING_LOADED'),
       502: refusal('无法连接监控平台', 'CHECK_FAILED'),
     }),

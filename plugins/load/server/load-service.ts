@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../../core/auth/audit';
 import type { CentreClient } from '../../../core/centre/centre-client';
@@ -173,7 +174,8 @@ export class LoadService {
     if (!release) throw conflict('NOTHING_LOADED', '尚未载入考务数据，请先点击“载入”或手工导入数据包');
     let latest;
     try {
-      latest = (await this.d.centre.call(loadCentreEndpoints.latestRelease, { siteCode: release.siteCode, mode: release.mode })).payload;
+      const nonce = randomBytes(18).toString('base64url');
+      latest = (await this.d.centre.call(loadCentreEndpoints.latestRelease, { siteCode: release.siteCode, mode: release.mode, nonce })).payload;
     } catch (e) {
       // An earlier 校验通过 stands: not reaching the centre now is no failure of the data.
       if (isCentreError(e) && release.verified) {

@@ -255,6 +255,9 @@ export async function startCentreSimulator(options: CentreSimulatorOptions): Pro
       const siteCode = site(m[1] as string);
       const mode = modeQuery(ex);
       const release = published(siteCode, mode);
+      // The site's nonce is signed into the answer (a replayed old answer names another one).
+      const nonce = ex.url.searchParams.get('nonce') ?? '';
+      if (!/^[A-Za-z0-9_-]{16,128}$/.test(nonce)) throw new SimHttpError(400, 'BAD_REQUEST', '校验请求缺少 nonce（16–128 个 base64url 字符）');
       const payload: PackageReleasePayload = {
         kind: 'package-release',
         v: 1,
@@ -262,6 +265,7 @@ export async function startCentreSimulator(options: CentreSimulatorOptions): Pro
         mode,
         releaseTime: release.releaseTime,
         manifestSha256: release.manifestSha256,
+        nonce,
       };
       signedJson(ex, signJson(payload, state.signingKey));
       return;
