@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFailedError } from './file-errors';
@@ -21,13 +21,50 @@ export const DURABLE_TEMP_SUFFIX = '.durable-tmp';
  */
 export async function writeFileDurably(file: string, bytes: Buffer | string, options: WriteDurablyOptions = {}): Promise<void> {
   const target = path.resolve(file);
+  try {
+    await replaceDurably(target, options.tmpDir ?? path.dirname(target), options.mode ?? 0o644, (handle) => handle.writeFile(bytes));
+  } catch (e) {
+    throw writeFailedError(target, e);
+  }
+}
+
+/**
+ * The same for a file of any size, streamed: copied to a temp file beside `to` (hashed on
+ * the way), fsynced, renamed, the folder fsynced. Returns what was copied. Errors are raw
+ * (the caller says which drive, e.g. a mirror drive removed or full).
+ */
+export async function copyFileDurably(from: string, to: string): Promise<{ size: number; sha256: string }> {
+  const target = path.resolve(to);
+  const hash = createHash('sha256');
+  let size = 0;
+  const source = await fsp.open(from, 'r');
+  try {
+    await replaceDurably(target, path.dirname(target), 0o600, async (handle) => {
+      const buffer = Buffer.allocUnsafe(1024 * 1024);
+      for (;;) {
+        const { bytesRead } = await source.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        const part = buffer.subarray(0, bytesRead);
+        hash.update(part);
+        for (let at = 0; at < bytesRead; ) at += (await handle.write(part, at)).bytesWritten;
+        size += bytesRead;
+      }
+    });
+  } finally {
+    await source.close();
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** temp in `tmpDir` → `write` → fsync → rename over `target` → fsync of its folder; the temp goes on failure. */
+async function replaceDurably(target: string, tmpDir: string, mode: number, write: (handle: fsp.FileHandle) => Promise<void>): Promise<void> {
   const dir = path.dirname(target);
-  const tmp = path.join(options.tmpDir ?? dir, `${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}${DURABLE_TEMP_SUFFIX}`);
+  const tmp = path.join(tmpDir, `${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}${DURABLE_TEMP_SUFFIX}`);
   try {
     await fsp.mkdir(dir, { recursive: true });
-    const handle = await fsp.open(tmp, 'wx', options.mode ?? 0o644);
+    const handle = await fsp.open(tmp, 'wx', mode);
     try {
-      await handle.writeFile(bytes);
+      await write(handle);
       await handle.sync();
     } finally {
       await handle.close();
@@ -36,7 +73,7 @@ export async function writeFileDurably(file: string, bytes: Buffer | string, opt
     await syncDirectory(dir);
   } catch (e) {
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
-    throw writeFailedError(target, e);
+    throw e;
   }
 }
 

@@ -22,6 +22,7 @@ export class Store {
   private readonly units = new UnitOfWorkScope();
   /** Where a failing after-commit hook is reported (the host sets its logger). */
   onHookError: (e: unknown) => void = () => undefined;
+  private readonly commitListeners = new Set<() => void>();
 
   private constructor(
     readonly dataSource: DataSource,
@@ -86,9 +87,19 @@ export class Store {
     return this.queue
       .run(() => this.dataSource.transaction((em) => this.units.run(em, work)))
       .then(({ result, hooks }) => {
-        runAfterCommitHooks(hooks, this.onHookError);
+        runAfterCommitHooks([...hooks, ...this.commitListeners], this.onHookError);
         return result;
       });
+  }
+
+  /**
+   * Called after every committed unit of work, whoever wrote it (e.g. a mirror that follows
+   * the data within seconds). A listener only takes note: it must not wait on the store.
+   * Returns the unsubscribe.
+   */
+  onCommitted(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   /** The unit of work the caller runs in, or null outside `write`. */

@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { makeTempDir, type TestServer } from '../../core/testing/test-server';
 import type { TestClient } from '../../core/testing/http-client';
 import { skipInPostgresPass } from '../../core/testing/test-database';
+import { formatChinaTime } from '../../core/time/china-time';
 import { buildPackage, newCentreKey } from '../integration/registration/site-harness';
 import { startSystemSite } from '../integration/system/system-harness';
 import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
@@ -98,6 +99,38 @@ describe('系统备份 / 系统恢复 / 系统初始化 through the dialogs (bro
     expect(names, 'one .bak and no temporary file').to.have.length(1);
     expect(names[0]).to.match(/^考点备份_11003_\d{8}-\d{6}\.bak$/);
     backupFile = path.join(drive, names[0]!);
+    await dialog.locator('.el-dialog__headerbtn').click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(pageErrors).to.deep.equal([]);
+  });
+
+  it('持续保护: a non-empty folder is refused in Chinese; an empty one is mirrored, its state and last time (China time) shown; 停用', async () => {
+    const { page } = browser;
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await openMoreMenuItem(page, '系统备份');
+    const dialog = page.locator('[data-test=backup-dialog]');
+    const status = dialog.locator('[data-test=mirror-status]');
+    await status.locator('text=状态：未启用').waitFor();
+    // The backup drive holds the .bak already: not an empty folder.
+    await dialog.locator('input[name=mirrorFolder]').fill(drive);
+    await dialog.locator('[data-test=mirror-enable]').click();
+    await dialog.locator('[role=alert]', { hasText: '请选择一个空文件夹' }).waitFor();
+    await status.locator('text=状态：未启用').waitFor();
+
+    const mirror = makeTempDir('examsite-system-mirror-');
+    dirs.push(mirror);
+    await dialog.locator('input[name=mirrorFolder]').fill(mirror);
+    await dialog.locator('[data-test=mirror-enable]').click();
+    await status.locator('text=状态：已同步').waitFor({ timeout: 20_000 });
+    const shown = await status.innerText();
+    const api = (await site.admin.get<{ lastMirroredAt: string; state: string }>('/api/system/mirror')).body;
+    expect(shown).to.contain(`最近同步：${formatChinaTime(api.lastMirroredAt)}`);
+    expect(shown).to.match(/延迟：\d+\.\d 秒/);
+    expect(fs.readdirSync(mirror)).to.include('考点镜像.bak');
+
+    await dialog.locator('[data-test=mirror-disable]').click();
+    await status.locator('text=状态：未启用').waitFor();
     await dialog.locator('.el-dialog__headerbtn').click();
     await dialog.waitFor({ state: 'hidden' });
     expect(pageErrors).to.deep.equal([]);

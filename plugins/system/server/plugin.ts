@@ -6,6 +6,7 @@ import * as publicApi from '../api';
 import { unreportedDataPoint } from '../api';
 import { BackupService, sweepBackupSnapshots } from './backup/backup-service';
 import { RestoreService } from './backup/restore-service';
+import { MirrorService } from './mirror/mirror-service';
 import { VerifiedBackupsFile } from './backup/verified-backups-file';
 import { EventLogService } from './event-log/event-log-service';
 import { mountEventLogRoutes } from './event-log/event-log-routes';
@@ -33,6 +34,7 @@ export const plugin = definePlugin({
         participants: coreServices.dataParticipants,
         participation: coreServices.dataParticipation,
         control: coreServices.hostControl,
+        lifecycle: coreServices.lifecycle,
       },
       async init(d, extensions) {
         const swept = await sweepBackupSnapshots(d.files.tmpDir);
@@ -49,6 +51,16 @@ export const plugin = definePlugin({
           verifiedLog: new VerifiedBackupsFile(path.join(d.files.dir, 'verified-backups.json')),
         });
         const restores = new RestoreService(common);
+        const mirror = new MirrorService({
+          store: d.store,
+          participants: d.participants,
+          backups,
+          dataDir: d.config.dataDir,
+          workDir: d.files.tmpDir,
+          settingFile: path.join(d.files.dir, 'mirror.json'),
+          logError: (err, what) => d.logger.warn({ err }, what),
+        });
+        d.lifecycle.onShutdown(() => mirror.stop());
         d.participation.participate({
           label: '系统管理',
           afterRestore: () => d.audit.record('system', 'system.restored'),
@@ -60,7 +72,9 @@ export const plugin = definePlugin({
           initialization: new InitializationService(d.participants, unreported, d.settings, d.audit),
           backups,
           restores,
+          mirror,
           control: d.control,
+          audit: (actor, folder) => d.audit.record(actor, 'system.mirror', { folder }),
           backupSupported: d.store.dialect === 'sqlite',
           logError: (err, what) => d.logger.error({ err }, what),
         });

@@ -9,6 +9,8 @@ import type { HostControl } from '../../../core/lifecycle/host-control';
 import type { SiteSettings } from '../../../core/settings/site-settings';
 import type { BackupService } from './backup/backup-service';
 import type { RestoreService } from './backup/restore-service';
+import type { MirrorService } from './mirror/mirror-service';
+import { mirrorStatusSchema } from '../api/mirror';
 import type { InitializationService } from './initialization-service';
 import type { UnreportedData } from './unreported-data';
 import { instantSchema } from '../../../core/time/instant';
@@ -61,12 +63,15 @@ export function mountSystemRoutes(
     initialization: InitializationService;
     backups: BackupService;
     restores: RestoreService;
+    mirror: MirrorService;
     control: HostControl;
     backupSupported: boolean;
+    /** Audit line of a mirror folder chosen or switched off. */
+    audit: (actor: string, folder: string | null) => Promise<void>;
     logError: (err: unknown, what: string) => void;
   },
 ): void {
-  const { auth, settings, unreported, initialization, backups, restores, control } = deps;
+  const { auth, settings, unreported, initialization, backups, restores, mirror, control } = deps;
   const guard = auth.guard;
   /** One of 备份 / 恢复 / 初始化 at a time. */
   let busy: string | null = null;
@@ -161,6 +166,37 @@ export function mountSystemRoutes(
   });
 
   http.route({
+    method: 'get',
+    path: '/mirror',
+    operationId: 'getMirror',
+    summary: '持续保护：镜像文件夹及其状态（最近一次镜像时间、延迟、错误）',
+    tags: [TAG],
+    guard,
+    response: mirrorStatusSchema,
+    handler: () => mirror.status(),
+  });
+
+  http.route({
+    method: 'put',
+    path: '/mirror',
+    operationId: 'setMirror',
+    summary: '持续保护：选择镜像文件夹（外接存储设备上的空文件夹；null 为停用）；每次数据变化后数秒内同步结果数据包与数据库快照',
+    tags: [TAG],
+    guard,
+    body: { kind: 'json', schema: z.object({ folder: folderSchema.nullable() }).strict(), maxBytes: 4096 },
+    response: mirrorStatusSchema,
+    errors: mergeErrorResponses(DISK_WRITE_ERRORS, {
+      400: refusal('目录不存在、不是完整路径、不可写入、不是空文件夹或是其他考点的镜像', 'BACKUP_FOLDER_INVALID', 'BACKUP_FOLDER_MISSING', 'BACKUP_FOLDER_READONLY', 'MIRROR_FOLDER_NOT_EMPTY', 'MIRROR_FOLDER_FOREIGN'),
+      409: refusal('使用 PostgreSQL 数据库', 'MIRROR_POSTGRES_UNSUPPORTED'),
+    }),
+    handler: async ({ body, principal }) => {
+      const status = await mirror.configure(body.folder);
+      deps.audit(principal.username, body.folder);
+      return status;
+    },
+  });
+
+  http.route({
     method: 'post',
     path: '/restore',
     operationId: 'restoreBackup',
@@ -179,7 +215,8 @@ export function mountSystemRoutes(
       },
     ),
     handler: async ({ body, koa }) => {
-      const staged = await exclusive('恢复', () => restores.stage(body.file));
+      // A mirror run must not rewrite the folder being read (or the data being staged from).
+      const staged = await exclusive('恢复', () => mirror.suspend(() => restores.stage(body.file)));
       afterAnswer(
         koa,
         () => control.restart({ whileStopped: async () => staged.commit() }),

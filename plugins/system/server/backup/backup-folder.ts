@@ -2,6 +2,7 @@ import { constants as fsConstants } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { badRequest } from '../../../../core/http/errors';
+import { MIRROR_SNAPSHOT_NAME } from './bak-format';
 
 /** A folder typed by the administrator: an absolute path to an existing folder (writable when asked). */
 export async function checkBackupFolder(folder: string, needWrite: boolean): Promise<string> {
@@ -19,6 +20,22 @@ export async function checkBackupFolder(folder: string, needWrite: boolean): Pro
     });
   }
   return dir;
+}
+
+/**
+ * What 系统恢复 reads: a .bak file, or a mirror folder (its sealed snapshot and the files
+ * beside it, `mirror` = the folder).
+ */
+export async function checkRestoreSource(file: string): Promise<{ bak: string; mirror: string | null }> {
+  const trimmed = file.trim();
+  const stat = path.isAbsolute(trimmed) ? await fsp.stat(trimmed).catch(() => null) : null;
+  if (!stat?.isDirectory()) return { bak: await checkBackupFile(trimmed), mirror: null };
+  const dir = path.resolve(trimmed);
+  const snapshot = path.join(dir, MIRROR_SNAPSHOT_NAME);
+  if (!(await fsp.stat(snapshot).catch(() => null))?.isFile()) {
+    throw badRequest('BACKUP_FILE_MISSING', `文件夹 ${dir} 中没有镜像快照（${MIRROR_SNAPSHOT_NAME}），不是镜像文件夹；请选择镜像文件夹或系统备份生成的 .bak 文件`);
+  }
+  return { bak: snapshot, mirror: dir };
 }
 
 /** A .bak file typed by the administrator: an absolute path to an existing file. */

@@ -18,6 +18,7 @@ import {
   bakKey,
   bakKeyCheck,
   type BakHeader,
+  type BakManifest,
 } from './bak-format';
 import { checkBackupFolder } from './backup-folder';
 import { verifyBackup } from './backup-verifier';
@@ -56,7 +57,8 @@ export interface VerifiedBackups {
   add(file: string, size: number): void;
 }
 
-const SNAPSHOT_PREFIX = 'snapshot-';
+/** The scratch snapshots of backups and of the mirror (swept at start). */
+export const SNAPSHOT_PREFIX = 'snapshot-';
 
 export const BACKUP_WRITE_FAILED = (reason: string): AppError =>
   new AppError(500, 'BACKUP_WRITE_FAILED', `系统备份失败（${reason}），未生成备份文件；请检查备份目录的磁盘空间和权限后重试`);
@@ -77,48 +79,16 @@ export class BackupService {
         '当前使用 PostgreSQL 数据库，系统备份无法生成一致的数据库快照：请由数据库管理员用 pg_dump 备份数据库，并同时复制数据目录下的 plugins 文件夹',
       );
     }
-    const { siteCode, mode } = this.o.settings.get();
-    if (!siteCode) throw conflict('SITE_CODE_MISSING', '请先在“系统设置”中填写考点代码，再进行系统备份');
-    const dongle = this.o.dongles.assertUsableFor(mode);
-    const key = bakKey(await dongle.deriveKey(BAK_DONGLE_LABEL), siteCode);
-    const now = new Date();
-    const header: BakHeader = {
-      format: 'examsite-backup',
-      siteCode,
-      mode,
-      dongleId: dongle.id(),
-      keyCheck: bakKeyCheck(key),
-      createdAt: now.toISOString(),
-      note,
-      productVersion: this.o.productVersion,
-    };
+    const { key, header, now } = await this.describe(note);
     await sweepStaleParts(dir);
-    const final = path.join(dir, bakFileName(siteCode, now));
+    const final = path.join(dir, bakFileName(header.siteCode, now));
     if (fs.existsSync(final)) throw conflict('BACKUP_EXISTS', `备份文件 ${final} 已存在，请稍后再试`);
     const snapshot = path.join(this.o.workDir, `${SNAPSHOT_PREFIX}${randomBytes(4).toString('hex')}`);
     const tmp = temporaryNameFor(final);
     const folders = this.o.participants.folders();
     try {
       const migrations = await this.freeze(snapshot, folders);
-      await writeBackup(
-        {
-          header,
-          key,
-          manifest: {
-            format: 'examsite-backup-manifest',
-            v: 1,
-            productVersion: this.o.productVersion,
-            siteCode,
-            mode,
-            createdAt: header.createdAt,
-            note,
-            database: { dialect: 'sqlite', migrations },
-            folders,
-          },
-          files: snapshotFiles(snapshot, folders),
-        },
-        tmp,
-      );
+      await writeBackup({ header, key, manifest: manifestFrame(header, migrations, folders), files: snapshotFiles(snapshot, folders) }, tmp);
       const { prefix, size } = await readBakHeader(tmp);
       await verifyBackup(tmp, key, prefix, size, header);
       await fsp.rename(tmp, final);
@@ -154,11 +124,31 @@ export class BackupService {
     return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
+  /** The key and clear header of a backup made now (the mirror's snapshot is one too). */
+  async describe(note: string): Promise<{ key: Buffer; header: BakHeader; now: Date }> {
+    const { siteCode, mode } = this.o.settings.get();
+    if (!siteCode) throw conflict('SITE_CODE_MISSING', '请先在“系统设置”中填写考点代码，再进行系统备份');
+    const dongle = this.o.dongles.assertUsableFor(mode);
+    const key = bakKey(await dongle.deriveKey(BAK_DONGLE_LABEL), siteCode);
+    const now = new Date();
+    const header: BakHeader = {
+      format: 'examsite-backup',
+      siteCode,
+      mode,
+      dongleId: dongle.id(),
+      keyCheck: bakKeyCheck(key),
+      createdAt: now.toISOString(),
+      note,
+      productVersion: this.o.productVersion,
+    };
+    return { key, header, now };
+  }
+
   /**
    * The database by VACUUM INTO and the participants' files by hard link, while no write
    * can start: the backup matches one committed state. Returns the applied migrations.
    */
-  private async freeze(snapshot: string, folders: readonly string[]): Promise<string[]> {
+  async freeze(snapshot: string, folders: readonly string[]): Promise<string[]> {
     await fsp.mkdir(path.join(snapshot, path.dirname(BAK_DB_ENTRY)), { recursive: true });
     let migrations: string[] = [];
     await this.o.store.snapshotTo(path.join(snapshot, BAK_DB_ENTRY), async () => {
@@ -168,6 +158,21 @@ export class BackupService {
     });
     return migrations;
   }
+}
+
+/** The manifest of a backup described by `header`, but its entries (computed while streaming). */
+export function manifestFrame(header: BakHeader, migrations: string[], folders: string[]): Omit<BakManifest, 'entries'> {
+  return {
+    format: 'examsite-backup-manifest',
+    v: 1,
+    productVersion: header.productVersion,
+    siteCode: header.siteCode,
+    mode: header.mode,
+    createdAt: header.createdAt,
+    note: header.note,
+    database: { dialect: 'sqlite', migrations },
+    folders,
+  };
 }
 
 /** Snapshots a backup killed mid-way left in the scratch folder (hard links and a database copy); at start. */

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
 import { Writable, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type yauzl from 'yauzl';
@@ -9,22 +12,37 @@ import { BAK_DAMAGED_MESSAGE, SealedBackupFile } from './sealed-backup-file';
 /** Where one entry's bytes go while they are checked (restore: a staged file). */
 export type EntrySink = (name: string) => Promise<Writable>;
 
+/**
+ * The files a mirror snapshot lists beside itself (`manifest.external`), under `root`.
+ * `read: false` checks the list only (the mirror writer hashed each file as it copied it);
+ * a restore reads and hashes every one.
+ */
+export interface ExternalFiles {
+  readonly root: string;
+  readonly read: boolean;
+}
+
+export interface VerifyOptions {
+  /** A restore: may refuse the manifest, and receives each entry's bytes as they are checked. */
+  readonly staging?: { accept(manifest: BakManifest): void; sink: EntrySink };
+  /** A mirror folder's snapshot; without it a manifest that lists external files is refused. */
+  readonly external?: ExternalFiles;
+}
+
+export const MIRROR_INCOMPLETE_MESSAGE = (name: string): string =>
+  `镜像文件夹不完整或已被改动（${name}），无法恢复；请选择完整的镜像文件夹，或选择系统备份生成的 .bak 文件`;
+
 const MANIFEST_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads a sealed .bak through: every chunk authentic, the manifest valid and agreeing with
- * the header, every entry listed with its size and SHA-256 and nothing else in the zip.
- * `staging`, when given, may refuse the manifest and receives each entry's bytes as they
- * are checked (a restore); a later failure means the caller throws the staged copy away.
+ * the header, every entry listed with its size and SHA-256 and nothing else in the zip
+ * (and, for a mirror snapshot, every external file too). `staging`, when given, may refuse
+ * the manifest and receives each entry's bytes as they are checked (a restore); a later
+ * failure means the caller throws the staged copy away.
  */
-export async function verifyBackup(
-  file: string,
-  key: Buffer,
-  prefix: Buffer,
-  size: number,
-  header: BakHeader,
-  staging?: { accept(manifest: BakManifest): void; sink: EntrySink },
-): Promise<BakManifest> {
+export async function verifyBackup(file: string, key: Buffer, prefix: Buffer, size: number, header: BakHeader, options: VerifyOptions = {}): Promise<BakManifest> {
+  const { staging, external } = options;
   const sealed = await SealedBackupFile.open(file, key, prefix, size);
   let zip: yauzl.ZipFile | null = null;
   try {
@@ -34,6 +52,7 @@ export async function verifyBackup(
     if (!manifestEntry || manifestEntry.uncompressedSize > MANIFEST_MAX_BYTES) throw damaged();
     const manifest = parseManifest(await readAll(await openEntry(zip, manifestEntry)));
     if (!agreesWithHeader(manifest, header) || !coherent(manifest)) throw damaged();
+    if (manifest.external !== undefined && !external) throw new TrustError('BACKUP_DAMAGED', MIRROR_SNAPSHOT_ALONE_MESSAGE);
     // Refusals that need the manifest (a newer schema, unknown data) come before any byte is staged.
     staging?.accept(manifest);
     const listed = new Map(manifest.entries.map((e) => [e.name, e]));
@@ -61,10 +80,38 @@ export async function verifyBackup(
     }
     // Chunks only the zip's own bookkeeping lives in are opened here, so every one is checked.
     for (let i = 0; i < sealed.chunkCount && !sealed.allChunksAuthenticated(); i++) await sealed.chunk(i);
+    if (external) await verifyExternal(manifest, listed, external, staging?.sink);
     return manifest;
   } finally {
     zip?.close();
     await sealed.close();
+  }
+}
+
+const MIRROR_SNAPSHOT_ALONE_MESSAGE = '所选文件是镜像文件夹中的数据库快照，不能单独恢复；请选择整个镜像文件夹';
+
+/** A mirror snapshot's external files: each listed once, within a listed folder, its size and SHA-256 as listed. */
+async function verifyExternal(manifest: BakManifest, inZip: ReadonlyMap<string, unknown>, external: ExternalFiles, sink: EntrySink | undefined): Promise<void> {
+  const files = manifest.external ?? [];
+  const names = new Set(files.map((f) => f.name));
+  if (names.size !== files.length) throw damaged();
+  for (const f of files) {
+    if (!safeEntryName(f.name) || f.name === BAK_DB_ENTRY || !withinListedFolder(f.name, manifest) || inZip.has(f.name)) throw damaged();
+  }
+  if (!external.read) return;
+  for (const f of files) {
+    const source = path.join(external.root, ...f.name.split('/'));
+    const stat = await fsp.stat(source).catch(() => null);
+    if (!stat || !stat.isFile() || stat.size !== f.size) throw new TrustError('BACKUP_DAMAGED', MIRROR_INCOMPLETE_MESSAGE(f.name));
+    const hash = createHash('sha256');
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(fs.createReadStream(source, { highWaterMark: 1024 * 1024 }), hashing, sink ? await sink(f.name) : discard());
+    if (hash.digest('hex') !== f.sha256) throw new TrustError('BACKUP_DAMAGED', MIRROR_INCOMPLETE_MESSAGE(f.name));
   }
 }
 

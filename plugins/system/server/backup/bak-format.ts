@@ -44,6 +44,8 @@ export const BAK_DB_ENTRY = 'db/examsite.sqlite';
 export const BAK_FILES_PREFIX = 'files/';
 export const BAK_MANIFEST_ENTRY = 'manifest.json';
 
+const bakEntrySchema = z.object({ name: z.string().min(1).max(600), size: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+
 export const bakManifestSchema = z
   .object({
     format: z.literal('examsite-backup-manifest'),
@@ -56,12 +58,18 @@ export const bakManifestSchema = z
     database: z.object({ dialect: z.literal('sqlite'), migrations: z.array(z.string().max(200)).max(10_000) }).strict(),
     /** Folders (relative to the data folder) that the restore replaces, even when empty. */
     folders: z.array(z.string().min(1).max(400)).max(500),
-    entries: z
-      .array(z.object({ name: z.string().min(1).max(600), size: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict())
-      .max(1_000_000),
+    entries: z.array(bakEntrySchema).max(1_000_000),
+    /**
+     * A mirror folder's snapshot only (镜像文件夹, docs/formats.md): the files that lie beside
+     * it in the folder, in clear, each checked by its size and SHA-256 like an entry.
+     */
+    external: z.array(bakEntrySchema).max(1_000_000).optional(),
   })
   .strict();
 export type BakManifest = z.output<typeof bakManifestSchema>;
+
+/** The sealed snapshot of a mirror folder (its database and its list of files), beside `files/`. */
+export const MIRROR_SNAPSHOT_NAME = '考点镜像.bak';
 
 /** 32-byte key = HKDF-SHA256(dongle.deriveKey('backup-v1'), salt "examsite/backup", info = site code). */
 export function bakKey(dongleSecret: Buffer, siteCode: string): Buffer {

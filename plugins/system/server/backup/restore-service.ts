@@ -10,7 +10,7 @@ import { MODE_LABEL, type SiteSettings } from '../../../../core/settings/site-se
 import type { Store } from '../../../../core/store/store';
 import { timingSafeEqual } from 'node:crypto';
 import { BAK_DB_ENTRY, BAK_DONGLE_LABEL, BAK_FILES_PREFIX, bakKey, bakKeyCheck, type BakHeader, type BakManifest } from './bak-format';
-import { checkBackupFile } from './backup-folder';
+import { checkRestoreSource } from './backup-folder';
 import { verifyBackup } from './backup-verifier';
 import { isLaterVersion } from './product-version';
 import { readBakHeader } from './sealed-backup-file';
@@ -31,7 +31,7 @@ export interface StagedRestore {
 }
 
 /**
- * 系统恢复 (R9.2, manual §6.2): every check runs before anything changes — a backup of
+ * 系统恢复 (R9.2, manual §6.2; a .bak or a mirror folder): every check runs before anything changes — a backup of
  * ours, a format and schema this product reads, this site, this mode, this dongle, every
  * chunk authentic and every entry's hash — while the entries are staged beside the current
  * data. The swap is a journal commit made while the host is stopped (core/lifecycle/data-swap).
@@ -40,7 +40,7 @@ export class RestoreService {
   constructor(private readonly o: RestoreServiceOptions) {}
 
   async stage(file: string): Promise<StagedRestore> {
-    const bak = await checkBackupFile(file);
+    const { bak, mirror } = await checkRestoreSource(file);
     const { header, prefix, size } = await readBakHeader(bak);
     const { siteCode, mode } = this.o.settings.get();
     if (siteCode !== null && siteCode !== header.siteCode) {
@@ -68,8 +68,11 @@ export class RestoreService {
     const staging = beginStaging(this.o.dataDir);
     try {
       await verifyBackup(bak, key, prefix, size, header, {
-        accept: (manifest) => this.accept(manifest, folders),
-        sink: (name) => this.stagedFile(staging, name, dbRel, folders),
+        staging: {
+          accept: (manifest) => this.accept(manifest, folders),
+          sink: (name) => this.stagedFile(staging, name, dbRel, folders),
+        },
+        ...(mirror ? { external: { root: mirror, read: true } } : {}),
       });
       if (!fs.existsSync(path.join(staging, dbRel))) throw new TrustError('BACKUP_DAMAGED', '备份文件中缺少数据库，无法恢复；请选择完整的备份文件');
       for (const folder of folders) fs.mkdirSync(path.join(staging, folder), { recursive: true });

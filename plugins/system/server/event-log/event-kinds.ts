@@ -67,6 +67,7 @@ const EVENT_NAMES: Readonly<Record<string, string>> = {
   'host.started': '考点管理系统启动',
   'host.stopped': '考点管理系统关闭',
   'system.backup': '系统备份',
+  'system.mirror': '设置镜像文件夹（持续保护）',
   'system.restored': '系统恢复（已重新启动）',
   'system.initialized': '系统初始化',
 };
