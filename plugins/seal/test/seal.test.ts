@@ -57,7 +57,7 @@ describe('封场检测 alone: the contributed checklist, stored runs and the rep
     expect(run.passed).to.equal(false);
     expect(run.items.map((i) => i.id).slice(0, 2), 'smaller order first').to.deep.equal(['test.rooms', 'test.breaks']);
     expect(run.items.map((i) => i.id)).to.include.members(['core.dongle-present', 'core.free-disk', 'core.password-changed']);
-    expect(run.items[0]).to.deep.equal({ id: 'test.rooms', title: '考场项目', passed: false, reason: '1 个考场未注册', fix: '请完成考场注册', fixAt: '#/before/2' });
+    expect(run.items[0]).to.deep.equal({ id: 'test.rooms', title: '考场项目', passed: false, reason: '1 个考场未注册', fix: '请完成考场注册', fixAt: '#/before/2', goTo: null });
     expect(run.items[1]).to.include({ id: 'test.breaks', passed: false, reason: '检测出错：读不到状态', fix: '请稍后重新检测；如仍出错请查看日志' });
     expect(run.rooms).to.deep.equal([
       { roomCode: '11003001', passed: true, reason: null },
