@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { startTestKernel } from '../core/testing/test-kernel';
 import { plugin as loadPlugin } from '../plugins/load/server/plugin';
+import { plugin as sealPlugin } from '../plugins/seal/server/plugin';
 import { startRegistrationKernel } from '../plugins/registration/test/registration-kernel';
 import type { BenchReport } from './bench-report';
 import type { Bench } from './run';
@@ -25,6 +26,13 @@ const SETUPS: readonly KernelSetup[] = [
     async start() {
       const k = await startTestKernel({ plugins: [loadPlugin] });
       return { setupMs: k.setupMs, firstAnswer: async () => (await k.admin.get('/api/load/rooms')).status, stop: () => k.stop() };
+    },
+  },
+  {
+    name: '封场检测 alone (startTestKernel, plugins/seal/test)',
+    async start() {
+      const k = await startTestKernel({ plugins: [sealPlugin] });
+      return { setupMs: k.setupMs, firstAnswer: async () => (await k.admin.get('/api/seal')).status, stop: () => k.stop() };
     },
   },
   {
