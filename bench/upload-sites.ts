@@ -21,6 +21,46 @@ export interface UploadSiteReady {
   readonly siteUrl: string;
 }
 
+/** What the server spent and held between the bench's `mark` (start of the timed window) and `peak`. */
+export interface ServerWindow {
+  /** Peak RSS of the whole process life (VmHWM), bytes. */
+  readonly peakRss: number;
+  /** CPU time of every thread (user + system) since the mark, ms. */
+  readonly cpuMs: number;
+  /** Largest sampled V8 heap in use / memory outside the heap (Buffers) since the mark, bytes. */
+  readonly peakHeapUsed: number;
+  readonly peakExternal: number;
+}
+
+/** Samples memoryUsage every 100 ms from the mark: which part of the RSS grows with the uploads. */
+class WindowMeter {
+  private cpu = process.cpuUsage();
+  private heap = 0;
+  private external = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    this.timer = setInterval(() => this.sample(), 100);
+    this.timer.unref();
+  }
+
+  read(): ServerWindow {
+    this.sample();
+    const cpu = process.cpuUsage(this.cpu);
+    return { peakRss: peakRssBytes(), cpuMs: (cpu.user + cpu.system) / 1000, peakHeapUsed: this.heap, peakExternal: this.external };
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private sample(): void {
+    const m = process.memoryUsage();
+    this.heap = Math.max(this.heap, m.heapUsed);
+    this.external = Math.max(this.external, m.external);
+  }
+}
+
 function peakRssBytes(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) * 1024 : process.memoryUsage().rss;
@@ -66,8 +106,14 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  process.on('message', (m: { peak?: boolean; stop?: boolean }) => {
-    if (m.peak) process.send?.({ peak: peakRssBytes() });
+  let meter: WindowMeter | null = null;
+  process.on('message', (m: { mark?: boolean; peak?: boolean; stop?: boolean }) => {
+    if (m.mark) {
+      meter?.stop();
+      meter = new WindowMeter();
+      process.send?.({ marked: true });
+    }
+    if (m.peak) process.send?.({ window: (meter ?? new WindowMeter()).read() });
     if (m.stop) shutDown();
   });
   // The bench killed us after a failed leg: still leave no data folder (gigabytes) behind.
