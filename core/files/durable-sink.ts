@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
 import { AppError, conflict, tooLarge } from '../http/errors';
 import { formatBytes } from '../http/body';
@@ -21,7 +22,19 @@ export interface SinkPaths {
   readonly meta: string;
 }
 
-/** Writes are gathered up to this size before one positioned write (fewer syscalls). */
+/**
+ * What to hand `DurableSink.append` a byte stream through: its chunks one by one, as they
+ * came (a byte stream's own iterator concatenates — copies — everything buffered on each
+ * read). At most 16 chunks (≈ 1 MiB of socket reads) wait in it. Write into it, or pass
+ * `source` to have it piped in (its errors end the append like the source's own).
+ */
+export function chunkFeed(source?: Readable): PassThrough {
+  const feed = new PassThrough({ objectMode: true, highWaterMark: 16 });
+  if (source) pipeline(source, feed, () => undefined);
+  return feed;
+}
+
+/** Chunks are gathered up to this size before one positioned writev (fewer syscalls). */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /**
@@ -128,14 +141,18 @@ export class DurableSink {
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
       if (pendingBytes === 0) return;
-      const batch = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      const batch = pending;
+      const batchBytes = pendingBytes;
       pending = [];
       pendingBytes = 0;
-      let written = 0;
       try {
-        while (written < batch.length) {
-          const r = await handle.write(batch, written, batch.length - written, this.length + written);
-          written += r.bytesWritten;
+        // One gathered write of the chunks as they came (no copy into a batch buffer).
+        let written = (await handle.writev(batch, this.length)).bytesWritten;
+        if (written < batchBytes) {
+          // A nearly full disk takes part of a write without an error: write the rest, so the
+          // next write says ENOSPC (else the file is silently short, "truncated", issue 15).
+          const rest = Buffer.concat(batch, batchBytes);
+          while (written < batchBytes) written += (await handle.write(rest, written, batchBytes - written, this.length + written)).bytesWritten;
         }
       } catch (e) {
         // Keep the file exactly as long as the bytes we hashed, so the next append resumes.
@@ -145,8 +162,8 @@ export class DurableSink {
         if (isDiskFull(e)) throw diskFullError('上传的文件', this.length);
         throw e;
       }
-      this.hash!.update(batch);
-      this.length += batch.length;
+      for (const chunk of batch) this.hash!.update(chunk);
+      this.length += batchBytes;
       this.hashedBytes = this.length;
     };
     try {

@@ -4,7 +4,9 @@ import type { Store } from '../store/store';
 import { conflict } from '../http/errors';
 import type { DataParticipant } from '../lifecycle/data-participants';
 
-export type ExamMode = 'formal' | 'mock';
+import type { ExamMode } from './exam-mode';
+
+export { MODE_LABEL, type ExamMode } from './exam-mode';
 
 export const siteCodeSchema = z.string().regex(/^\d{5}$/, '考点代码必须是 5 位数字，如 11003');
 export const examModeSchema = z.enum(['formal', 'mock'], { message: '考试模式只能是 正式考试(formal) 或 模拟考试(mock)' });
@@ -16,8 +18,6 @@ export interface SiteSettingsValue {
 
 /** A plugin that holds mode-specific data may refuse a mode change (R9.6): returns the reason. */
 export type ModeChangeGuard = (from: ExamMode, to: ExamMode) => Promise<string | null>;
-
-export const MODE_LABEL: Record<ExamMode, string> = { formal: '正式考试', mock: '模拟考试' };
 
 /**
  * Site code and exam mode (R1.3, R9.6). The site code is set once; only initialization

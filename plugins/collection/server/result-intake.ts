@@ -25,7 +25,8 @@ import type { ResultManifest } from '../api/result-package-format';
 import type { AcceptanceGate } from './collection-data';
 import { CollectionProgress } from './collection-progress';
 import type { ReceiptSigner } from './receipt-signer';
-import { verifyResultPackage, resultRefused, type ExpectedResult } from './result-package-verifier';
+import { resultRefused, type ExpectedResult } from './result-package-verifier';
+import { verifyResultPackageInWorker } from './result-verify-thread';
 import { CollectedResultRow, ResultConflictRow } from './result-rows';
 
 export interface ResultIntakeDeps {
@@ -126,7 +127,7 @@ export class ResultIntake implements ResultIntakeService {
   /** Every check of point 1 and the validators; changes nothing. */
   private async check(roomCode: string, sessionNo: number, filePath: string): Promise<ResultManifest> {
     const expected = await this.expected(roomCode, sessionNo);
-    const manifest = await verifyResultPackage(filePath, expected);
+    const manifest = await verifyResultPackageInWorker(filePath, expected);
     for (const v of this.deps.validators()) {
       try {
         await v.validate(manifest, { roomCode, sessionNo });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { verifyBytes, keyIdOf } from '../../../core/crypto/signing';
 import { AppError } from '../../../core/http/errors';
 import { describeZodError } from '../../../core/http/route';
-import { MODE_LABEL, type ExamMode } from '../../../core/settings/site-settings';
+import { MODE_LABEL, type ExamMode } from '../../../core/settings/exam-mode';
 import { StreamingZipReader, ZipRefusal } from '../../../core/zip/streaming-zip-reader';
 import {
   RESULT_MANIFEST_ENTRY,

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import type { DurableFileStore } from '../../../core/files/durable-file-store';
+import { chunkFeed } from '../../../core/files/durable-sink';
 import { AppError } from '../../../core/http/errors';
 
 /** tus answers with a status and a text body; ours is the same JSON error body as the rest of the API. */
@@ -39,7 +40,7 @@ export class TusResultStore extends DataStore {
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
     const sink = await this.files.find(id).catch(tusRethrow);
     if (!sink) throw ERRORS.FILE_NOT_FOUND;
-    return sink.append(stream, offset).catch(tusRethrow);
+    return sink.append(chunkFeed(stream), offset).catch(tusRethrow);
   }
 
   override async getUpload(id: string): Promise<Upload> {

@@ -1,5 +1,5 @@
-import { PassThrough, Writable } from 'node:stream';
-import type { DurableSink } from '../../../../core/files/durable-sink';
+import { Writable } from 'node:stream';
+import { chunkFeed, type DurableSink } from '../../../../core/files/durable-sink';
 import { AppError } from '../../../../core/http/errors';
 
 /** Why a STOR did not end in an accepted file; the message is the FTP 550 reply. */
@@ -23,7 +23,7 @@ function ftpError(e: unknown): FtpUploadError {
  * rest is drained and the 550 says what happened and where to resume.
  */
 export class FtpUploadSink extends Writable {
-  private readonly feed = new PassThrough({ highWaterMark: 1024 * 1024 });
+  private readonly feed = chunkFeed();
   private readonly appending: Promise<void>;
   private failed: FtpUploadError | null = null;
   /** A write waiting for the sink to take more (released on drain or on failure). */
