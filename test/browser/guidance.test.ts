@@ -4,6 +4,7 @@
 // Needs the built web UI (dist/web) and /usr/bin/chromium.
 import { expect } from 'chai';
 import { startAuthorizationSite, type AuthorizationSite, type SiteOptions } from '../integration/authorization/authorization-harness';
+import { repeatedSentences } from '../guidance/repeated-sentences';
 import { ensureWebBuilt, launchBrowser, openLoggedIn, type LaunchedBrowser } from './browser';
 
 /** A site of load + registration + authorization and a browser at 1024×768, for one suite. */
@@ -41,6 +42,7 @@ describe('a "请先…" message names the step and goes there (browser, issue 10
     expect(text).to.contain('请先完成第 5 步“授权验证”中的“机考锁注册”');
     // Said once, not once per session.
     expect(text.split('请先').length - 1).to.equal(1);
+    expect(repeatedSentences(text)).to.deep.equal([]);
     await page.waitForTimeout(300);
     expect(await page.locator('.ptq-import-dialog').isVisible()).to.equal(false);
 
@@ -104,6 +106,7 @@ describe('授权验证 refusals lead to the step to do first (browser, issue 10 
     await panel.locator('[data-test=verify-button]').click();
     await outcome.filter({ hasText: '机考锁时钟尚未校时' }).waitFor();
     expect(await outcome.innerText()).to.contain('请先在第 5 步“授权验证”的“机考锁校时”框中完成校时');
+    expect(repeatedSentences(await outcome.innerText())).to.deep.equal([]);
     await outcome.locator('[data-test=go-to-step]', { hasText: '前往第 5 步“授权验证”的“机考锁校时”' }).click();
     await page.locator('[data-test=calibration-box].go-to-mark').waitFor({ timeout: 5_000 });
   });
