@@ -5,6 +5,7 @@ import { coreEntities } from './core-entities';
 import { coreMigrations } from './core-migrations';
 import { UnitOfWorkScope, runAfterCommitHooks, type UnitOfWork } from './unit-of-work';
 import { WriteQueue } from './write-queue';
+import { databaseFullError, isDatabaseFull } from './database-full';
 import { ensurePrivateDir, ensurePrivateFile, restrictIfPresent } from '../files/private-files';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -86,10 +87,16 @@ export class Store {
     if (current) return work(current.em);
     return this.queue
       .run(() => this.dataSource.transaction((em) => this.units.run(em, work)))
-      .then(({ result, hooks }) => {
-        runAfterCommitHooks([...hooks, ...this.commitListeners], this.onHookError);
-        return result;
-      });
+      .then(
+        ({ result, hooks }) => {
+          runAfterCommitHooks([...hooks, ...this.commitListeners], this.onHookError);
+          return result;
+        },
+        (e: unknown) => {
+          // A full disk is the site's problem, not the request's: a clear 507 (issue 15 point 2).
+          throw isDatabaseFull(e) ? databaseFullError() : e;
+        },
+      );
   }
 
   /**

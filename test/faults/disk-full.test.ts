@@ -9,6 +9,12 @@ import { startSystemSite } from '../integration/system/system-harness';
 import { ProctorApiError } from '../sim/proctor/proctor-client';
 import { uploadResultOverHttp } from '../sim/proctor/result-upload';
 import { CAN_CAP_FOLDERS, CappedFolder } from './capped-folder';
+import { AppError } from '../../core/http/errors';
+import { CentreOutboxRow } from '../../core/centre';
+import { coreServices } from '../../core/services';
+import { startTestServer } from '../../core/testing/test-server';
+import { waitFor } from '../../core/testing/wait-for';
+import { startCentreSimulator } from '../sim/centre/centre-simulator';
 
 /**
  * Issue 15 point 2: disk full on a size-capped folder (a tmpfs, needs root). Each way of
@@ -88,6 +94,53 @@ describe('disk full on a size-capped folder (issue 15 point 2)', function () {
       expect((answer.receipt as { body: { packageSha256: string } }).body.packageSha256).to.equal(pkg.sha256);
     } finally {
       await site.stop();
+    }
+  });
+
+  it('the outbox on a full disk: 507 in Chinese, nothing half stored, the server answers, each report delivered exactly once after freeing space', async () => {
+    const root = makeTempDir('examsite-full-outbox-');
+    dirs.push(root);
+    const sim = await startCentreSimulator({ dataDir: path.join(root, 'centre'), port: 0 });
+    const dataDir = path.join(root, 'site');
+    const disk = cap(dataDir, 16 * MB);
+    const site = await startTestServer({
+      dataDir,
+      plugins: [],
+      config: { centreUrl: sim.url, centreKeys: sim.keys.split(','), centreTimeoutMs: 1000, centreProbeIntervalMs: 200, centreRetryBaseMs: 50, centreRetryMaxMs: 300 },
+    });
+    try {
+      await (await site.kernel.get(coreServices.settings)).update({ siteCode: '11003', mode: 'mock' });
+      const outbox = await site.kernel.get(coreServices.outbox);
+      disk.fill(0);
+      // SQLite may still write into WAL pages it already holds: report until the disk says no.
+      const stored: string[] = [];
+      let refused: unknown = null;
+      for (let n = 0; n < 2000 && !refused; n++) {
+        const key = `full-disk-${n}`;
+        await outbox.enqueue('test-report', { n, filler: 'x'.repeat(4000) }, { idempotencyKey: key }).then(
+          () => stored.push(key),
+          (e: unknown) => (refused = e),
+        );
+      }
+      expect(refused, 'a report refused on the full disk').to.be.instanceOf(AppError);
+      expectDiskFullMessage((refused as AppError).status, (refused as AppError).message);
+      const refusedKey = `full-disk-${stored.length}`;
+      expect(await outbox.find(refusedKey), 'the refused report is not half stored').to.equal(null);
+      // The server keeps answering (a read of the core API: 401 without a login).
+      const answer = await fetch(`${site.url}/api/auth/me`);
+      expect(answer.status).to.equal(401);
+      disk.free();
+      await outbox.enqueue('test-report', { n: stored.length, filler: 'x'.repeat(4000) }, { idempotencyKey: refusedKey });
+      stored.push(refusedKey);
+      await waitFor('every report delivered', async () => (await outbox.pending()).length === 0, 60_000);
+      const reports = sim.reports().filter((r) => r.idempotencyKey.startsWith('full-disk-'));
+      expect(reports.map((r) => r.idempotencyKey).sort()).to.deep.equal([...stored].sort());
+      for (const r of reports) expect(r.receivedCount, r.idempotencyKey).to.equal(1);
+      const rows = await site.store.manager.count(CentreOutboxRow);
+      expect(rows).to.be.at.least(stored.length);
+    } finally {
+      await site.stop();
+      await sim.stop();
     }
   });
 
