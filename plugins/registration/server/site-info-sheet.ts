@@ -82,12 +82,16 @@ export async function renderSiteInfoSheet(input: SiteInfoSheetInput): Promise<st
 <title>${escapeHtml(title)}</title>
 <style>
   @page { size: A4; margin: 14mm; }
-  body { font-family: "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", sans-serif; color: #000; margin: 0; }
-  h1 { font-size: 18pt; margin: 0 0 4mm; }
+  body { font-family: "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", sans-serif; color: #303133; margin: 0; }
+  /* The product's look (web/src/views/ShellFrame.vue): its blue title band and primary button. */
+  .product { background: #1f4e8c; color: #fff; padding: 3mm 5mm; margin: 0 0 5mm; font-size: 12pt; font-weight: 600; letter-spacing: 1px; border-radius: 4px; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  h1 { font-size: 18pt; margin: 0 0 4mm; color: #1f4e8c; }
+  button { background: #2d6cb5; border: 1px solid #2d6cb5; color: #fff; border-radius: 4px; padding: 6px 16px; font-size: 14px; font-family: inherit; cursor: pointer; }
+  button:hover { background: #1f4e8c; }
   .meta { font-size: 10pt; margin-bottom: 6mm; }
   .meta span { margin-right: 8mm; }
   .cards { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; }
-  .card { border: 1px dashed #444; padding: 4mm; display: flex; gap: 4mm; align-items: center; break-inside: avoid; page-break-inside: avoid; }
+  .card { border: 1px dashed #444; border-radius: 4px; padding: 4mm; display: flex; gap: 4mm; align-items: center; break-inside: avoid; page-break-inside: avoid; }
   .qr svg { width: 34mm; height: 34mm; display: block; }
   dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 1mm 3mm; font-size: 10pt; }
   dt { color: #333; }
@@ -101,6 +105,7 @@ export async function renderSiteInfoSheet(input: SiteInfoSheetInput): Promise<st
 </style>
 </head>
 <body>
+<div class="product">考点管理系统</div>
 <h1>${escapeHtml(title)}</h1>
 <div class="meta">
   <span>考点地址（加密）：${escapeHtml(input.addresses.secure)}</span>

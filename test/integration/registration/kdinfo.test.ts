@@ -107,6 +107,9 @@ describe('KDINFO: 导出考点信息 and 恢复注册 (R3.1, R3.5)', function ()
       expect(html.headers.get('content-disposition')).to.contain(`filename*=UTF-8''${encodeURIComponent('考点信息_11003.html')}`);
       const text = await html.text();
       expect(text).to.contain('考点信息 — 考点 11003');
+      // The product's style (issue 10 point 8): its title band and colours.
+      expect(text).to.contain('<div class="product">考点管理系统</div>');
+      expect(text).to.contain('background: #1f4e8c');
       for (const code of (await site.codes()).values()) expect(text).to.contain(`>${code}<`);
       const kd = await fetch(`${site.url}/api/registration/export/kdinfo`, { headers: { authorization: `Bearer ${site.admin.token}` } });
       expect(kd.status).to.equal(200);
