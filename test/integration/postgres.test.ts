@@ -47,14 +47,14 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-/** Replaces values that differ per run (times, ids, codes, credentials) so two runs compare. */
+/** Replaces values that differ per run (times, ids, codes, credentials, the site certificate's fingerprint) so two runs compare. */
 function stable(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stable);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [
         k,
-        /(At|registrationId|dongleId|registrationCode|token|[iI]p|Url|url|dongle|sha256|Sha256|message|remaining|expires)$/.test(k) && (typeof v === 'string' || v === null) ? (v === null ? null : '*') : stable(v),
+        /(At|registrationId|dongleId|registrationCode|token|[iI]p|Url|url|dongle|sha256|Sha256|message|remaining|expires|[fF]ingerprint256)$/.test(k) && (typeof v === 'string' || v === null) ? (v === null ? null : '*') : stable(v),
       ]),
     );
   }
